@@ -1,0 +1,175 @@
+"""`Archive`: the public library API. The CLI is a thin layer over it.
+
+    from searchkit import Archive
+    archive = Archive("index")
+    archive.add(["../shared/corpora/reuters21578"])
+    result = archive.search("oil prices", facets=["places"], sort="newest")
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import sources
+from .dates import span_between
+from .engine import WhooshEngine
+from .enrich import enrich
+from .errors import QueryError
+from .model import FACET_FIELDS, Article, IndexSummary, Problem, SearchOptions, SearchResult, Stats
+from .search import SORTS
+
+DEFAULT_INDEX = "index"
+# Articles written between commits: an interrupted run keeps every finished batch.
+BATCH_SIZE = 5000
+
+ProgressCallback = Callable[[int], None]
+
+
+def default_index_path() -> Path:
+    """`$SEARCHKIT_INDEX`, else `./index`."""
+    return Path(os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX)
+
+
+def fingerprint(article: Article) -> str:
+    """A digest of everything indexed about an article, to tell unchanged articles on a re-run."""
+    data = article.to_dict()
+    data.pop("origin", None)
+    return hashlib.sha1(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class Archive:
+    """A searchable news archive stored in one index directory.
+
+    `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`), creating it
+    unless `create=False`. Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
+    prints or exits.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
+                 lock_timeout: float = 30.0):
+        self.path = Path(path) if path is not None else default_index_path()
+        self.lock_timeout = lock_timeout
+        self._engine = WhooshEngine(self.path, create=create)
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.close()
+
+    # ------------------------------------------------------------ indexing
+
+    def add(self, items: Iterable[str | os.PathLike | Article], *, format: str | None = None,
+            rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexSummary:
+        """Index files, folders (recursively) and/or Article objects.
+
+        Articles already in the index with the same id are replaced if they changed and counted as
+        unchanged otherwise. Unreadable files and records are skipped and listed in the summary's
+        `errors`. `progress(n)` is called with the number of source bytes finished after each file.
+        """
+        if format is not None and format not in sources.FORMATS:
+            raise QueryError(f"unknown format {format!r} (formats: {', '.join(sources.FORMATS)})")
+        items = list(items)
+        summary = IndexSummary()
+        paths = [i for i in items if not isinstance(i, Article)]
+        found = sources.discover(paths, format)
+        summary.skipped_files = found.skipped
+        if rebuild:
+            self._engine.clear()
+        stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress)
+        self._write(stream, found.problems, summary)
+        return summary
+
+    def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
+        """Total bytes of the files `add` would read (for a progress bar)."""
+        return sum(f.size for f in sources.discover(items).files)
+
+    def _articles(self, found: sources.Discovery, given: list[Article],
+                  progress: ProgressCallback | None) -> Iterator[Article | Problem]:
+        yield from given
+        for source_file in found.files:
+            yield from sources.read(source_file)
+            if progress:
+                progress(source_file.size)
+
+    def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
+               summary: IndexSummary) -> None:
+        for problem in problems:
+            summary.failed += 1
+            summary.errors.append(problem)
+        known = self._engine.fingerprints()
+        writer = self._engine.writer(self.lock_timeout)
+        pending: set[str] = set()  # ids written since the last commit
+        try:
+            for item in stream:
+                if isinstance(item, Problem):
+                    summary.failed += 1
+                    summary.errors.append(item)
+                    continue
+                article = enrich(item)
+                digest = fingerprint(article)
+                previous = known.get(article.id)
+                if previous == digest:
+                    summary.unchanged += 1
+                    continue
+                if article.id in pending or len(pending) >= BATCH_SIZE:
+                    # A replaced document must be committed before it can be deleted again.
+                    writer.commit()
+                    pending.clear()
+                    writer = self._engine.writer(self.lock_timeout)
+                writer.add(article, digest, replace=previous is not None)
+                pending.add(article.id)
+                known[article.id] = digest
+                if previous is None:
+                    summary.added += 1
+                else:
+                    summary.updated += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    # ------------------------------------------------------------ searching
+
+    def search(self, query: str, *, date_from: str | date | None = None,
+               date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
+               facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
+               facet_top: int = 10, snippets: bool = True) -> SearchResult:
+        """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
+
+        `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
+        means the whole year, a month the whole month. `filters` maps a facet field to values
+        (values of one field OR-ed, fields AND-ed). Facets are counted over all matches.
+        """
+        facets = tuple(facets)
+        for name in facets:
+            if name not in FACET_FIELDS:
+                raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACET_FIELDS)})")
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
+        if limit < 0 or page < 1:
+            raise QueryError("limit must be >= 0 and page >= 1")
+        lo = date_from if isinstance(date_from, date) or date_from is None else None
+        hi = date_to if isinstance(date_to, date) or date_to is None else None
+        text_lo, text_hi = span_between(date_from if isinstance(date_from, str) else None,
+                                        date_to if isinstance(date_to, str) else None)
+        options = SearchOptions(
+            query=query, date_from=lo or text_lo, date_to=hi or text_hi,
+            filters={k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()},
+            facets=facets, sort=sort, limit=limit, page=page, facet_top=facet_top, snippets=snippets)
+        return self._engine.search(options)
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id, or None."""
+        return self._engine.get(article_id)
+
+    def stats(self, top: int = 10) -> Stats:
+        """Document count, date range, index size and the top values of each facet field."""
+        return self._engine.stats(top)

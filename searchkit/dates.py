@@ -1,0 +1,66 @@
+"""Date parsing for sources and queries (python-dateutil), with the span a date names.
+
+A date names a span: `1987` the whole year, `March 1987` the whole month, `1 Mar 1987` one day.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timezone
+
+from dateutil import parser as _dateutil
+
+from .errors import QueryError
+
+# Two different defaults reveal which parts of a date the text actually gave.
+_DEFAULT_A = datetime(2000, 1, 1)
+_DEFAULT_B = datetime(2001, 2, 2)
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse a date or timestamp from a source; aware times are converted to naive UTC.
+
+    Raises ValueError (with a readable reason) when the text is not a complete, real date.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("empty date")
+    try:
+        a = _dateutil.parse(text, default=_DEFAULT_A)
+        b = _dateutil.parse(text, default=_DEFAULT_B)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"unparseable date {text!r} ({exc})") from None
+    if a.year != b.year:
+        raise ValueError(f"date {text!r} has no year")
+    if a.tzinfo is not None:
+        a = a.astimezone(timezone.utc).replace(tzinfo=None)
+    return a
+
+
+def parse_span(text: str) -> tuple[date, date]:
+    """Parse a user's date into the inclusive span of days it names.
+
+    Raises QueryError with a one-line reason for text that is not a date.
+    """
+    cleaned = text.strip()
+    try:
+        a = _dateutil.parse(cleaned, default=_DEFAULT_A)
+        b = _dateutil.parse(cleaned, default=_DEFAULT_B)
+    except (ValueError, OverflowError):
+        raise QueryError(f"not a date: {text!r} (try 1987, 1987-03, March 1987 or 1987-03-01)") from None
+    if a.year != b.year:
+        raise QueryError(f"date {text!r} needs a year (for example 'March 1987')")
+    if a.month != b.month:  # only a year was given
+        return date(a.year, 1, 1), date(a.year, 12, 31)
+    if a.day != b.day:  # a month of a year
+        last = calendar.monthrange(a.year, a.month)[1]
+        return date(a.year, a.month, 1), date(a.year, a.month, last)
+    return a.date(), a.date()
+
+
+def span_between(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    """`--from START --to END`: from the first day of START to the last day of END."""
+    lo = parse_span(start)[0] if start else None
+    hi = parse_span(end)[1] if end else None
+    if lo and hi and lo > hi:
+        raise QueryError(f"the date range is empty: {start} is after {end}")
+    return lo, hi

@@ -1,0 +1,198 @@
+"""Records shared by every part of searchkit: articles, search results, index summaries.
+
+Nothing here knows about the search engine, so the CLI, the output module and any backend can use it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Multi-valued metadata fields of an article (facetable, each value kept exactly as given).
+TAG_FIELDS = ("people", "orgs", "places", "topics", "exchanges", "companies")
+# Fields a user can facet on.
+FACET_FIELDS = ("people", "orgs", "places", "topics", "exchanges", "companies", "source", "section",
+                "year", "month")
+
+
+@dataclass
+class Article:
+    """One news article, as read from a source file and enriched before indexing."""
+
+    id: str
+    headline: str = ""
+    body: str = ""
+    published: datetime | None = None
+    source: str = ""
+    section: str = ""
+    url: str = ""
+    dateline: str = ""
+    authors: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+    mentioned: list[date] = field(default_factory=list)
+    # Where the article came from: "path" or "path:record". Not part of its identity.
+    origin: str = ""
+
+    @property
+    def entities(self) -> list[str]:
+        """People, organisations and places together (the combined `entities` field)."""
+        return [*self.people, *self.orgs, *self.places]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON-ready values (dates as ISO 8601 strings)."""
+        out = dataclasses.asdict(self)
+        out["published"] = self.published.isoformat() if self.published else None
+        out["mentioned"] = [d.isoformat() for d in self.mentioned]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Article":
+        """Inverse of `to_dict`."""
+        data = dict(data)
+        if data.get("published"):
+            data["published"] = datetime.fromisoformat(data["published"])
+        data["mentioned"] = [date.fromisoformat(d) for d in data.get("mentioned") or []]
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Problem:
+    """A file or record that could not be indexed, and why."""
+
+    path: str
+    reason: str
+    record: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.record}" if self.record is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class IndexSummary:
+    """What one `Archive.add` run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped_files: int = 0
+    errors: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "skipped_files": self.skipped_files,
+            "errors": [dataclasses.asdict(e) for e in self.errors],
+        }
+
+
+@dataclass
+class Span:
+    """A highlighted stretch of a snippet: characters [start, end)."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class Hit:
+    """One search result."""
+
+    id: str
+    headline: str
+    published: datetime | None
+    source: str
+    section: str
+    people: list[str]
+    orgs: list[str]
+    places: list[str]
+    topics: list[str]
+    score: float
+    snippet: str
+    highlights: list[Span] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["published"] = self.published.isoformat() if self.published else None
+        out["highlights"] = [[s.start, s.end] for s in self.highlights]
+        return out
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    """A page of hits, the exact total, and facet counts over all matches."""
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {name: [dataclasses.asdict(v) for v in values]
+                       for name, values in self.facets.items()},
+        }
+
+
+@dataclass
+class Stats:
+    documents: int
+    date_range: tuple[date, date] | None
+    size_bytes: int
+    facets: dict[str, list[FacetValue]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "date_range": [d.isoformat() for d in self.date_range] if self.date_range else None,
+            "size_bytes": self.size_bytes,
+            "facets": {name: [dataclasses.asdict(v) for v in values]
+                       for name, values in self.facets.items()},
+        }
+
+
+@dataclass
+class SearchOptions:
+    """Everything a search asks for, independent of the engine that answers it."""
+
+    query: str
+    date_from: date | None = None
+    date_to: date | None = None
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    facets: tuple[str, ...] = ()
+    sort: str = "relevance"
+    limit: int = 10
+    page: int = 1
+    facet_top: int = 10
+    snippets: bool = True

@@ -1,0 +1,138 @@
+"""User query syntax -> Whoosh query, built on `whoosh.qparser` and its plugins.
+
+Syntax: words (all must match), `OR`, `NOT`/`-word`, parentheses, `"phrase"`, `"phrase"~N`,
+`field:value`, `field:"several words"`, `date:1987-03`, `date:[A TO B]`, prefix `infla*`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from whoosh import qparser, query
+from whoosh.qparser import syntax
+from whoosh.fields import Schema
+
+from .dates import parse_span
+from .errors import QueryError
+from .model import FACET_FIELDS
+from .schema import QUERY_FIELDS, TEXT_FIELDS, day_number
+
+MAX_QUERY_CHARS = 10_000
+# Other names people type for a field.
+FIELD_ALIASES = {
+    "people": ["person"],
+    "orgs": ["org", "organisation", "organization", "organisations", "organizations"],
+    "places": ["place", "location"],
+    "topics": ["topic"],
+    "date": ["published"],
+    "headline": ["title"],
+    "body": ["text"],
+    "entities": ["entity"],
+}
+
+
+class QuotedValuePlugin(qparser.Plugin):
+    """`date:"1 March 1987"`: a quoted value of a self-parsing field (dates) is one value to parse,
+    not a phrase of words (Whoosh's phrase plugin would look it up as a literal term)."""
+
+    def filters(self, parser):
+        return [(self.do_quoted_values, 105)]  # after field names (100) are attached
+
+    def do_quoted_values(self, parser, group):
+        schema = parser.schema
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_quoted_values(parser, node)
+            elif (isinstance(node, qparser.PhrasePlugin.PhraseNode) and node.fieldname in schema
+                  and schema[node.fieldname].self_parsing()):
+                word = syntax.WordNode(node.text)
+                word.set_fieldname(node.fieldname)
+                word.set_range(node.startchar, node.endchar)
+                group[i] = word
+        return group
+
+
+def make_parser(schema: Schema) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, group=qparser.AndGroup)
+    # Keep unknown `field:` prefixes so that they can be reported instead of searched as words.
+    parser.replace_plugin(qparser.FieldsPlugin(remove_unknown=False))
+    # `-word` excludes, but only at the start of a word: `west-germany` stays one value.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(QuotedValuePlugin())
+    return parser
+
+
+def _check_balanced(text: str) -> None:
+    if text.count('"') % 2:
+        raise QueryError('unbalanced double quote in query: add the closing "')
+    depth = 0
+    for part in text.split('"')[::2]:  # outside quotes
+        for ch in part:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth < 0:
+                    raise QueryError("unbalanced parenthesis in query: ')' without '('")
+    if depth:
+        raise QueryError("unbalanced parenthesis in query: '(' without ')'")
+
+
+def _walk(q: query.Query):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
+    """Parse the user's query; raise QueryError with a one-line reason if it cannot be understood."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
+    if not text.strip():
+        raise QueryError("empty query (use '*' to match every article)")
+    _check_balanced(text)
+    try:
+        q = parser.parse(text, normalize=False)
+    except RecursionError:
+        raise QueryError("query nested too deeply") from None
+    except Exception as exc:  # the parser's own errors have no common base class
+        raise QueryError(f"cannot parse query: {exc}") from None
+    schema = parser.schema
+    for node in _walk(q):
+        error = getattr(node, "error", None)
+        if error:
+            raise QueryError(str(error))
+        fieldname = getattr(node, "fieldname", None)
+        if fieldname is not None and fieldname not in schema:
+            raise QueryError(f"unknown field {fieldname!r} (fields: {', '.join(QUERY_FIELDS)})")
+    q = q.normalize()
+    if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+        raise QueryError(f"nothing to search for in {text!r} (only stop words or operators?)")
+    return q
+
+
+def date_filter(date_from: date | None, date_to: date | None) -> query.Query | None:
+    if date_from is None and date_to is None:
+        return None
+    return query.NumericRange("date", day_number(date_from) if date_from else None,
+                              day_number(date_to) if date_to else None, constantscore=True)
+
+
+def field_filter(schema: Schema, filters: dict[str, list[str]] | None) -> query.Query | None:
+    """`{field: [values]}` -> values of one field OR-ed, different fields AND-ed."""
+    if not filters:
+        return None
+    clauses = []
+    for fieldname, values in filters.items():
+        if isinstance(values, str):
+            values = [values]
+        if fieldname in ("year", "month"):
+            spans = [parse_span(v) for v in values]
+            clauses.append(query.Or([date_filter(lo, hi) for lo, hi in spans]))
+            continue
+        if fieldname not in FACET_FIELDS:
+            raise QueryError(f"cannot filter on {fieldname!r} (filter fields: {', '.join(FACET_FIELDS)})")
+        field = schema[fieldname]
+        terms = [query.Term(fieldname, t) for v in values for t in field.process_text(v, mode="query")]
+        clauses.append(query.Or(terms) if terms else query.NullQuery)
+    return query.And(clauses)

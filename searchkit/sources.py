@@ -1,0 +1,395 @@
+"""Readers: news files on disk -> `Article` records (or a `Problem` for what cannot be read).
+
+Formats, detected per file (`format=` forces one):
+- `text`: a plain-text article: headline on the first line, a blank line, then paragraphs.
+  Files in section folders (`bbc/business/001.txt`) get the folder as their section.
+- `reuters`: Reuters-21578 SGML (`reut2-*.sgm`), one article per `<REUTERS>` element.
+- `jsonl`: JSON Lines, one article object per line.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .dates import parse_datetime
+from .model import Article, Problem
+
+FORMATS = ("text", "reuters", "jsonl")
+_EXTENSIONS = {".txt": "text", ".text": "text", ".sgm": "reuters", ".sgml": "reuters",
+               ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# Files that sit beside articles but are not articles.
+_NOT_ARTICLES = re.compile(r"^(readme|license|licence|copying|changelog)\b", re.I)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read, with what its location tells about its articles."""
+
+    path: Path
+    format: str
+    source: str
+    section: str
+    id_prefix: str
+
+    @property
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+
+@dataclass
+class Discovery:
+    files: list[SourceFile]
+    problems: list[Problem]
+    skipped: int = 0
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w.]+", "-", text).strip("-") or "x"
+
+
+def sniff_format(path: Path) -> str | None:
+    """The format of a file: from its extension, else from its first bytes."""
+    fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt:
+        return fmt
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return None
+    if head.startswith((b"<!DOCTYPE lewis", b"<REUTERS")):
+        return "reuters"
+    if head.startswith(b"{"):
+        return "jsonl"
+    return None
+
+
+def _source_file(path: Path, root: Path, fmt: str) -> SourceFile:
+    rel_dirs = path.parent.relative_to(root).parts if path.parent != root else ()
+    root_name = root.resolve().name or "archive"
+    section = rel_dirs[-1] if rel_dirs else ""
+    source = rel_dirs[-2] if len(rel_dirs) >= 2 else root_name
+    prefix = "-".join(_slug(p) for p in (source, section) if p)
+    return SourceFile(path, fmt, source, section, prefix)
+
+
+def discover(paths: Iterable[str | os.PathLike], fmt: str | None = None) -> Discovery:
+    """Find the files to read under `paths` (files, or folders walked recursively)."""
+    found = Discovery([], [])
+    seen: set[str] = set()
+    for given in paths:
+        root = Path(given)
+        if root.is_file() or (root.exists() and not root.is_dir()):
+            file_format = fmt or sniff_format(root) or "text"
+            _add(found, seen, _source_file(root, root.parent, file_format))
+        elif root.is_dir():
+            _walk(found, seen, root, fmt)
+        elif root.is_symlink():
+            found.problems.append(Problem(str(root), "broken symbolic link"))
+        else:
+            found.problems.append(Problem(str(root), "no such file or folder"))
+    return found
+
+
+def _add(found: Discovery, seen: set[str], sf: SourceFile) -> None:
+    key = os.path.realpath(sf.path)
+    if key not in seen:
+        seen.add(key)
+        found.files.append(sf)
+
+
+def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None:
+    visited_dirs: set[str] = set()
+
+    def on_error(err: OSError) -> None:
+        found.problems.append(Problem(err.filename or str(root), f"cannot read folder ({err.strerror})"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in visited_dirs:  # a symlink loop or a second link to the same folder
+            dirnames[:] = []
+            continue
+        visited_dirs.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or _NOT_ARTICLES.match(name):
+                found.skipped += 1
+                continue
+            path = Path(dirpath, name)
+            file_format = fmt or _EXTENSIONS.get(path.suffix.lower())
+            if file_format is None and path.suffix == "":
+                file_format = sniff_format(path)
+            if file_format is None:
+                found.skipped += 1
+                continue
+            _add(found, seen, _source_file(path, root, file_format))
+
+
+# ---------------------------------------------------------------- decoding
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a text file -> str. Raises ValueError for binary data.
+
+    UTF-8 (with or without BOM) and UTF-16/32 with a BOM are decoded as such; other bytes fall back to
+    Windows-1252/Latin-1, the usual encoding of older news files (one BBC article is Latin-1).
+    """
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+                       (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"invalid {codec} text at byte {exc.start}") from None
+    if b"\x00" in data[:65536]:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    sample = text[:65536]
+    if sample and len(_CONTROL.findall(sample)) > len(sample) / 20:
+        raise ValueError("binary file (not text in any known encoding)")
+    return text
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keeping newlines and tabs) and normalise line ends."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _read_bytes(sf: SourceFile) -> bytes:
+    with open(sf.path, "rb") as f:
+        return f.read()
+
+
+def read(sf: SourceFile) -> Iterator[Article | Problem]:
+    """Every article of one file, or a Problem for each file or record that cannot be read."""
+    try:
+        data = _read_bytes(sf)
+    except IsADirectoryError:
+        yield Problem(str(sf.path), "is a folder, not a file")
+        return
+    except OSError as exc:
+        yield Problem(str(sf.path), f"cannot read file ({exc.strerror or exc})")
+        return
+    reader = {"text": _read_text, "reuters": _read_reuters, "jsonl": _read_jsonl}[sf.format]
+    yield from reader(sf, data)
+
+
+# ---------------------------------------------------------------- plain text
+
+# Site furniture that ends the story: everything from such a line on is dropped.
+_FURNITURE = re.compile(
+    r"^\s*(check also|related articles?|read more|you may also like|more from this section|"
+    r"share this( article)?|advertisement)\s*:?\s*$", re.I | re.M)
+
+
+def parse_text_article(text: str) -> tuple[str, str]:
+    """Headline and body of a plain-text article. Raises ValueError if it is not one."""
+    text = clean_text(text).strip()
+    if not text:
+        raise ValueError("empty file")
+    headline, sep, rest = text.partition("\n")
+    if not rest.strip():
+        raise ValueError("no body: expected a headline line, a blank line, then the article")
+    if rest.split("\n", 1)[0].strip():
+        raise ValueError("not an article: the first line (headline) must be followed by a blank line")
+    body = rest.strip()
+    cut = _FURNITURE.search(body)
+    if cut:
+        body = body[:cut.start()].rstrip()
+    paragraphs = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in re.split(r"\n\s*\n", body)]
+    return " ".join(headline.split()), "\n\n".join(p for p in paragraphs if p)
+
+
+def _read_text(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
+    try:
+        headline, body = parse_text_article(decode(data))
+    except ValueError as exc:
+        yield Problem(str(sf.path), str(exc))
+        return
+    if not body:
+        yield Problem(str(sf.path), "no body after removing site furniture")
+        return
+    yield Article(id=f"{sf.id_prefix}-{_slug(sf.path.stem)}", headline=headline, body=body,
+                  source=sf.source, section=sf.section, origin=str(sf.path))
+
+
+# ---------------------------------------------------------------- Reuters-21578 SGML
+
+_REUTERS_START = re.compile(r"<REUTERS\b([^>]*)>")
+_REUTERS_END = "</REUTERS>"
+_NEWID = re.compile(r'\bNEWID="(\d+)"')
+_TAG = {name: re.compile(rf"<{name}>(.*?)</{name}>", re.S)
+        for name in ("DATE", "TOPICS", "PLACES", "PEOPLE", "ORGS", "EXCHANGES", "COMPANIES",
+                     "TITLE", "DATELINE", "BODY")}
+_TEXT = re.compile(r"<TEXT\b[^>]*>(.*?)</TEXT>", re.S)
+_D = re.compile(r"<D>(.*?)</D>", re.S)
+_REUTERS_DATE = re.compile(r"(\d{1,2})-([A-Z]{3})-(\d{4})\s+(\d+):(\d+):(\d+)", re.I)
+_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+_SIGNATURE = re.compile(r"\s*\bReut(?:er|ers)?\s*$", re.I)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
+def _sgml_text(raw: str) -> str:
+    return clean_text(html.unescape(raw))
+
+
+def _reuters_date(raw: str) -> datetime:
+    """`26-FEB-1987 15:01:01.79` -> datetime. One real record has hour 605: keep the day."""
+    m = _REUTERS_DATE.search(raw)
+    if not m:
+        return parse_datetime(raw)
+    day, mon, year, hh, mi, ss = m.groups()
+    if mon.upper() not in _MONTHS:
+        raise ValueError(f"unknown month in date {raw.strip()!r}")
+    try:
+        return datetime(int(year), _MONTHS[mon.upper()], int(day), min(int(hh), 23), min(int(mi), 59),
+                        min(int(ss), 59))
+    except ValueError as exc:
+        raise ValueError(f"impossible date {raw.strip()!r} ({exc})") from None
+
+
+def _read_reuters(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
+    # Decode byte by byte so that one invalid byte (reut2-017.sgm has one) costs one character.
+    text = data.decode("utf-8", errors="replace")
+    path = str(sf.path)
+    starts = list(_REUTERS_START.finditer(text))
+    if not starts:
+        yield Problem(path, "no <REUTERS> article in file")
+        return
+    for i, start in enumerate(starts):
+        newid = _NEWID.search(start.group(1))
+        record = newid.group(1) if newid else f"article {i + 1}"
+        limit = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        end = text.find(_REUTERS_END, start.end(), limit)
+        if end < 0:
+            yield Problem(path, "truncated or malformed SGML: no </REUTERS> before the next article"
+                          if i + 1 < len(starts) else "truncated SGML: file ends inside the article",
+                          record)
+            continue
+        if not newid:
+            yield Problem(path, "article has no NEWID attribute", record)
+            continue
+        try:
+            yield _reuters_article(sf, record, text[start.end():end])
+        except ValueError as exc:
+            yield Problem(path, str(exc), record)
+
+
+def _reuters_article(sf: SourceFile, newid: str, block: str) -> Article:
+    def tags(name: str) -> list[str]:
+        m = _TAG[name].search(block)
+        return [_sgml_text(v).strip() for v in _D.findall(m.group(1))] if m else []
+
+    date_m = _TAG["DATE"].search(block)
+    published = _reuters_date(date_m.group(1)) if date_m and date_m.group(1).strip() else None
+    text_m = _TEXT.search(block)
+    inner = text_m.group(1) if text_m else ""
+    title_m, dateline_m, body_m = (_TAG[n].search(inner) for n in ("TITLE", "DATELINE", "BODY"))
+    if body_m:
+        body = body_m.group(1)
+    elif title_m or dateline_m:  # TYPE="BRIEF": a headline only
+        body = ""
+    else:  # TYPE="UNPROC": untagged text
+        body = _ANY_TAG.sub(" ", inner)
+    body = _SIGNATURE.sub("", _sgml_text(body).strip()).strip()
+    headline = " ".join(_sgml_text(title_m.group(1)).split()) if title_m else ""
+    if not headline and not body:
+        raise ValueError("empty article: no title and no body")
+    dateline = " ".join(_sgml_text(dateline_m.group(1)).split()).rstrip(" -") if dateline_m else ""
+    return Article(
+        id=f"reuters-{newid}", headline=headline, body=body, published=published, source="reuters",
+        dateline=dateline, topics=tags("TOPICS"), places=tags("PLACES"), people=tags("PEOPLE"),
+        orgs=tags("ORGS"), exchanges=tags("EXCHANGES"), companies=tags("COMPANIES"),
+        origin=f"{sf.path}:{newid}")
+
+
+# ---------------------------------------------------------------- JSON Lines
+
+_JSON_TEXT = ("id", "headline", "body", "source", "section", "url", "dateline")
+_JSON_LISTS = ("authors", "places", "people", "orgs", "topics", "exchanges", "companies")
+
+
+def _read_jsonl(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
+    path = str(sf.path)
+    try:
+        text = decode(data)
+    except ValueError as exc:
+        yield Problem(path, str(exc))
+        return
+    default_source = _slug(sf.path.stem)
+    seen_any = False
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        seen_any = True
+        record = f"line {lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Problem(path, f"invalid JSON ({exc.msg} at column {exc.colno})", record)
+            continue
+        try:
+            yield _json_article(obj, default_source, f"{path}:{lineno}")
+        except ValueError as exc:
+            yield Problem(path, str(exc), record)
+    if not seen_any:
+        yield Problem(path, "empty file")
+
+
+def _json_article(obj: object, default_source: str, origin: str) -> Article:
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    fields: dict[str, object] = {}
+    if "headline" not in obj and isinstance(obj.get("title"), str):
+        obj = {**obj, "headline": obj["title"]}
+    if "body" not in obj and isinstance(obj.get("text"), str):
+        obj = {**obj, "body": obj["text"]}
+    for name in _JSON_TEXT:
+        value = obj.get(name)
+        if value is None:
+            continue
+        if name == "id" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError(f"field {name!r} must be a string, got {type(value).__name__}")
+        fields[name] = clean_text(value)
+    for name in _JSON_LISTS:
+        value = obj.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"field {name!r} must be a list of strings")
+        fields[name] = [clean_text(v) for v in value]
+    if not str(fields.get("id", "")).strip():
+        raise ValueError("missing 'id'")
+    fields["id"] = str(fields["id"]).strip()
+    if not (fields.get("headline") or fields.get("body")):
+        raise ValueError("empty article: no headline and no body")
+    raw_date = obj.get("published", obj.get("date"))
+    published = None
+    if raw_date not in (None, ""):
+        if not isinstance(raw_date, str):
+            raise ValueError(f"date must be a string, got {type(raw_date).__name__}")
+        published = parse_datetime(raw_date)
+    fields.setdefault("source", default_source)
+    return Article(**fields, published=published, origin=origin)
