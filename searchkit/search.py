@@ -164,7 +164,7 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     if total and limit and start < total:
         results = searcher.search(q, filter=docset, limit=start + limit, sortedby=sort_facet(sort),
                                   terms=snippets)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=300, surround=80)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()
         for hit in results[start:start + limit]:
             fields = hit.fields()

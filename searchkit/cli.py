@@ -1,0 +1,204 @@
+"""The `searchkit` command: a thin layer over `Archive` that parses options and prints.
+
+Results go to stdout; progress, warnings and errors to stderr. Exit codes: 0 success, 1 failure,
+2 usage error (bad option, query, date or filter).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import click
+
+from . import __version__, output
+from .archive import Archive
+from .errors import QueryError, SearchkitError
+from .model import FACET_FIELDS
+from .search import SORTS
+from .sources import FORMATS
+
+
+class UsageError(click.UsageError):
+    """A usage error with one line, not click's usage block (the command's --help has that)."""
+
+    def show(self, file=None):
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def handle_errors(func):
+    """Library exceptions become one-line messages at the CLI edge; a traceback is never shown."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except QueryError as exc:
+            raise UsageError(str(exc)) from None
+        except SearchkitError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted (work committed before this point is kept)") from None
+        except click.ClickException:
+            raise
+        except Exception as exc:  # a bug: say so in one line; SEARCHKIT_DEBUG=1 shows the traceback
+            if os.environ.get("SEARCHKIT_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (set SEARCHKIT_DEBUG=1 for details)") from None
+
+    return wrapper
+
+
+def index_option(func):
+    return click.option(
+        "--index", "index_dir", envvar="SEARCHKIT_INDEX", default="index", show_default=True,
+        type=click.Path(file_okay=False), help="Index folder (or set $SEARCHKIT_INDEX).")(func)
+
+
+def output_options(func):
+    """--json (and --csv where a table makes sense): the shared output switches."""
+    func = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(func)
+    return func
+
+
+def _open(index_dir: str, create: bool = False) -> Archive:
+    return Archive(index_dir, create=create)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="searchkit")
+def main():
+    """Full-text search for news archives.
+
+    \b
+    Example:
+      searchkit index examples/archive
+      searchkit search "oil prices" --facet places
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@index_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Read every file in this format instead of detecting it per file.")
+@click.option("--rebuild", is_flag=True, help="Empty the index first and index everything again.")
+@output_options
+@handle_errors
+def index(paths, index_dir, fmt, rebuild, as_json):
+    """Index news files and folders (recursively).
+
+    Formats are detected per file: plain-text articles (.txt: headline, blank line, body; a
+    folder of section folders gives each article its section), Reuters-21578 SGML (.sgm) and
+    JSON Lines (.jsonl). Re-running on the same files updates changed articles and skips
+    unchanged ones. Files or records that cannot be read are reported and skipped; the exit
+    code is 1 if any failed.
+
+    \b
+    Example:
+      searchkit index ../shared/corpora/reuters21578 ../shared/corpora/bbc
+      searchkit index feed.jsonl --json > summary.json
+    """
+    archive = _open(index_dir, create=True)
+    show_bar = sys.stderr.isatty() and not os.environ.get("CI")
+    if show_bar:
+        with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,
+                               show_pos=False, show_percent=True) as bar:
+            summary = archive.add(paths, format=fmt, rebuild=rebuild, progress=bar.update)
+    else:
+        summary = archive.add(paths, format=fmt, rebuild=rebuild)
+    if as_json:
+        click.echo(output.to_json(summary.to_dict()))
+    else:
+        click.echo(output.summary_text(summary))
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
+              help="Hits per page.")
+@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1), help="Page number.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--from", "date_from", metavar="DATE",
+              help="Published on or after DATE (1987, March 1987, 1987-03-01, ...).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (a month: its end).")
+@click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
+              help="Count the top values of FIELD over all matches (repeatable).")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help="Keep matches whose FIELD has VALUE (repeatable; one field's values are OR-ed).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV.")
+@output_options
+@handle_errors
+def search(query, index_dir, limit, page, sort, date_from, date_to, facets, filters, as_csv, as_json):
+    """Search the archive.
+
+    \b
+    Query language:
+      oil prices              both words (stemmed: "price" matches "prices")
+      oil OR gas, oil -gas    either word; exclude a word (also NOT gas)
+      (oil OR gas) prices     grouping
+      "interest rates"        exact phrase; "interest rates"~3 within 3 words
+      headline:oil            a field: headline body people orgs places entities
+                              topics source section exchanges companies date mentioned
+      places:west-germany     a whole tag value; people:"paul volcker" for several words
+      date:1987-03            a year, month or day; date:[1987-03-01 TO 1987-04-15]
+      infla*                  prefix
+
+    \b
+    Example:
+      searchkit search "oil prices" --facet places --sort newest
+      searchkit search 'date:[March 1987 TO April 1987] coffee' --json | jq .total
+    """
+    archive = _open(index_dir)
+    parsed_filters: dict[str, list[str]] = {}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(f"--filter needs FIELD=VALUE, got {item!r}")
+        parsed_filters.setdefault(name.strip(), []).append(value.strip())
+    result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed_filters,
+                            facets=facets, sort=sort, limit=limit, page=page)
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    elif as_csv:
+        click.echo(output.search_csv(result))
+    else:
+        click.echo(output.search_text(result))
+
+
+@main.command()
+@click.argument("article_id")
+@index_option
+@output_options
+@handle_errors
+def show(article_id, index_dir, as_json):
+    """Print one whole article.
+
+    \b
+    Example:
+      searchkit show reuters-42
+      searchkit show bbc-business-001 --json
+    """
+    article = _open(index_dir).get(article_id)
+    if article is None:
+        raise click.ClickException(f"no article with id {article_id!r}")
+    click.echo(output.to_json(article.to_dict()) if as_json else output.article_text(article))
+
+
+@main.command()
+@index_option
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Values per facet.")
+@output_options
+@handle_errors
+def stats(index_dir, top, as_json):
+    """Document count, date range, index size and the top values of each facet.
+
+    \b
+    Example:
+      searchkit stats --json
+    """
+    result = _open(index_dir).stats(top)
+    click.echo(output.to_json(result.to_dict()) if as_json else output.stats_text(result))

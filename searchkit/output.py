@@ -1,0 +1,128 @@
+"""Rendering results as text, JSON or CSV. Article text is untrusted: it is sanitised before it
+reaches a terminal, and JSON is always valid (lone surrogates replaced)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+import click
+
+from .model import Article, FacetValue, IndexSummary, SearchResult, Span, Stats
+
+# ANSI/VT escape sequences (CSI, OSC, and single-character escapes), then any other control
+# character and Unicode bidirectional overrides, which can disguise text on a terminal.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def sanitize(text: str, keep_newlines: bool = False) -> str:
+    """Text that is safe to print on a terminal: no escape sequences or control characters."""
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if keep_newlines else " ".join(text.split())
+
+
+def to_json(data: Any) -> str:
+    """One line of valid JSON, UTF-8 safe even when the text holds lone surrogates."""
+    return json.dumps(data, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+
+
+def _highlight(snippet: str, spans: list[Span]) -> str:
+    """The snippet with its highlighted spans styled (the style is dropped when not on a terminal)."""
+    out, index = [], 0
+    for span in spans:
+        out.append(sanitize(snippet[index:span.start], keep_newlines=True))
+        out.append(click.style(sanitize(snippet[span.start:span.end], keep_newlines=True),
+                               fg="yellow", bold=True))
+        index = span.end
+    out.append(sanitize(snippet[index:], keep_newlines=True))
+    return "".join(out).replace("\n", " ")
+
+
+def _facets_text(facets: dict[str, list[FacetValue]]) -> list[str]:
+    lines = []
+    for name, values in facets.items():
+        shown = ", ".join(f"{sanitize(v.value)} ({v.count})" for v in values) or "(none)"
+        lines.append(f"  {click.style(name, bold=True)}: {shown}")
+    return lines
+
+
+def search_text(result: SearchResult) -> str:
+    lines = []
+    if result.total == 0:
+        lines.append(f"No articles match {sanitize(result.query)!s}.")
+    else:
+        first = (result.page - 1) * result.limit + 1
+        last = first + len(result.hits) - 1
+        shown = f"{first}-{last}" if result.hits else "none"
+        lines.append(f"{result.total} articles match {sanitize(result.query)} "
+                     f"(showing {shown}, page {result.page} of {result.pages})")
+    for n, hit in enumerate(result.hits, (result.page - 1) * result.limit + 1):
+        lines.append("")
+        lines.append(f"{n:>3}. {click.style(sanitize(hit.headline) or '(no headline)', bold=True)}")
+        meta = [hit.published.date().isoformat() if hit.published else "undated", sanitize(hit.source)]
+        if hit.section:
+            meta.append(sanitize(hit.section))
+        meta.append(sanitize(hit.id))
+        lines.append("     " + click.style(" · ".join(meta), dim=True))
+        if hit.snippet:
+            lines.append("     " + _highlight(hit.snippet, hit.highlights))
+    if result.facets:
+        lines.append("")
+        lines.append("Facets:")
+        lines.extend(_facets_text(result.facets))
+    return "\n".join(lines)
+
+
+HIT_COLUMNS = ("id", "headline", "published", "source", "section", "people", "orgs", "places",
+               "topics", "score", "snippet")
+
+
+def search_csv(result: SearchResult) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(HIT_COLUMNS)
+    for hit in result.hits:
+        row = hit.to_dict()
+        writer.writerow(["; ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                         for v in (row[c] for c in HIT_COLUMNS)])
+    return buf.getvalue().rstrip("\n")
+
+
+def article_text(article: Article) -> str:
+    lines = [click.style(sanitize(article.headline) or "(no headline)", bold=True)]
+    meta = [
+        ("id", article.id), ("published", article.published.isoformat() if article.published else ""),
+        ("source", article.source), ("section", article.section), ("dateline", article.dateline),
+        ("url", article.url), ("authors", ", ".join(article.authors)),
+        ("people", ", ".join(article.people)), ("orgs", ", ".join(article.orgs)),
+        ("places", ", ".join(article.places)), ("topics", ", ".join(article.topics)),
+        ("exchanges", ", ".join(article.exchanges)), ("companies", ", ".join(article.companies)),
+        ("mentioned", ", ".join(d.isoformat() for d in article.mentioned)),
+    ]
+    for name, value in meta:
+        if value:
+            lines.append(f"{click.style(name + ':', dim=True)} {sanitize(value)}")
+    lines.append("")
+    lines.append(sanitize(article.body, keep_newlines=True))
+    return "\n".join(lines)
+
+
+def stats_text(stats: Stats) -> str:
+    span = (f"{stats.date_range[0].isoformat()} to {stats.date_range[1].isoformat()}"
+            if stats.date_range else "no dated articles")
+    lines = [f"documents:  {stats.documents}", f"dates:      {span}",
+             f"index size: {stats.size_bytes / 1e6:.1f} MB", "", "Top values:"]
+    lines.extend(_facets_text({k: v for k, v in stats.facets.items() if v}))
+    return "\n".join(lines)
+
+
+def summary_text(summary: IndexSummary) -> str:
+    lines = [f"added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
+             f"failed {summary.failed}"
+             + (f" ({summary.skipped_files} other files skipped)" if summary.skipped_files else "")]
+    lines.extend(f"  {sanitize(str(e))}" for e in summary.errors)
+    return "\n".join(lines)
