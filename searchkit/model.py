@@ -122,7 +122,7 @@ class Hit:
     orgs: list[str]
     places: list[str]
     topics: list[str]
-    score: float
+    score: float | None  # BM25F relevance; None when sorted by date (no score is computed)
     snippet: str
     highlights: list[Span] = field(default_factory=list)
 

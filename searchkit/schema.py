@@ -64,8 +64,10 @@ class DayField(fields.NUMERIC):
     """
 
     def __init__(self, stored: bool = False, sortable: bool = False):
-        # Default 0 marks "no date" in the column (sorts last when newest first).
-        super().__init__(int, bits=32, signed=False, stored=stored, sortable=sortable, shift_step=8,
+        # An undated article reads back from the column as a number <= 0 (never a real day), so
+        # it sorts last when newest first.
+        # Signed: Whoosh 2.7 computes wrong ranges from 0 on unsigned trie fields (measured).
+        super().__init__(int, bits=32, signed=True, stored=stored, sortable=sortable, shift_step=8,
                          default=0)
 
     def parse_query(self, fieldname, qstring, boost=1.0):

@@ -44,7 +44,7 @@ class FacetColumns:
             column = reader.column_reader(fieldname if fieldname not in ("year", "month") else "date",
                                           translate=True)
             if fieldname in ("year", "month"):
-                self._segments[key] = list(column)
+                self._segments[key] = [day if day > 0 else 0 for day in column]  # 0: undated
             else:
                 self._segments[key] = [tuple(v for v in raw.split(",") if v) if raw else ()
                                        for raw in column]
@@ -147,7 +147,7 @@ def sort_facet(sort: str):
         return None
     if sort == "newest":
         return sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("id")])
-    undated_last = sorting.TranslateFacet(lambda day: day or _NO_DATE_LAST, sorting.FieldFacet("date"))
+    undated_last = sorting.TranslateFacet(lambda day: day if day > 0 else _NO_DATE_LAST, sorting.FieldFacet("date"))
     return sorting.MultiFacet([undated_last, sorting.FieldFacet("id")])
 
 
@@ -179,7 +179,7 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
                 source=fields.get("source", ""), section=fields.get("section", ""),
                 people=list(fields.get("people") or []), orgs=list(fields.get("orgs") or []),
                 places=list(fields.get("places") or []), topics=list(fields.get("topics") or []),
-                score=round(float(hit.score), 4) if hit.score is not None else 0.0,
+                score=round(float(hit.score), 4) if sort == "relevance" else None,
                 snippet=snippet, highlights=spans))
     return total, hits, facet_counts
 
