@@ -27,12 +27,15 @@ def parse_datetime(text: str) -> datetime:
     try:
         a = _dateutil.parse(text, default=_DEFAULT_A)
         b = _dateutil.parse(text, default=_DEFAULT_B)
-    except (ValueError, OverflowError) as exc:
+    except (ValueError, OverflowError, TypeError) as exc:
         raise ValueError(f"unparseable date {text!r} ({exc})") from None
     if a.year != b.year:
         raise ValueError(f"date {text!r} has no year")
     if a.tzinfo is not None:
-        a = a.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            a = a.astimezone(timezone.utc).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            raise ValueError(f"date {text!r} is out of range once converted to UTC") from None
     return a
 
 
@@ -45,7 +48,7 @@ def parse_span(text: str) -> tuple[date, date]:
     try:
         a = _dateutil.parse(cleaned, default=_DEFAULT_A)
         b = _dateutil.parse(cleaned, default=_DEFAULT_B)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, TypeError):
         raise QueryError(f"not a date: {text!r} (try 1987, 1987-03, March 1987 or 1987-03-01)") from None
     if a.year != b.year:
         raise QueryError(f"date {text!r} needs a year (for example 'March 1987')")

@@ -45,9 +45,9 @@ def to_document(article: Article, fingerprint: str) -> dict:
     if article.published:
         doc["date"] = day_number(article.published.date())
     for name in ("people", "orgs", "places", "topics", "exchanges", "companies"):
-        values = getattr(article, name)
-        doc[name] = ",".join(values)
-        doc[f"_stored_{name}"] = values
+        # One comma-joined string is indexed, stored and kept in the facet column (a list would be
+        # cut to its first value in the column).
+        doc[name] = ",".join(getattr(article, name))
     return {k: v for k, v in doc.items() if v not in (None, "", [])} | {"id": article.id}
 
 

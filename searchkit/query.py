@@ -14,7 +14,7 @@ from whoosh.fields import Schema
 from .dates import parse_span
 from .errors import QueryError
 from .model import FACET_FIELDS
-from .schema import QUERY_FIELDS, TEXT_FIELDS, day_number
+from .schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
 
 MAX_QUERY_CHARS = 10_000
 # Other names people type for a field.
@@ -51,6 +51,31 @@ class QuotedValuePlugin(qparser.Plugin):
         return group
 
 
+class StopWordsPlugin(qparser.Plugin):
+    """Drops bare stop words (`oil and gas` -> `oil gas`) so that they do not have to occur.
+
+    The index keeps every word, so phrases (`"bank of england"`) and `headline:the` still work.
+    """
+
+    def filters(self, parser):
+        return [(self.do_stop_words, 106)]  # after field names and quoted values
+
+    def do_stop_words(self, parser, group):
+        kept = []
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                node = self.do_stop_words(parser, node)
+            elif (type(node) is syntax.WordNode and node.fieldname is None
+                  and node.text.lower() in STOP_WORDS):
+                continue
+            kept.append(node)
+        # A query of stop words only is searched as written.
+        if all(isinstance(n, (syntax.Whitespace, syntax.Operator)) for n in kept):
+            return group
+        group.nodes = kept
+        return group
+
+
 def make_parser(schema: Schema) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, group=qparser.AndGroup)
     # Keep unknown `field:` prefixes so that they can be reported instead of searched as words.
@@ -59,6 +84,7 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(QuotedValuePlugin())
+    parser.add_plugin(StopWordsPlugin())
     return parser
 
 
@@ -107,7 +133,7 @@ def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
             raise QueryError(f"unknown field {fieldname!r} (fields: {', '.join(QUERY_FIELDS)})")
     q = q.normalize()
     if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
-        raise QueryError(f"nothing to search for in {text!r} (only stop words or operators?)")
+        raise QueryError(f"nothing to search for in {text!r}")
     return q
 
 

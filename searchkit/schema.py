@@ -3,7 +3,9 @@
 Analysis (one analyzer for headline and body, so a query means the same in both):
 - tokens: runs of word characters, keeping inner dots (`u.s`, `3.5`) together;
 - case folding, then accent folding (`José Müller` matches `jose muller`);
-- stop words: Whoosh's short English list minus `us` and `may` (a country and a month in news);
+- no stop words in the index, so a phrase is exact (`"dividend payable"` does not match
+  "dividend is payable"); the query parser drops a bare stop word such as `and` or `the` outside
+  phrases (see `query.StopWordsPlugin`), and BM25 gives common words little weight anyway;
 - stemming: Snowball English (Porter2) through PyStemmer, a C implementation ~10x faster than Whoosh's
   Python Porter stemmer; Porter2 also over-stems less (`generate` no longer matches `general`).
 Entity, topic, source and section fields keep each value whole (lower-cased for matching, the original
@@ -15,8 +17,8 @@ from datetime import date
 
 import Stemmer
 from whoosh import fields, query
-from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
-from whoosh.analysis.filters import STOP_WORDS
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
+from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
 from .dates import parse_span
@@ -24,7 +26,9 @@ from .dates import parse_span
 # Bumped whenever the schema or analysis changes in a way that needs a rebuild.
 SCHEMA_VERSION = 1
 
-_STOP_WORDS = frozenset(STOP_WORDS) - {"us", "may", "tbd"}
+# Dropped from queries outside phrases. Whoosh's list without `us` and `may` (a country and a
+# month in news).
+STOP_WORDS = frozenset(_WHOOSH_STOP_WORDS) - {"us", "may", "tbd"}
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -46,8 +50,7 @@ class SnowballStemFilter(Filter):
 
 def text_analyzer():
     """The analyzer of headline and body."""
-    return (RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-            | StopFilter(stoplist=_STOP_WORDS, minsize=1) | SnowballStemFilter())
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | SnowballStemFilter()
 
 
 def name_analyzer():

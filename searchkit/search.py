@@ -129,15 +129,19 @@ def _parse_published(value) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _tags(value) -> list[str]:
+    return [v for v in value.split(",") if v] if value else []
+
+
 def stored_to_article(fields: dict) -> Article:
     return Article(
         id=fields["id"], headline=fields.get("headline", ""), body=fields.get("body", ""),
         published=_parse_published(fields.get("published")), source=fields.get("source", ""),
         section=fields.get("section", ""), url=fields.get("url", ""), dateline=fields.get("dateline", ""),
-        authors=list(fields.get("authors") or []), people=list(fields.get("people") or []),
-        orgs=list(fields.get("orgs") or []), places=list(fields.get("places") or []),
-        topics=list(fields.get("topics") or []), exchanges=list(fields.get("exchanges") or []),
-        companies=list(fields.get("companies") or []),
+        authors=list(fields.get("authors") or []), people=_tags(fields.get("people")),
+        orgs=_tags(fields.get("orgs")), places=_tags(fields.get("places")),
+        topics=_tags(fields.get("topics")), exchanges=_tags(fields.get("exchanges")),
+        companies=_tags(fields.get("companies")),
         mentioned=[day_from_number(n) for n in fields.get("mentioned") or []],
         origin=fields.get("origin", ""))
 
@@ -177,8 +181,8 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
                 id=fields["id"], headline=fields.get("headline", ""),
                 published=_parse_published(fields.get("published")),
                 source=fields.get("source", ""), section=fields.get("section", ""),
-                people=list(fields.get("people") or []), orgs=list(fields.get("orgs") or []),
-                places=list(fields.get("places") or []), topics=list(fields.get("topics") or []),
+                people=_tags(fields.get("people")), orgs=_tags(fields.get("orgs")),
+                places=_tags(fields.get("places")), topics=_tags(fields.get("topics")),
                 score=round(float(hit.score), 4) if sort == "relevance" else None,
                 snippet=snippet, highlights=spans))
     return total, hits, facet_counts

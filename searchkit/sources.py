@@ -137,6 +137,7 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
 # ---------------------------------------------------------------- decoding
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # valid in JSON escapes, not in Unicode text
 
 
 def decode(data: bytes) -> str:
@@ -169,7 +170,9 @@ def decode(data: bytes) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters (keeping newlines and tabs) and normalise line ends."""
+    """Drop control characters (keeping newlines and tabs), replace lone surrogates, normalise
+    line ends."""
+    text = _SURROGATE.sub("\ufffd", text)
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -336,7 +339,8 @@ def _read_jsonl(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
         return
     default_source = _slug(sf.path.stem)
     seen_any = False
-    for lineno, line in enumerate(text.splitlines(), 1):
+    # Split on "\n" only: JSON strings may hold U+2028 and U+0085, which splitlines() breaks on.
+    for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         seen_any = True
