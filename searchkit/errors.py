@@ -16,13 +16,3 @@ class ArchiveError(SearchkitError):
 class ArchiveLockedError(ArchiveError):
     """Another process holds the index's write lock and did not release it in time."""
 
-
-class SourceError(SearchkitError):
-    """A source file or record that cannot be read as a news article."""
-
-    def __init__(self, path: str, reason: str, record: str | None = None):
-        self.path = path
-        self.record = record
-        self.reason = reason
-        where = f"{path}:{record}" if record is not None else path
-        super().__init__(f"{where}: {reason}")

@@ -8,7 +8,7 @@ from typing import Iterable
 from whoosh import highlight, query, sorting
 from whoosh.searching import Searcher
 
-from .model import FACET_FIELDS, Article, FacetValue, Hit, Span
+from .model import Article, FacetValue, Hit, Span
 from .schema import day_from_number
 
 SORTS = ("relevance", "newest", "oldest")
