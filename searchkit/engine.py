@@ -165,8 +165,12 @@ class WhooshEngine:
         with self._lock:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
-            else:
-                self._searcher = self._searcher.refresh()
+            elif not self._searcher.up_to_date():
+                if self._searcher.doc_count_all():
+                    self._searcher = self._searcher.refresh()  # reuses unchanged segments
+                else:  # Whoosh's refresh() fails on a searcher opened on an empty index
+                    self._searcher.close()
+                    self._searcher = self._ix.searcher()
             return self._searcher
 
     def search(self, options: SearchOptions) -> SearchResult:

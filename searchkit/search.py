@@ -28,7 +28,8 @@ class FacetColumns:
 
     def values(self, searcher: Searcher, fieldname: str) -> list:
         """A list indexed by global document number: a tuple of values (or an int day for dates)."""
-        leaves = searcher.reader().leaf_readers()
+        # An empty index has one leaf without a segment (and without columns).
+        leaves = [(r, o) for r, o in searcher.reader().leaf_readers() if r.segment() is not None]
         key = (fieldname, tuple(r.segment().segment_id() for r, _ in leaves))
         if key not in self._global:
             combined: list = []

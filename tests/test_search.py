@@ -291,6 +291,20 @@ def test_get_returns_the_whole_article(example_archive):
     assert example_archive.get("no-such-id") is None
 
 
+def test_empty_archive_searches_and_stats(tmp_path):
+    archive = Archive(tmp_path / "ix")
+    result = archive.search("oil", facets=["places", "year"])
+    assert (result.total, result.hits) == (0, [])
+    assert result.facets == {"places": [], "year": []}
+    stats = archive.stats()
+    assert (stats.documents, stats.date_range) == (0, None)
+    assert all(values == [] for values in stats.facets.values())
+    # the same Archive sees articles added after it searched the empty index
+    archive.add([Article(id="n1", headline="Oil news", body="oil", places=["norway"])])
+    result = archive.search("oil", facets=["places"])
+    assert result.total == 1 and result.facets["places"][0].value == "norway"
+
+
 def test_archive_refuses_a_foreign_folder(tmp_path):
     from searchkit import ArchiveError
     (tmp_path / "notes.txt").write_text("my notes")
