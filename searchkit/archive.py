@@ -156,12 +156,9 @@ class Archive:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
         if limit < 0 or page < 1:
             raise QueryError("limit must be >= 0 and page >= 1")
-        lo = date_from if isinstance(date_from, date) or date_from is None else None
-        hi = date_to if isinstance(date_to, date) or date_to is None else None
-        text_lo, text_hi = span_between(date_from if isinstance(date_from, str) else None,
-                                        date_to if isinstance(date_to, str) else None)
+        lo, hi = span_between(date_from, date_to)
         options = SearchOptions(
-            query=query, date_from=lo or text_lo, date_to=hi or text_hi,
+            query=query, date_from=lo, date_to=hi,
             filters={k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()},
             facets=facets, sort=sort, limit=limit, page=page, facet_top=facet_top, snippets=snippets)
         return self._engine.search(options)

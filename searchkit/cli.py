@@ -57,9 +57,8 @@ def index_option(func):
 
 
 def output_options(func):
-    """--json (and --csv where a table makes sense): the shared output switches."""
-    func = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(func)
-    return func
+    """The shared output switch of every command: --json prints one JSON object on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(func)
 
 
 def _open(index_dir: str, create: bool = False) -> Archive:

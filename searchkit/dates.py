@@ -60,10 +60,12 @@ def parse_span(text: str) -> tuple[date, date]:
     return a.date(), a.date()
 
 
-def span_between(start: str | None, end: str | None) -> tuple[date | None, date | None]:
-    """`--from START --to END`: from the first day of START to the last day of END."""
-    lo = parse_span(start)[0] if start else None
-    hi = parse_span(end)[1] if end else None
+def span_between(start: str | date | None, end: str | date | None) -> tuple[date | None, date | None]:
+    """`--from START --to END`: from the first day of START to the last day of END.
+
+    Each end is a date, text naming a period, or None (open)."""
+    lo = start if isinstance(start, date) else (parse_span(start)[0] if start else None)
+    hi = end if isinstance(end, date) else (parse_span(end)[1] if end else None)
     if lo and hi and lo > hi:
         raise QueryError(f"the date range is empty: {start} is after {end}")
     return lo, hi

@@ -48,7 +48,7 @@ def to_document(article: Article, fingerprint: str) -> dict:
         # One comma-joined string is indexed, stored and kept in the facet column (a list would be
         # cut to its first value in the column).
         doc[name] = ",".join(getattr(article, name))
-    return {k: v for k, v in doc.items() if v not in (None, "", [])} | {"id": article.id}
+    return {k: v for k, v in doc.items() if v not in (None, "", [])}
 
 
 class WhooshWriter:
@@ -179,7 +179,7 @@ class WhooshEngine:
         q = queries.parse_query(self._parser, options.query)
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
                                queries.field_filter(schema, options.filters)) if f is not None]
-        filter_q = filters[0] if len(filters) == 1 else (wq.And(filters) if filters else None)
+        filter_q = wq.And(filters) if filters else None
         total, hits, facets = search.run(
             searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
             sort=options.sort, limit=options.limit, page=options.page, facet_top=options.facet_top,
@@ -194,7 +194,7 @@ class WhooshEngine:
     def stats(self, top: int) -> Stats:
         searcher = self._current_searcher()
         docnums = search.all_docnums(searcher)
-        days = self._facets.values(searcher, "year")
+        days = self._facets.values(searcher, "date")
         dated = [days[d] for d in docnums if days[d]]
         date_range = (day_from_number(min(dated)), day_from_number(max(dated))) if dated else None
         facets = {name: self._facets.count(searcher, name, docnums, top) for name in FACET_FIELDS}

@@ -51,16 +51,6 @@ class Article:
         out["mentioned"] = [d.isoformat() for d in self.mentioned]
         return out
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Article":
-        """Inverse of `to_dict`."""
-        data = dict(data)
-        if data.get("published"):
-            data["published"] = datetime.fromisoformat(data["published"])
-        data["mentioned"] = [date.fromisoformat(d) for d in data.get("mentioned") or []]
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 @dataclass
 class Problem:

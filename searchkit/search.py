@@ -15,6 +15,14 @@ SORTS = ("relevance", "newest", "oldest")
 _NO_DATE_LAST = 2 ** 32  # sort key of an undated article when sorting oldest first
 
 
+def _tags(value: str | None) -> list[str]:
+    """Tag values as indexed, stored and kept in the column: one comma-joined string."""
+    return [v for v in value.split(",") if v] if value else []
+
+
+_DATE_FACETS = {"year": "%Y", "month": "%Y-%m"}
+
+
 class FacetColumns:
     """Per-document facet values, read once per segment from the index's columns and kept.
 
@@ -26,44 +34,44 @@ class FacetColumns:
         self._segments: dict[tuple[str, str], list] = {}
         self._global: dict[tuple[str, tuple], list] = {}
 
-    def values(self, searcher: Searcher, fieldname: str) -> list:
-        """A list indexed by global document number: a tuple of values (or an int day for dates)."""
+    def values(self, searcher: Searcher, column: str) -> list:
+        """A list indexed by global document number: a tuple of tag values, or for the `date`
+        column the day number (0 when undated)."""
         # An empty index has one leaf without a segment (and without columns).
-        leaves = [(r, o) for r, o in searcher.reader().leaf_readers() if r.segment() is not None]
-        key = (fieldname, tuple(r.segment().segment_id() for r, _ in leaves))
+        leaves = [r for r, _ in searcher.reader().leaf_readers() if r.segment() is not None]
+        segment_ids = tuple(r.segment().segment_id() for r in leaves)
+        key = (column, segment_ids)
         if key not in self._global:
-            combined: list = []
-            for reader, _offset in leaves:
-                combined.extend(self._segment_values(reader, fieldname))
-            self._global = {k: v for k, v in self._global.items() if k[1] == key[1]}
-            self._global[key] = combined
+            # Forget what belonged to segments that merges have since removed.
+            self._segments = {k: v for k, v in self._segments.items() if k[0] in segment_ids}
+            self._global = {k: v for k, v in self._global.items() if k[1] == segment_ids}
+            self._global[key] = [v for reader in leaves for v in self._segment_values(reader, column)]
         return self._global[key]
 
-    def _segment_values(self, reader, fieldname: str) -> list:
-        key = (reader.segment().segment_id(), fieldname)
+    def _segment_values(self, reader, column: str) -> list:
+        key = (reader.segment().segment_id(), column)
         if key not in self._segments:
-            column = reader.column_reader(fieldname if fieldname not in ("year", "month") else "date",
-                                          translate=True)
-            if fieldname in ("year", "month"):
-                self._segments[key] = [day if day > 0 else 0 for day in column]  # 0: undated
+            raw = reader.column_reader(column, translate=True)
+            if column == "date":
+                self._segments[key] = [day if day > 0 else 0 for day in raw]
             else:
-                self._segments[key] = [tuple(v for v in raw.split(",") if v) if raw else ()
-                                       for raw in column]
+                self._segments[key] = [tuple(_tags(value)) for value in raw]
         return self._segments[key]
 
     def count(self, searcher: Searcher, fieldname: str, docnums: Iterable[int], top: int) -> list[FacetValue]:
-        values = self.values(searcher, fieldname)
         counts: Counter = Counter()
-        if fieldname in ("year", "month"):
-            fmt = "%Y" if fieldname == "year" else "%Y-%m"
-            for day, n in Counter(values[d] for d in docnums).items():
+        if fieldname in _DATE_FACETS:
+            days = self.values(searcher, "date")
+            fmt = _DATE_FACETS[fieldname]
+            for day, n in Counter(days[d] for d in docnums).items():
                 if day:
                     counts[day_from_number(day).strftime(fmt)] += n
         else:
+            values = self.values(searcher, fieldname)
             for d in docnums:
                 counts.update(values[d])
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top or None]
-        if fieldname in ("year", "month"):
+        if fieldname in _DATE_FACETS:
             ranked.sort()  # periods read best in time order
         return [FacetValue(v, n) for v, n in ranked]
 
@@ -130,10 +138,6 @@ def _parse_published(value) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _tags(value) -> list[str]:
-    return [v for v in value.split(",") if v] if value else []
-
-
 def stored_to_article(fields: dict) -> Article:
     return Article(
         id=fields["id"], headline=fields.get("headline", ""), body=fields.get("body", ""),
@@ -172,18 +176,16 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()
         for hit in results[start:start + limit]:
-            fields = hit.fields()
+            article = stored_to_article(hit.fields())
             snippet, spans = "", []
-            if snippets and fields.get("body"):
-                snippet, spans = hit.highlights("body", top=2)
+            if snippets and article.body:
+                snippet, spans = hit.highlights("body", text=article.body, top=2)
             if not snippet:
-                snippet = _lead(fields.get("body", ""))
+                snippet = _lead(article.body)
             hits.append(Hit(
-                id=fields["id"], headline=fields.get("headline", ""),
-                published=_parse_published(fields.get("published")),
-                source=fields.get("source", ""), section=fields.get("section", ""),
-                people=_tags(fields.get("people")), orgs=_tags(fields.get("orgs")),
-                places=_tags(fields.get("places")), topics=_tags(fields.get("topics")),
+                id=article.id, headline=article.headline, published=article.published,
+                source=article.source, section=article.section, people=article.people,
+                orgs=article.orgs, places=article.places, topics=article.topics,
                 score=round(float(hit.score), 4) if sort == "relevance" else None,
                 snippet=snippet, highlights=spans))
     return total, hits, facet_counts
