@@ -108,23 +108,38 @@ def _add(found: Discovery, seen: set[str], sf: SourceFile) -> None:
 
 
 def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None:
+    """Depth-first, in name order, without recursion (os.walk recurses and fails on very deep
+    trees in Python 3.11); each real folder is entered once, so symlink loops end."""
     visited_dirs: set[str] = set()
-
-    def on_error(err: OSError) -> None:
-        found.problems.append(Problem(err.filename or str(root), f"cannot read folder ({err.strerror})"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
-        real = os.path.realpath(dirpath)
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
         if real in visited_dirs:  # a symlink loop or a second link to the same folder
-            dirnames[:] = []
             continue
         visited_dirs.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or _NOT_ARTICLES.match(name):
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            found.problems.append(Problem(str(folder), f"cannot read folder ({exc.strerror or exc})"))
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
                 found.skipped += 1
                 continue
-            path = Path(dirpath, name)
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subfolders.append(Path(entry.path))
+                continue
+            if _NOT_ARTICLES.match(entry.name):
+                found.skipped += 1
+                continue
+            path = Path(entry.path)
             file_format = fmt or _EXTENSIONS.get(path.suffix.lower())
             if file_format is None and path.suffix == "":
                 file_format = sniff_format(path)
@@ -132,6 +147,7 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
                 found.skipped += 1
                 continue
             _add(found, seen, _source_file(path, root, file_format))
+        stack.extend(reversed(subfolders))
 
 
 # ---------------------------------------------------------------- decoding
@@ -176,23 +192,41 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _read_bytes(sf: SourceFile) -> bytes:
-    with open(sf.path, "rb") as f:
-        return f.read()
+# An article larger than this is reported, not indexed: no real article is near it, and Whoosh would
+# need gigabytes of memory to index one of this size.
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def read(sf: SourceFile) -> Iterator[Article | Problem]:
     """Every article of one file, or a Problem for each file or record that cannot be read."""
     try:
-        data = _read_bytes(sf)
+        f = open(sf.path, "rb")
     except IsADirectoryError:
         yield Problem(str(sf.path), "is a folder, not a file")
         return
     except OSError as exc:
         yield Problem(str(sf.path), f"cannot read file ({exc.strerror or exc})")
         return
-    reader = {"text": _read_text, "reuters": _read_reuters, "jsonl": _read_jsonl}[sf.format]
-    yield from reader(sf, data)
+    with f:
+        try:
+            if sf.format == "jsonl":
+                yield from _read_jsonl(sf, f)
+                return
+            size = os.fstat(f.fileno()).st_size
+            if sf.format == "text" and size > MAX_ARTICLE_BYTES:
+                yield Problem(str(sf.path), f"file too large for one article ({_megabytes(size)}; "
+                                            f"the limit is {_megabytes(MAX_ARTICLE_BYTES)})")
+                return
+            data = f.read()
+        except OSError as exc:
+            yield Problem(str(sf.path), f"cannot read file ({exc.strerror or exc})")
+            return
+        reader = _read_text if sf.format == "text" else _read_reuters
+        yield from reader(sf, data)
 
 
 # ---------------------------------------------------------------- plain text
@@ -330,30 +364,62 @@ _JSON_TEXT = ("id", "headline", "body", "source", "section", "url", "dateline")
 _JSON_LISTS = ("authors", "places", "people", "orgs", "topics", "exchanges", "companies")
 
 
-def _read_jsonl(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32: lines cannot be split on the byte b"\n"
+
+
+def _jsonl_lines(f) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text, problem) per non-blank line, read one line at a time (a JSON Lines file
+    may be far larger than memory). Lines split on b"\n" only: JSON strings may hold U+2028."""
+    head = f.read(8192)
+    f.seek(0)
+    if head.startswith(_WIDE_BOMS):
+        lines = enumerate(decode(f.read()).split("\n"), 1)
+    else:
+        if b"\x00" in head:
+            raise ValueError("binary file (contains NUL bytes)")
+        lines = enumerate(f, 1)
+    for lineno, raw in lines:
+        if isinstance(raw, bytes):
+            if len(raw) > MAX_ARTICLE_BYTES:
+                yield lineno, None, f"line too long for one article ({_megabytes(len(raw))})"
+                continue
+            if lineno == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                raw = decode(raw)
+            except ValueError as exc:
+                yield lineno, None, str(exc)
+                continue
+        if raw.strip():
+            yield lineno, raw, None
+
+
+def _read_jsonl(sf: SourceFile, f) -> Iterator[Article | Problem]:
     path = str(sf.path)
+    default_source = _slug(sf.path.stem)
+    seen_any = False
     try:
-        text = decode(data)
+        for lineno, line, problem in _jsonl_lines(f):
+            seen_any = True
+            record = f"line {lineno}"
+            if problem:
+                yield Problem(path, problem, record)
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Problem(path, f"invalid JSON ({exc.msg} at column {exc.colno})", record)
+                continue
+            except RecursionError:
+                yield Problem(path, "invalid JSON (nested too deeply)", record)
+                continue
+            try:
+                yield _json_article(obj, default_source, f"{path}:{lineno}")
+            except ValueError as exc:
+                yield Problem(path, str(exc), record)
     except ValueError as exc:
         yield Problem(path, str(exc))
         return
-    default_source = _slug(sf.path.stem)
-    seen_any = False
-    # Split on "\n" only: JSON strings may hold U+2028 and U+0085, which splitlines() breaks on.
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        seen_any = True
-        record = f"line {lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Problem(path, f"invalid JSON ({exc.msg} at column {exc.colno})", record)
-            continue
-        try:
-            yield _json_article(obj, default_source, f"{path}:{lineno}")
-        except ValueError as exc:
-            yield Problem(path, str(exc), record)
     if not seen_any:
         yield Problem(path, "empty file")
 
