@@ -34,6 +34,31 @@ def default_index_path() -> Path:
     return Path(os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX)
 
 
+MAX_ID_CHARS = 300
+
+
+def _problem(article: Article, reason: str) -> Problem:
+    path, sep, record = article.origin.rpartition(":")
+    if not sep or not record:
+        path, record = article.origin or "(article given to Archive.add)", None
+    return Problem(path, reason, record)
+
+
+def _prepare(article: Article) -> tuple[Article, Problem | None]:
+    """The enriched article, or the reason it cannot be indexed."""
+    try:
+        article = enrich(article)
+    except (TypeError, AttributeError, ValueError) as exc:  # wrong field types from a library user
+        return article, _problem(article, f"invalid article: {exc}")
+    if not article.id:
+        return article, _problem(article, "article has no id")
+    if len(article.id) > MAX_ID_CHARS:
+        return article, _problem(article, f"id longer than {MAX_ID_CHARS} characters")
+    if not (article.headline or article.body):
+        return article, _problem(article, "empty article: no headline and no body")
+    return article, None
+
+
 def fingerprint(article: Article) -> str:
     """A digest of everything indexed about an article, to tell unchanged articles on a re-run."""
     data = article.to_dict()
@@ -50,9 +75,10 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 lock_timeout: float = 30.0):
+                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE):
         self.path = Path(path) if path is not None else default_index_path()
         self.lock_timeout = lock_timeout
+        self.batch_size = batch_size
         self._engine = WhooshEngine(self.path, create=create)
 
     def __enter__(self) -> "Archive":
@@ -102,30 +128,35 @@ class Archive:
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
                summary: IndexSummary) -> None:
         for problem in problems:
-            summary.failed += 1
-            summary.errors.append(problem)
+            summary.report(problem)
         known = self._engine.fingerprints()
+        first_seen: dict[str, str] = {}  # id -> origin, for articles read in this run
         writer = self._engine.writer(self.lock_timeout)
-        pending: set[str] = set()  # ids written since the last commit
+        uncommitted = 0
         try:
             for item in stream:
                 if isinstance(item, Problem):
-                    summary.failed += 1
-                    summary.errors.append(item)
+                    summary.report(item)
                     continue
-                article = enrich(item)
+                article, problem = _prepare(item)
+                if problem is None and article.id in first_seen:
+                    problem = _problem(item, f"duplicate id {article.id!r}: already read from "
+                                             f"{first_seen[article.id] or 'an earlier article'}")
+                if problem is not None:
+                    summary.report(problem)
+                    continue
+                first_seen[article.id] = article.origin
                 digest = fingerprint(article)
                 previous = known.get(article.id)
                 if previous == digest:
                     summary.unchanged += 1
                     continue
-                if article.id in pending or len(pending) >= BATCH_SIZE:
-                    # A replaced document must be committed before it can be deleted again.
+                if uncommitted >= self.batch_size:
                     writer.commit()
-                    pending.clear()
+                    uncommitted = 0
                     writer = self._engine.writer(self.lock_timeout)
                 writer.add(article, digest, replace=previous is not None)
-                pending.add(article.id)
+                uncommitted += 1
                 known[article.id] = digest
                 if previous is None:
                     summary.added += 1

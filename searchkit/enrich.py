@@ -12,6 +12,7 @@ from typing import Callable
 
 from .dates import parse_datetime
 from .model import TAG_FIELDS, Article
+from .text import clean_text
 
 Step = Callable[[Article], Article]
 
@@ -33,14 +34,18 @@ def _tag_values(values: list[str]) -> list[str]:
 
 
 def tidy(article: Article) -> Article:
-    """Unicode NFC, one-line headline, trimmed body, clean distinct tag values."""
-    article.id = article.id.strip()
-    article.headline = _one_line(unicodedata.normalize("NFC", article.headline))
-    article.body = unicodedata.normalize("NFC", article.body).strip()
+    """Unicode NFC without control characters or lone surrogates (Articles may come straight from
+    a library user, not through a reader), one-line headline, clean distinct tag values."""
+    def text(value: str) -> str:
+        return unicodedata.normalize("NFC", clean_text(value))
+
+    article.id = _one_line(text(article.id))
+    article.headline = _one_line(text(article.headline))
+    article.body = text(article.body).strip()
     for name in ("source", "section", "url", "dateline"):
-        setattr(article, name, _one_line(getattr(article, name)))
+        setattr(article, name, _one_line(text(getattr(article, name))))
     for name in (*TAG_FIELDS, "authors"):
-        setattr(article, name, _tag_values(getattr(article, name)))
+        setattr(article, name, _tag_values([text(v) for v in getattr(article, name)]))
     return article
 
 

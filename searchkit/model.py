@@ -65,6 +65,9 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
+MAX_ERRORS_PER_FILE = 100
+
+
 @dataclass
 class IndexSummary:
     """What one `Archive.add` run did."""
@@ -75,10 +78,22 @@ class IndexSummary:
     failed: int = 0
     skipped_files: int = 0
     errors: list[Problem] = field(default_factory=list)
+    _per_file: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.failed == 0
+
+    def report(self, problem: Problem) -> None:
+        """Count a failure; list at most MAX_ERRORS_PER_FILE of one file's (a file of a million bad
+        lines would otherwise make a summary of a million lines), then one line for the rest."""
+        self.failed += 1
+        shown = self._per_file.get(problem.path, 0)
+        self._per_file[problem.path] = shown + 1
+        if shown < MAX_ERRORS_PER_FILE:
+            self.errors.append(problem)
+        elif shown == MAX_ERRORS_PER_FILE:
+            self.errors.append(Problem(problem.path, "more problems in this file are not listed"))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -5,23 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from typing import Any
 
 import click
 
 from .model import Article, FacetValue, IndexSummary, SearchResult, Span, Stats
+from .text import BIDI_CONTROLS, clean_text
 
-# ANSI/VT escape sequences (CSI, OSC, and single-character escapes), then any other control
-# character and Unicode bidirectional overrides, which can disguise text on a terminal.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def sanitize(text: str, keep_newlines: bool = False) -> str:
     """Text that is safe to print on a terminal: no escape sequences or control characters."""
-    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = BIDI_CONTROLS.sub("", clean_text(text)).replace("\t", " ")
     return text if keep_newlines else " ".join(text.split())
 
 

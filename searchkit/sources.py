@@ -19,6 +19,7 @@ from typing import Iterable, Iterator
 
 from .dates import parse_datetime
 from .model import Article, Problem
+from .text import CONTROL_CHARS, clean_text
 
 FORMATS = ("text", "reuters", "jsonl")
 _EXTENSIONS = {".txt": "text", ".text": "text", ".sgm": "reuters", ".sgml": "reuters",
@@ -152,8 +153,6 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
 
 # ---------------------------------------------------------------- decoding
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")  # valid in JSON escapes, not in Unicode text
 
 
 def decode(data: bytes) -> str:
@@ -180,16 +179,9 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     sample = text[:65536]
-    if sample and len(_CONTROL.findall(sample)) > len(sample) / 20:
+    if sample and len(CONTROL_CHARS.findall(sample)) > len(sample) / 20:
         raise ValueError("binary file (not text in any known encoding)")
     return text
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters (keeping newlines and tabs), replace lone surrogates, normalise
-    line ends."""
-    text = _SURROGATE.sub("\ufffd", text)
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 # An article larger than this is reported, not indexed: no real article is near it, and Whoosh would

@@ -270,12 +270,14 @@ def test_incremental_add_update_unchanged_and_rebuild(tmp_path):
     assert "fifty" in archive.get("extra-news-a").body
     assert archive.stats().documents == 14
 
-    # the same id twice in one run: the later article wins, no duplicate
+    # the same id twice in one run: the first is indexed, the second reported, no duplicate
     dup = [Article(id="dup-1", headline="First version", body="alpha"),
            Article(id="dup-1", headline="Second version", body="beta")]
-    archive.add(dup)
+    summary = archive.add(dup)
+    assert (summary.added, summary.failed) == (1, 1)
+    assert "duplicate id 'dup-1'" in summary.errors[0].reason
     assert archive.search("id:dup-1").total == 1
-    assert archive.get("dup-1").body == "beta"
+    assert archive.get("dup-1").body == "alpha"
 
     rebuilt = archive.add([EXAMPLES], rebuild=True)
     assert rebuilt.added == 13
