@@ -177,6 +177,7 @@ class WhooshEngine:
         searcher = self._current_searcher()
         schema = self._ix.schema
         q = queries.parse_query(self._parser, options.query)
+        queries.check_expansions(q, searcher.reader())
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
                                queries.field_filter(schema, options.filters)) if f is not None]
         filter_q = wq.And(filters) if filters else None

@@ -172,7 +172,7 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     start = (page - 1) * limit
     if total and limit and start < total:
         results = searcher.search(q, filter=docset, limit=start + limit, sortedby=sort_facet(sort),
-                                  terms=snippets)
+                                  terms=False)  # snippets highlight the query's (expanded) words
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()
         for hit in results[start:start + limit]:
