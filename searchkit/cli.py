@@ -83,9 +83,11 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Read every file in this format instead of detecting it per file.")
 @click.option("--rebuild", is_flag=True, help="Empty the index first and index everything again.")
+@click.option("--lock-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait while another process writes to the index.")
 @output_options
 @handle_errors
-def index(paths, index_dir, fmt, rebuild, as_json):
+def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
     """Index news files and folders (recursively).
 
     Formats are detected per file: plain-text articles (.txt: headline, blank line, body; a
@@ -99,7 +101,7 @@ def index(paths, index_dir, fmt, rebuild, as_json):
       searchkit index ../shared/corpora/reuters21578 ../shared/corpora/bbc
       searchkit index feed.jsonl --json > summary.json
     """
-    archive = _open(index_dir, create=True)
+    archive = Archive(index_dir, create=True, lock_timeout=lock_timeout)
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     if show_bar:
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,

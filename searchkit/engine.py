@@ -51,40 +51,67 @@ def to_document(article: Article, fingerprint: str) -> dict:
     return {k: v for k, v in doc.items() if v not in (None, "", [])}
 
 
+def _write_error(folder: str, exc: OSError) -> ArchiveError:
+    return ArchiveError(f"cannot write the index at {folder}: {exc.strerror or exc}; "
+                        f"the index keeps what its last commit held")
+
+
 class WhooshWriter:
-    """Adds and replaces articles; nothing is visible to searches until `commit`."""
+    """Adds and replaces articles; nothing is visible to searches until `commit`.
+
+    Whoosh writes a commit's segment files first and the table of contents that lists them last,
+    so a failed or killed writer leaves the previous commit intact (its stray files are removed by
+    the next commit). The write lock is an fcntl lock: it dies with its process, so a killed writer
+    never blocks the next one.
+    """
 
     def __init__(self, ix: index.Index, lock_timeout: float):
+        self._folder = ix.storage.folder
         try:
             self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False)
         except LockError:
             raise ArchiveLockedError(
-                f"the index at {ix.storage.folder} is being written by another process "
+                f"the index at {self._folder} is being written by another process "
                 f"(waited {lock_timeout:g} s); try again when it has finished") from None
+        except OSError as exc:
+            raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool) -> None:
         doc = to_document(article, fingerprint)
-        if replace:
-            self._writer.update_document(**doc)
-        else:
-            self._writer.add_document(**doc)
+        try:
+            if replace:
+                self._writer.update_document(**doc)
+            else:
+                self._writer.add_document(**doc)
+        except OSError as exc:
+            self.cancel()
+            raise _write_error(self._folder, exc) from None
 
     def commit(self) -> None:
         try:
             self._writer.commit()
         except OSError as exc:
-            self._writer.cancel()
-            raise ArchiveError(f"cannot write the index: {exc.strerror or exc}") from None
+            self.cancel()
+            raise _write_error(self._folder, exc) from None
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        if self._writer.is_closed:
+            return
+        try:
+            self._writer.cancel()
+        except OSError:
+            pass  # nothing was committed; the lock is released with the file anyway
 
 
 class WhooshEngine:
     def __init__(self, path: Path, create: bool = True):
         self.path = Path(path)
+        # One searcher per thread: Whoosh readers seek and read shared file objects, so a searcher
+        # must not be used by two threads at once. Each search runs on one searcher, a snapshot of
+        # the last commit.
+        self._local = threading.local()
         self._lock = threading.Lock()
-        self._searcher = None
+        self._searchers: list = []
         self._facets = search.FacetColumns()
         self._ix = self._open(create)
         self._parser = queries.make_parser(self._ix.schema)
@@ -136,9 +163,10 @@ class WhooshEngine:
 
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            for searcher in self._searchers:
+                searcher.close()
+            self._searchers = []
+            self._local = threading.local()
 
     # ------------------------------------------------------------ writing
 
@@ -162,16 +190,23 @@ class WhooshEngine:
     # ------------------------------------------------------------ reading
 
     def _current_searcher(self):
+        """This thread's searcher, moved on to the latest commit."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and searcher.up_to_date():
+            return searcher
+        try:
+            if searcher is not None and searcher.doc_count_all():
+                fresh = searcher.refresh()  # reuses the readers of unchanged segments
+            else:  # (Whoosh's refresh() fails on a searcher opened on an empty index)
+                fresh = self._ix.searcher()
+        except OSError as exc:
+            raise ArchiveError(f"cannot read the index at {self.path}: {exc.strerror or exc}") from None
         with self._lock:
-            if self._searcher is None:
-                self._searcher = self._ix.searcher()
-            elif not self._searcher.up_to_date():
-                if self._searcher.doc_count_all():
-                    self._searcher = self._searcher.refresh()  # reuses unchanged segments
-                else:  # Whoosh's refresh() fails on a searcher opened on an empty index
-                    self._searcher.close()
-                    self._searcher = self._ix.searcher()
-            return self._searcher
+            if searcher is not None:
+                self._searchers.remove(searcher)
+            self._searchers.append(fresh)
+        self._local.searcher = fresh
+        return fresh
 
     def search(self, options: SearchOptions) -> SearchResult:
         searcher = self._current_searcher()

@@ -1,6 +1,7 @@
 """Running a query on a Whoosh searcher: exact totals, sorting, paging, facets and snippets."""
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import datetime
 from typing import Iterable
@@ -33,6 +34,7 @@ class FacetColumns:
     def __init__(self) -> None:
         self._segments: dict[tuple[str, str], list] = {}
         self._global: dict[tuple[str, tuple], list] = {}
+        self._lock = threading.Lock()  # searches from several threads share the cache
 
     def values(self, searcher: Searcher, column: str) -> list:
         """A list indexed by global document number: a tuple of tag values, or for the `date`
@@ -41,12 +43,14 @@ class FacetColumns:
         leaves = [r for r, _ in searcher.reader().leaf_readers() if r.segment() is not None]
         segment_ids = tuple(r.segment().segment_id() for r in leaves)
         key = (column, segment_ids)
-        if key not in self._global:
-            # Forget what belonged to segments that merges have since removed.
-            self._segments = {k: v for k, v in self._segments.items() if k[0] in segment_ids}
-            self._global = {k: v for k, v in self._global.items() if k[1] == segment_ids}
-            self._global[key] = [v for reader in leaves for v in self._segment_values(reader, column)]
-        return self._global[key]
+        with self._lock:
+            if key not in self._global:
+                # Forget what belonged to segments that merges have since removed.
+                self._segments = {k: v for k, v in self._segments.items() if k[0] in segment_ids}
+                self._global = {k: v for k, v in self._global.items() if k[1] == segment_ids}
+                self._global[key] = [v for reader in leaves
+                                     for v in self._segment_values(reader, column)]
+            return self._global[key]
 
     def _segment_values(self, reader, column: str) -> list:
         key = (reader.segment().segment_id(), column)
