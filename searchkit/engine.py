@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from whoosh import index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError, LockError
+from whoosh.searching import Searcher
 
 from . import query as queries
 from . import search
@@ -20,7 +23,9 @@ from .errors import ArchiveError, ArchiveLockedError
 from .model import FACET_FIELDS, Article, SearchOptions, SearchResult, Stats
 from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
+T = TypeVar("T")
 MARKER = "searchkit.json"
+_SNAPSHOT_ATTEMPTS = 5
 # Files that may sit in a folder before it becomes an index (the repository's index/ keeps a README).
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
 
@@ -103,6 +108,18 @@ class WhooshWriter:
             pass  # nothing was committed; the lock is released with the file anyway
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    searcher: Searcher
+    folder: Path
+    files: frozenset
+
+    def intact(self) -> bool:
+        """Whether every file of the searcher's segments still exists (files are only ever
+        deleted, never re-created under the same name)."""
+        return self.files <= set(os.listdir(self.folder))
+
+
 class WhooshEngine:
     def __init__(self, path: Path, create: bool = True):
         self.path = Path(path)
@@ -114,7 +131,9 @@ class WhooshEngine:
         self._searchers: list = []
         self._facets = search.FacetColumns()
         self._ix = self._open(create)
-        self._parser = queries.make_parser(self._ix.schema)
+        # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
+        self._schema = self._ix.schema
+        self._parser = queries.make_parser(self._schema)
 
     # ------------------------------------------------------------ opening
 
@@ -189,53 +208,85 @@ class WhooshEngine:
 
     # ------------------------------------------------------------ reading
 
-    def _current_searcher(self):
-        """This thread's searcher, moved on to the latest commit."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None and searcher.up_to_date():
-            return searcher
-        try:
-            if searcher is not None and searcher.doc_count_all():
-                fresh = searcher.refresh()  # reuses the readers of unchanged segments
-            else:  # (Whoosh's refresh() fails on a searcher opened on an empty index)
-                fresh = self._ix.searcher()
-        except OSError as exc:
-            raise ArchiveError(f"cannot read the index at {self.path}: {exc.strerror or exc}") from None
+    def _current_snapshot(self, renew: bool = False) -> "_Snapshot":
+        """This thread's searcher on the latest commit, with the files its segments consist of."""
+        snapshot = getattr(self._local, "snapshot", None)
+        if snapshot is not None and not renew and snapshot.searcher.up_to_date():
+            return snapshot
+        # Not searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the readers of segments that a
+        # merge has replaced, so merged documents are counted twice (and it fails on an empty index).
+        searcher = self._ix.searcher()
+        prefixes = tuple(r.segment().segment_id() + "." for r, _ in searcher.reader().leaf_readers()
+                         if r.segment() is not None)
+        files = frozenset(name for name in os.listdir(self.path) if name.startswith(prefixes))
+        fresh = _Snapshot(searcher, self.path, files)
         with self._lock:
-            if searcher is not None:
-                self._searchers.remove(searcher)
-            self._searchers.append(fresh)
-        self._local.searcher = fresh
+            if snapshot is not None:
+                self._searchers.remove(snapshot.searcher)
+                snapshot.searcher.close()
+            self._searchers.append(searcher)
+        self._local.snapshot = fresh
         return fresh
 
+    def _on_snapshot(self, read: Callable[[Searcher], T]) -> T:
+        """Run `read` on the latest commit, consistently.
+
+        A commit that merges segments deletes the old segments' files, and Whoosh opens some files
+        lazily (columns, stored fields): a read that overlaps such a commit may fail or, worse, see
+        a column as missing. A read counts only if every file of its segments still exists after
+        it; otherwise it runs again on the new commit.
+        """
+        for attempt in range(_SNAPSHOT_ATTEMPTS):
+            snapshot = None
+            try:
+                snapshot = self._current_snapshot(renew=attempt > 0)
+                result = read(snapshot.searcher)
+            except FileNotFoundError:
+                continue  # the commit being opened was replaced meanwhile
+            except OSError as exc:
+                raise ArchiveError(f"cannot read the index at {self.path}: "
+                                   f"{exc.strerror or exc}") from None
+            except Exception:
+                if snapshot is None or snapshot.intact():
+                    raise
+                continue
+            if snapshot.intact():
+                return result
+        raise ArchiveError(f"the index at {self.path} changed during each of {_SNAPSHOT_ATTEMPTS} "
+                           f"attempts to read it; try again")
+
     def search(self, options: SearchOptions) -> SearchResult:
-        searcher = self._current_searcher()
-        schema = self._ix.schema
         q = queries.parse_query(self._parser, options.query)
-        queries.check_expansions(q, searcher.reader())
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(schema, options.filters)) if f is not None]
+                               queries.field_filter(self._schema, options.filters)) if f is not None]
         filter_q = wq.And(filters) if filters else None
-        total, hits, facets = search.run(
-            searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
-            sort=options.sort, limit=options.limit, page=options.page, facet_top=options.facet_top,
-            snippets=options.snippets)
+
+        def read(searcher):
+            queries.check_expansions(q, searcher.reader())
+            return search.run(
+                searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
+                sort=options.sort, limit=options.limit, page=options.page,
+                facet_top=options.facet_top, snippets=options.snippets)
+
+        total, hits, facets = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets)
 
     def get(self, article_id: str) -> Article | None:
-        fields = self._current_searcher().document(id=article_id)
+        fields = self._on_snapshot(lambda searcher: searcher.document(id=article_id))
         return search.stored_to_article(fields) if fields else None
 
     def stats(self, top: int) -> Stats:
-        searcher = self._current_searcher()
-        docnums = search.all_docnums(searcher)
-        days = self._facets.values(searcher, "date")
-        dated = [days[d] for d in docnums if days[d]]
-        date_range = (day_from_number(min(dated)), day_from_number(max(dated))) if dated else None
-        facets = {name: self._facets.count(searcher, name, docnums, top) for name in FACET_FIELDS}
-        return Stats(documents=len(docnums), date_range=date_range, size_bytes=self.size_bytes(),
-                     facets=facets)
+        def read(searcher):
+            docnums = search.all_docnums(searcher)
+            days = self._facets.values(searcher, "date")
+            dated = [days[d] for d in docnums if days[d]]
+            date_range = (day_from_number(min(dated)), day_from_number(max(dated))) if dated else None
+            facets = {name: self._facets.count(searcher, name, docnums, top) for name in FACET_FIELDS}
+            return Stats(documents=len(docnums), date_range=date_range, size_bytes=self.size_bytes(),
+                         facets=facets)
+
+        return self._on_snapshot(read)
 
     def size_bytes(self) -> int:
         total = 0

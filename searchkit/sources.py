@@ -406,7 +406,7 @@ def _read_jsonl(sf: SourceFile, f) -> Iterator[Article | Problem]:
                 yield Problem(path, "invalid JSON (nested too deeply)", record)
                 continue
             try:
-                yield _json_article(obj, default_source, f"{path}:{lineno}")
+                yield _json_article(obj, default_source, f"{path}:{record}")
             except ValueError as exc:
                 yield Problem(path, str(exc), record)
     except ValueError as exc:
