@@ -17,18 +17,21 @@ from whoosh.index import EmptyIndexError, LockError
 from . import query as queries
 from . import search
 from .errors import ArchiveError, ArchiveLockedError
-from .model import FACET_FIELDS, Article, SearchOptions, SearchResult, Stats
+from .model import FACET_FIELDS, Article, Related, SearchOptions, SearchResult, Stats, Timeline
 from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 MARKER = "searchkit.json"
+# A search with fewer matches than this gets a did-you-mean suggestion when one finds more.
+SUGGEST_BELOW = 5
 # Files that may sit in a folder before it becomes an index (the repository's index/ keeps a README).
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
 
 
-def to_document(article: Article, fingerprint: str) -> dict:
+def to_document(article: Article, fingerprint: str, cluster: str | None = None) -> dict:
     """An Article as the keyword arguments of `writer.add_document`."""
     doc = {
         "id": article.id,
+        "cluster": cluster or article.id,
         "fingerprint": fingerprint,
         "headline": article.headline,
         "body": article.body,
@@ -62,8 +65,8 @@ class WhooshWriter:
                 f"the index at {ix.storage.folder} is being written by another process "
                 f"(waited {lock_timeout:g} s); try again when it has finished") from None
 
-    def add(self, article: Article, fingerprint: str, replace: bool) -> None:
-        doc = to_document(article, fingerprint)
+    def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
+        doc = to_document(article, fingerprint, cluster)
         if replace:
             self._writer.update_document(**doc)
         else:
@@ -173,19 +176,86 @@ class WhooshEngine:
                     self._searcher = self._ix.searcher()
             return self._searcher
 
+    def _filter(self, options: SearchOptions, without: str | None = None) -> wq.Query | None:
+        """The date range and field filters of a search (leaving out field `without`'s filter)."""
+        chosen = {k: v for k, v in options.filters.items() if k != without}
+        filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
+                               queries.field_filter(self._ix.schema, chosen)) if f is not None]
+        return wq.And(filters) if filters else None
+
+    def _matches(self, options: SearchOptions):
+        """The searcher, the parsed query, its filter and the set of matching document numbers."""
+        searcher = self._current_searcher()
+        q = queries.parse_query(self._parser, options.query)
+        filter_q = self._filter(options)
+        matched = wq.And([q, filter_q]) if filter_q is not None else q
+        return searcher, q, filter_q, set(searcher.docs_for_query(matched))
+
     def search(self, options: SearchOptions) -> SearchResult:
         searcher = self._current_searcher()
-        schema = self._ix.schema
         q = queries.parse_query(self._parser, options.query)
-        filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(schema, options.filters)) if f is not None]
-        filter_q = wq.And(filters) if filters else None
+        filter_q = self._filter(options)
+        # Multi-select facets: a faceted field that is also filtered is counted under the other
+        # filters only, so its other values stay visible.
+        facet_filters = {name: self._filter(options, without=name)
+                         for name in options.facets if name in options.filters}
         total, hits, facets = search.run(
             searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
             sort=options.sort, limit=options.limit, page=options.page, facet_top=options.facet_top,
-            snippets=options.snippets)
+            snippets=options.snippets, facet_filters=facet_filters, collapse=options.collapse)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
-                            hits=hits, facets=facets)
+                            hits=hits, facets=facets, collapsed=options.collapse,
+                            suggestion=self._suggestion(searcher, q, filter_q, options.query))
+
+    def _suggestion(self, searcher, q, filter_q, text: str) -> str | None:
+        def count(query_):
+            return len(searcher.docs_for_query(wq.And([query_, filter_q]) if filter_q else query_))
+
+        found = count(q)
+        if found >= SUGGEST_BELOW:
+            return None
+        corrected = search.suggest(searcher, q, text)
+        if corrected is None:
+            return None
+        try:
+            better = count(queries.parse_query(self._parser, corrected))
+        except Exception:
+            return None
+        return corrected if better > found else None
+
+    def timeline(self, options: SearchOptions, by: str) -> Timeline:
+        searcher, _q, _f, docset = self._matches(options)
+        buckets, undated = search.timeline(searcher, docset, self._facets, by)
+        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
+
+    def related(self, options: SearchOptions, field: str, top: int) -> Related:
+        searcher, _q, _f, docset = self._matches(options)
+        entities = search.related(searcher, docset, self._facets, field, top)
+        return Related(query=options.query, field=field, total=len(docset),
+                       documents=searcher.doc_count(), entities=entities)
+
+    def similar(self, article_id: str, options: SearchOptions) -> SearchResult | None:
+        """Articles like `article_id` (itself excluded), or None if there is no such article."""
+        searcher = self._current_searcher()
+        article = self.get(article_id)
+        if article is None:
+            return None
+        q = search.more_like_query(searcher, article)
+        hits, total = [], 0
+        if q is not None:
+            not_itself = wq.Not(wq.Term("id", article_id))
+            filter_q = self._filter(options)
+            filter_q = wq.And([not_itself, filter_q]) if filter_q is not None else not_itself
+            total, hits, _facets = search.run(
+                searcher, q, filter_q=filter_q, facets=(), facet_columns=self._facets,
+                sort="relevance", limit=options.limit, page=options.page, snippets=options.snippets)
+        return SearchResult(query=article_id, total=total, page=options.page, limit=options.limit,
+                            hits=hits)
+
+    def export(self, options: SearchOptions):
+        """Every matching article, oldest first then by id (undated last): a generator."""
+        searcher, _q, _f, docset = self._matches(options)
+        return search.articles(searcher, search.in_date_order(searcher, docset, self._facets))
 
     def get(self, article_id: str) -> Article | None:
         fields = self._current_searcher().document(id=article_id)
