@@ -209,7 +209,7 @@ class WhooshEngine:
 
     def _suggestion(self, searcher, q, filter_q, text: str) -> str | None:
         def count(query_):
-            return len(searcher.docs_for_query(wq.And([query_, filter_q]) if filter_q else query_))
+            return sum(1 for _ in searcher.docs_for_query(wq.And([query_, filter_q]) if filter_q else query_))
 
         found = count(q)
         if found >= SUGGEST_BELOW:

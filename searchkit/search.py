@@ -9,6 +9,7 @@ from typing import Iterable, Iterator
 
 from whoosh import highlight, query, sorting
 from whoosh.searching import Searcher
+from whoosh.support.levenshtein import distance
 
 from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
@@ -345,10 +346,10 @@ def _surface(searcher: Searcher, stem: str) -> str | None:
     return spellings.most_common(1)[0][0] if spellings else None
 
 
-def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 2) -> str | None:
-    """`text` with each rare word (in at most `rare` articles) replaced by a near spelling (edit
-    distance 1, else 2, same first letter) that is in at least 10 times as many articles; None if
-    no word changes."""
+def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str | None:
+    """`text` with each rare word (in at most `rare` articles) replaced by the closest spelling
+    (Damerau-Levenshtein distance at most 2, same first letter) of an indexed word that is in at
+    least 10 times as many articles (ties: the commonest); None if no word changes."""
     reader = searcher.reader()
     corrector = reader.corrector("body")
     edits: dict[tuple[int, int], str] = {}
@@ -362,15 +363,19 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 2) -> str
         freq = reader.doc_frequency("body", token.text)
         if freq > rare:
             continue
-        for maxdist in (1, 2):
-            found = [c for c in corrector.suggest(token.text, limit=5, maxdist=maxdist, prefix=1)
-                     if reader.doc_frequency("body", c) >= max(5, 10 * freq)]
-            if found:
-                best = max(found, key=lambda c: reader.doc_frequency("body", c))
-                spelling = _surface(searcher, best)
-                if spelling and spelling != word.lower():
-                    edits[span] = spelling
-                break
+        candidates = [c for c in corrector.suggest(token.text, limit=1000, maxdist=2, prefix=1)
+                      if reader.doc_frequency("body", c) >= max(5, 10 * freq)]
+        candidates.sort(key=lambda c: (distance(token.text, c), -reader.doc_frequency("body", c)))
+        best = None
+        for stem in candidates[:8]:
+            spelling = _surface(searcher, stem)
+            if spelling:
+                # Closest to what was typed (as spelled, not as stemmed), then the commonest.
+                key = (distance(word.lower(), spelling), -reader.doc_frequency("body", stem))
+                if best is None or key < best[0]:
+                    best = (key, spelling)
+        if best is not None and best[0][0] <= 2 and best[1] != word.lower():
+            edits[span] = best[1]
     if not edits:
         return None
     out, index = [], 0
