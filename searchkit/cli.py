@@ -295,15 +295,19 @@ def export(query, index_dir, fmt, date_from, date_to, filters):
     parsed = _filters(filters)
     articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
     write = output.export_writer(fmt, sys.stdout)
-    if _progress_shown():
-        total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
-                               limit=0).total
-        with click.progressbar(articles, length=total, label="exporting", file=sys.stderr) as bar:
-            for article in bar:
+    try:
+        if _progress_shown():
+            total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
+                                   limit=0).total
+            with click.progressbar(articles, length=total, label="exporting", file=sys.stderr) as bar:
+                for article in bar:
+                    write(article)
+        else:
+            for article in articles:
                 write(article)
-    else:
-        for article in articles:
-            write(article)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `searchkit export ... | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @main.command()

@@ -209,12 +209,24 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     hits: list[Hit] = []
     start = (page - 1) * limit
     if total and limit and start < total:
-        extra = {"collapse": sorting.FieldFacet("cluster"), "collapse_limit": 1} if collapse else {}
-        results = searcher.search(q, filter=docset, limit=start + limit, sortedby=sort_facet(sort),
-                                  terms=snippets, **extra)
+        wanted = start + limit
+        if collapse:
+            # Skipped copies can push at most (articles - clusters) hits down the ranking.
+            wanted += len(docset) - total
+        results = searcher.search(q, filter=docset, limit=wanted, sortedby=sort_facet(sort),
+                                  terms=snippets)
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()
-        for hit in results[start:start + limit]:
+        if collapse:
+            shown: set[str] = set()
+            ranked = []
+            for hit in results:
+                if clusters[hit.docnum] not in shown:
+                    shown.add(clusters[hit.docnum])
+                    ranked.append(hit)
+        else:
+            ranked = list(results)
+        for hit in ranked[start:start + limit]:
             out = _hit(hit, stored_to_article(hit.fields()), sort, snippets)
             if collapse:
                 out.cluster = clusters[hit.docnum]
