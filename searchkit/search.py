@@ -376,7 +376,7 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str
         if freq > rare:
             continue
         candidates = [c for c in corrector.suggest(token.text, limit=1000, maxdist=2, prefix=1)
-                      if reader.doc_frequency("body", c) >= max(5, 10 * freq)]
+                      if reader.doc_frequency("body", c) >= max(1, 10 * freq)]
         candidates.sort(key=lambda c: (distance(token.text, c), -reader.doc_frequency("body", c)))
         best = None
         for stem in candidates[:8]:
