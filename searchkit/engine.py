@@ -16,7 +16,7 @@ from whoosh.index import EmptyIndexError, LockError
 
 from . import query as queries
 from . import search
-from .errors import ArchiveError, ArchiveLockedError
+from .errors import ArchiveError, ArchiveLockedError, QueryError
 from .model import FACET_FIELDS, Article, Related, SearchOptions, SearchResult, Stats, Timeline
 from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
@@ -219,7 +219,7 @@ class WhooshEngine:
             return None
         try:
             better = count(queries.parse_query(self._parser, corrected))
-        except Exception:
+        except QueryError:
             return None
         return corrected if better > found else None
 
