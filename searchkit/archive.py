@@ -19,8 +19,10 @@ from .dates import span_between
 from .engine import WhooshEngine
 from .enrich import enrich
 from .errors import QueryError
-from .model import FACET_FIELDS, Article, IndexSummary, Problem, SearchOptions, SearchResult, Stats
-from .search import SORTS
+from .model import (FACET_FIELDS, TAG_FIELDS, Article, IndexSummary, Problem, Related, SearchOptions,
+                    SearchResult, Stats, Timeline)
+from .search import PERIODS, SORTS
+from .wirecopies import WireCopies
 
 DEFAULT_INDEX = "index"
 # Articles written between commits: an interrupted run keeps every finished batch.
@@ -80,6 +82,7 @@ class Archive:
         self.lock_timeout = lock_timeout
         self.batch_size = batch_size
         self._engine = WhooshEngine(self.path, create=create)
+        self._wire = WireCopies(self.path)
 
     def __enter__(self) -> "Archive":
         return self
@@ -89,6 +92,7 @@ class Archive:
 
     def close(self) -> None:
         self._engine.close()
+        self._wire.close()
 
     # ------------------------------------------------------------ indexing
 
@@ -109,6 +113,7 @@ class Archive:
         summary.skipped_files = found.skipped
         if rebuild:
             self._engine.clear()
+            self._wire.clear()
         stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress)
         self._write(stream, found.problems, summary)
         return summary
@@ -153,9 +158,11 @@ class Archive:
                     continue
                 if uncommitted >= self.batch_size:
                     writer.commit()
+                    self._wire.commit()
                     uncommitted = 0
                     writer = self._engine.writer(self.lock_timeout)
-                writer.add(article, digest, replace=previous is not None)
+                cluster = self._wire.assign(article.id, article.headline, article.body)
+                writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1
                 known[article.id] = digest
                 if previous is None:
@@ -164,20 +171,26 @@ class Archive:
                     summary.updated += 1
         except BaseException:
             writer.cancel()
+            self._wire.rollback()
             raise
         writer.commit()
+        self._wire.commit()
 
     # ------------------------------------------------------------ searching
 
     def search(self, query: str, *, date_from: str | date | None = None,
                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
                facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
-               facet_top: int = 10, snippets: bool = True) -> SearchResult:
+               facet_top: int = 10, snippets: bool = True, collapse: bool = False) -> SearchResult:
         """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
 
         `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
         means the whole year, a month the whole month. `filters` maps a facet field to values
-        (values of one field OR-ed, fields AND-ed). Facets are counted over all matches.
+        (values of one field OR-ed, fields AND-ed). Facets are counted over all matches; a faceted
+        field that is also filtered is counted under the other filters only (multi-select facets).
+        `collapse=True` lists one article per wire-copy cluster: `total` then counts clusters and
+        each hit has `cluster` and `copies` (matching articles in its cluster). When fewer than 5
+        articles match, `suggestion` may hold a corrected query that finds more.
         """
         facets = tuple(facets)
         for name in facets:
@@ -185,14 +198,60 @@ class Archive:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACET_FIELDS)})")
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
+        options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
+        options.facets, options.sort, options.facet_top = facets, sort, facet_top
+        options.snippets, options.collapse = snippets, collapse
+        return self._engine.search(options)
+
+    def _options(self, query: str, date_from, date_to, filters, limit: int = 10,
+                 page: int = 1) -> SearchOptions:
         if limit < 0 or page < 1:
             raise QueryError("limit must be >= 0 and page >= 1")
         lo, hi = span_between(date_from, date_to)
-        options = SearchOptions(
+        return SearchOptions(
             query=query, date_from=lo, date_to=hi,
             filters={k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()},
-            facets=facets, sort=sort, limit=limit, page=page, facet_top=facet_top, snippets=snippets)
-        return self._engine.search(options)
+            limit=limit, page=page)
+
+    def timeline(self, query: str, *, by: str = "month", date_from: str | date | None = None,
+                 date_to: str | date | None = None,
+                 filters: dict[str, list[str] | str] | None = None) -> Timeline:
+        """Matching articles per `year`, `month`, `week` (ISO) or `day`, each period with the number
+        of all articles published in it (for the share). Periods run from the first match to the
+        last, empty ones included; undated matches are counted in `undated` only."""
+        if by not in PERIODS:
+            raise QueryError(f"unknown period {by!r} (periods: {', '.join(PERIODS)})")
+        return self._engine.timeline(self._options(query, date_from, date_to, filters), by)
+
+    def related(self, query: str, *, field: str = "places", top: int = 10,
+                date_from: str | date | None = None, date_to: str | date | None = None,
+                filters: dict[str, list[str] | str] | None = None) -> Related:
+        """Values of a tag field over-represented among the matches compared with the whole
+        archive, ranked by Dunning's log-likelihood G² (values in fewer than 2 matches, or no more
+        frequent among matches than overall, are left out)."""
+        if field not in TAG_FIELDS:
+            raise QueryError(f"unknown field {field!r} (fields: {', '.join(TAG_FIELDS)})")
+        if top < 0:
+            raise QueryError("top must be >= 0")
+        return self._engine.related(self._options(query, date_from, date_to, filters), field, top)
+
+    def similar(self, article_id: str, *, limit: int = 10, page: int = 1,
+                date_from: str | date | None = None, date_to: str | date | None = None,
+                filters: dict[str, list[str] | str] | None = None) -> SearchResult | None:
+        """Articles most like `article_id` (more-like-this on its key terms and its people,
+        organisations and places), itself excluded; None if there is no such article."""
+        options = self._options(article_id, date_from, date_to, filters, limit=limit, page=page)
+        return self._engine.similar(article_id, options)
+
+    def export(self, query: str, *, date_from: str | date | None = None,
+               date_to: str | date | None = None,
+               filters: dict[str, list[str] | str] | None = None) -> Iterator[Article]:
+        """Every matching article, no cap, oldest first then by id (undated ones last, by id).
+
+        The query is checked when this is called; articles are read one at a time as the iterator
+        is consumed. `search(query, limit=0).total` gives the count beforehand.
+        """
+        return self._engine.export(self._options(query, date_from, date_to, filters))
 
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""

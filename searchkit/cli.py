@@ -15,7 +15,7 @@ from . import __version__, output
 from .archive import Archive
 from .errors import QueryError, SearchkitError
 from .model import FACET_FIELDS
-from .search import SORTS
+from .search import PERIODS, SORTS
 from .sources import FORMATS
 
 
@@ -65,6 +65,31 @@ def _open(index_dir: str, create: bool = False) -> Archive:
     return Archive(index_dir, create=create)
 
 
+def match_options(func):
+    """--from, --to and --filter: which articles a command looks at besides the query."""
+    func = click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+                        help="Keep matches whose FIELD has VALUE (repeatable; one field's values are OR-ed).")(func)
+    func = click.option("--to", "date_to", metavar="DATE",
+                        help="Published on or before DATE (a month: its end).")(func)
+    func = click.option("--from", "date_from", metavar="DATE",
+                        help="Published on or after DATE (1987, March 1987, 1987-03-01, ...).")(func)
+    return func
+
+
+def _filters(items) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(f"--filter needs FIELD=VALUE, got {item!r}")
+        parsed.setdefault(name.strip(), []).append(value.strip())
+    return parsed
+
+
+def _progress_shown() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="searchkit")
 def main():
@@ -102,8 +127,7 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
       searchkit index feed.jsonl --json > summary.json
     """
     archive = Archive(index_dir, create=True, lock_timeout=lock_timeout)
-    show_bar = sys.stderr.isatty() and not os.environ.get("CI")
-    if show_bar:
+    if _progress_shown():
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
             summary = archive.add(paths, format=fmt, rebuild=rebuild, progress=bar.update)
@@ -123,17 +147,16 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
               help="Hits per page.")
 @click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1), help="Page number.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--from", "date_from", metavar="DATE",
-              help="Published on or after DATE (1987, March 1987, 1987-03-01, ...).")
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (a month: its end).")
+@match_options
 @click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
               help="Count the top values of FIELD over all matches (repeatable).")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help="Keep matches whose FIELD has VALUE (repeatable; one field's values are OR-ed).")
+@click.option("--collapse", is_flag=True,
+              help="Show one article per wire-copy cluster (near duplicates), with its number of copies.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV.")
 @output_options
 @handle_errors
-def search(query, index_dir, limit, page, sort, date_from, date_to, facets, filters, as_csv, as_json):
+def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, collapse,
+           as_csv, as_json):
     """Search the archive.
 
     \b
@@ -148,26 +171,145 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, facets, filt
       date:1987-03            a year, month or day; date:[1987-03-01 TO 1987-04-15]
       infla*                  prefix
 
+    A filtered field that is also faceted is counted under the other filters only, so its other
+    values stay visible (multi-select facets). When few articles match, a corrected query may be
+    suggested ("Did you mean").
+
     \b
     Example:
       searchkit search "oil prices" --facet places --sort newest
+      searchkit search coffee --filter places=brazil --facet places --collapse
       searchkit search 'date:[March 1987 TO April 1987] coffee' --json | jq .total
     """
     archive = _open(index_dir)
-    parsed_filters: dict[str, list[str]] = {}
-    for item in filters:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--filter needs FIELD=VALUE, got {item!r}")
-        parsed_filters.setdefault(name.strip(), []).append(value.strip())
-    result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed_filters,
-                            facets=facets, sort=sort, limit=limit, page=page)
+    result = archive.search(query, date_from=date_from, date_to=date_to, filters=_filters(filters),
+                            facets=facets, sort=sort, limit=limit, page=page, collapse=collapse)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     elif as_csv:
         click.echo(output.search_csv(result))
     else:
         click.echo(output.search_text(result))
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True,
+              help="Period of each bar (week: ISO week).")
+@click.option("--share", is_flag=True,
+              help="Draw each period's matches as a share of all articles published in it.")
+@match_options
+@click.option("--csv", "as_csv", is_flag=True, help="Print period,count,total,share as CSV.")
+@output_options
+@handle_errors
+def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, as_json):
+    """Matching articles per year, month, week or day, as a bar chart.
+
+    Every period from the first match to the last is shown, empty ones included. JSON:
+    {query, by, buckets: [{period, count, total, share}]}; share = count / total.
+
+    \b
+    Example:
+      searchkit timeline oil --by month
+      searchkit timeline "interest rates" --by week --share --json
+    """
+    result = _open(index_dir).timeline(query, by=by, date_from=date_from, date_to=date_to,
+                                       filters=_filters(filters))
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    elif as_csv:
+        click.echo(output.timeline_csv(result))
+    else:
+        click.echo(output.timeline_text(result, share=share))
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--field", type=click.Choice(["people", "orgs", "places", "topics", "companies",
+                                            "exchanges"]),
+              default="places", show_default=True, help="The tag field to rank.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Values shown.")
+@match_options
+@output_options
+@handle_errors
+def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
+    """Entities over-represented among the matches, compared with the whole archive.
+
+    The score is Dunning's log-likelihood G² of the value's share among matches against its
+    share in the rest of the archive (only over-represented values, in at least 2 matches).
+
+    \b
+    Example:
+      searchkit related coffee --field places
+      searchkit related "interest rates" --field people --json
+    """
+    result = _open(index_dir).related(query, field=field, top=top, date_from=date_from,
+                                      date_to=date_to, filters=_filters(filters))
+    click.echo(output.to_json(result.to_dict()) if as_json else output.related_text(result))
+
+
+@main.command()
+@click.argument("article_id")
+@index_option
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
+              help="Articles shown.")
+@match_options
+@output_options
+@handle_errors
+def similar(article_id, index_dir, limit, date_from, date_to, filters, as_json):
+    """Articles most like one article (its key words and its people, organisations and places).
+
+    JSON has the shape of `search --json`.
+
+    \b
+    Example:
+      searchkit similar reuters-42
+      searchkit similar bbc-business-001 --json | jq '.hits[].id'
+    """
+    result = _open(index_dir).similar(article_id, limit=limit, date_from=date_from,
+                                      date_to=date_to, filters=_filters(filters))
+    if result is None:
+        raise click.ClickException(f"no article with id {article_id!r}")
+    click.echo(output.to_json(result.to_dict()) if as_json else output.search_text(result))
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True, help="One JSON article per line, or CSV with a header.")
+@match_options
+@handle_errors
+def export(query, index_dir, fmt, date_from, date_to, filters):
+    """Write every matching article to stdout, oldest first then by id (undated last).
+
+    jsonl lines have the fields of `show --json`; CSV joins list values with "; ". A progress bar
+    is drawn on stderr on a terminal.
+
+    \b
+    Example:
+      searchkit export coffee --format jsonl > coffee.jsonl
+      searchkit export "oil prices" --from 1987-03 --to 1987-04 --format csv > oil.csv
+    """
+    archive = _open(index_dir)
+    parsed = _filters(filters)
+    articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
+    write = output.export_writer(fmt, sys.stdout)
+    try:
+        if _progress_shown():
+            total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
+                                   limit=0).total
+            with click.progressbar(articles, length=total, label="exporting", file=sys.stderr) as bar:
+                for article in bar:
+                    write(article)
+        else:
+            for article in articles:
+                write(article)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `searchkit export ... | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @main.command()

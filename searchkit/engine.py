@@ -19,21 +19,24 @@ from whoosh.searching import Searcher
 
 from . import query as queries
 from . import search
-from .errors import ArchiveError, ArchiveLockedError
-from .model import FACET_FIELDS, Article, SearchOptions, SearchResult, Stats
+from .errors import ArchiveError, ArchiveLockedError, QueryError
+from .model import FACET_FIELDS, Article, Related, SearchOptions, SearchResult, Stats, Timeline
 from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 T = TypeVar("T")
 MARKER = "searchkit.json"
 _SNAPSHOT_ATTEMPTS = 5
+# A search with fewer matches than this gets a did-you-mean suggestion when one finds more.
+SUGGEST_BELOW = 5
 # Files that may sit in a folder before it becomes an index (the repository's index/ keeps a README).
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
 
 
-def to_document(article: Article, fingerprint: str) -> dict:
+def to_document(article: Article, fingerprint: str, cluster: str | None = None) -> dict:
     """An Article as the keyword arguments of `writer.add_document`."""
     doc = {
         "id": article.id,
+        "cluster": cluster or article.id,
         "fingerprint": fingerprint,
         "headline": article.headline,
         "body": article.body,
@@ -81,8 +84,8 @@ class WhooshWriter:
         except OSError as exc:
             raise _write_error(self._folder, exc) from None
 
-    def add(self, article: Article, fingerprint: str, replace: bool) -> None:
-        doc = to_document(article, fingerprint)
+    def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
+        doc = to_document(article, fingerprint, cluster)
         try:
             if replace:
                 self._writer.update_document(**doc)
@@ -255,22 +258,104 @@ class WhooshEngine:
         raise ArchiveError(f"the index at {self.path} changed during each of {_SNAPSHOT_ATTEMPTS} "
                            f"attempts to read it; try again")
 
-    def search(self, options: SearchOptions) -> SearchResult:
-        q = queries.parse_query(self._parser, options.query)
+    def _filter(self, options: SearchOptions, without: str | None = None) -> wq.Query | None:
+        """The date range and field filters of a search (leaving out field `without`'s filter)."""
+        chosen = {k: v for k, v in options.filters.items() if k != without}
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(self._schema, options.filters)) if f is not None]
-        filter_q = wq.And(filters) if filters else None
+                               queries.field_filter(self._schema, chosen)) if f is not None]
+        return wq.And(filters) if filters else None
+
+    def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
+        return queries.parse_query(self._parser, options.query), self._filter(options)
+
+    @staticmethod
+    def _docset(searcher: Searcher, q: wq.Query, filter_q: wq.Query | None) -> set[int]:
+        queries.check_expansions(q, searcher.reader())
+        matched = wq.And([q, filter_q]) if filter_q is not None else q
+        return set(searcher.docs_for_query(matched))
+
+    def search(self, options: SearchOptions) -> SearchResult:
+        q, filter_q = self._parse(options)
+        # Multi-select facets: a faceted field that is also filtered is counted under the other
+        # filters only, so its other values stay visible.
+        facet_filters = {name: self._filter(options, without=name)
+                         for name in options.facets if name in options.filters}
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())
-            return search.run(
+            found = search.run(
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
-                facet_top=options.facet_top, snippets=options.snippets)
+                facet_top=options.facet_top, snippets=options.snippets,
+                facet_filters=facet_filters, collapse=options.collapse)
+            return found, self._suggestion(searcher, q, filter_q, options.query)
 
-        total, hits, facets = self._on_snapshot(read)
+        (total, hits, facets), suggestion = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
-                            hits=hits, facets=facets)
+                            hits=hits, facets=facets, collapsed=options.collapse,
+                            suggestion=suggestion)
+
+    def _suggestion(self, searcher, q, filter_q, text: str) -> str | None:
+        def count(query_):
+            return sum(1 for _ in searcher.docs_for_query(wq.And([query_, filter_q]) if filter_q else query_))
+
+        found = count(q)
+        if found >= SUGGEST_BELOW:
+            return None
+        corrected = search.suggest(searcher, q, text)
+        if corrected is None:
+            return None
+        try:
+            better = count(queries.parse_query(self._parser, corrected))
+        except QueryError:
+            return None
+        return corrected if better > found else None
+
+    def timeline(self, options: SearchOptions, by: str) -> Timeline:
+        q, filter_q = self._parse(options)
+        buckets, undated = self._on_snapshot(lambda searcher: search.timeline(
+            searcher, self._docset(searcher, q, filter_q), self._facets, by))
+        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
+
+    def related(self, options: SearchOptions, field: str, top: int) -> Related:
+        q, filter_q = self._parse(options)
+
+        def read(searcher):
+            docset = self._docset(searcher, q, filter_q)
+            entities = search.related(searcher, docset, self._facets, field, top)
+            return Related(query=options.query, field=field, total=len(docset),
+                           documents=searcher.doc_count(), entities=entities)
+
+        return self._on_snapshot(read)
+
+    def similar(self, article_id: str, options: SearchOptions) -> SearchResult | None:
+        """Articles like `article_id` (itself excluded), or None if there is no such article."""
+        article = self.get(article_id)
+        if article is None:
+            return None
+        not_itself = wq.Not(wq.Term("id", article_id))
+        filter_q = self._filter(options)
+        filter_q = wq.And([not_itself, filter_q]) if filter_q is not None else not_itself
+
+        def read(searcher):
+            q = search.more_like_query(searcher, article)
+            if q is None:
+                return 0, [], {}
+            return search.run(
+                searcher, q, filter_q=filter_q, facets=(), facet_columns=self._facets,
+                sort="relevance", limit=options.limit, page=options.page, snippets=options.snippets)
+
+        total, hits, _facets = self._on_snapshot(read)
+        return SearchResult(query=article_id, total=total, page=options.page, limit=options.limit,
+                            hits=hits)
+
+    def export(self, options: SearchOptions):
+        """Every matching article, oldest first then by id (undated last): a generator over the
+        snapshot taken when it starts."""
+        q, filter_q = self._parse(options)
+        searcher, order = self._on_snapshot(lambda searcher: (searcher, search.in_date_order(
+            searcher, self._docset(searcher, q, filter_q), self._facets)))
+        return search.articles(searcher, order)
 
     def get(self, article_id: str) -> Article | None:
         fields = self._on_snapshot(lambda searcher: searcher.document(id=article_id))

@@ -130,11 +130,16 @@ class Hit:
     score: float | None  # BM25F relevance; None when sorted by date (no score is computed)
     snippet: str
     highlights: list[Span] = field(default_factory=list)
+    # Set by a collapsed search only: the wire-copy cluster and how many matches it holds.
+    cluster: str | None = None
+    copies: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["published"] = self.published.isoformat() if self.published else None
         out["highlights"] = [[s.start, s.end] for s in self.highlights]
+        if self.copies is None:
+            del out["cluster"], out["copies"]
         return out
 
 
@@ -154,6 +159,10 @@ class SearchResult:
     limit: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # A corrected query from the index's vocabulary when this one finds few or no articles.
+    suggestion: str | None = None
+    # True when wire copies were collapsed: `total` then counts clusters, not articles.
+    collapsed: bool = False
 
     @property
     def pages(self) -> int:
@@ -167,7 +176,55 @@ class SearchResult:
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [dataclasses.asdict(v) for v in values]
                        for name, values in self.facets.items()},
+            "suggestion": self.suggestion,
         }
+
+
+@dataclass
+class TimelineBucket:
+    period: str  # 1987, 1987-03, 1987-W10 (ISO week) or 1987-03-02
+    count: int  # matching articles published in the period
+    total: int  # all articles published in the period
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+
+@dataclass
+class Timeline:
+    """Matching articles per period, every period from the first match to the last."""
+
+    query: str
+    by: str
+    buckets: list[TimelineBucket]
+    undated: int = 0  # matching articles without a date (in no bucket)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "by": self.by,
+                "buckets": [{"period": b.period, "count": b.count, "total": b.total,
+                             "share": round(b.share, 6)} for b in self.buckets]}
+
+
+@dataclass
+class RelatedEntity:
+    value: str
+    count: int  # matching articles with this value
+    background: int  # articles in the whole archive with this value
+    score: float  # log-likelihood G² of the over-representation
+
+
+@dataclass
+class Related:
+    query: str
+    field: str
+    total: int  # matching articles
+    documents: int  # articles in the archive
+    entities: list[RelatedEntity]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "field": self.field,
+                "entities": [dataclasses.asdict(e) for e in self.entities]}
 
 
 @dataclass
@@ -201,3 +258,4 @@ class SearchOptions:
     page: int = 1
     facet_top: int = 10
     snippets: bool = True
+    collapse: bool = False

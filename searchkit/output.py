@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+import dataclasses
+from typing import Any, Callable
 
 import click
 
-from .model import Article, FacetValue, IndexSummary, SearchResult, Span, Stats
+from .model import Article, FacetValue, IndexSummary, Related, SearchResult, Span, Stats, Timeline
 from .text import BIDI_CONTROLS, clean_text
 
 
@@ -47,14 +48,17 @@ def _facets_text(facets: dict[str, list[FacetValue]]) -> list[str]:
 
 def search_text(result: SearchResult) -> str:
     lines = []
+    what = "stories (wire copies collapsed)" if result.collapsed else "articles"
     if result.total == 0:
         lines.append(f"No articles match {sanitize(result.query)!s}.")
     else:
         first = (result.page - 1) * result.limit + 1
         last = first + len(result.hits) - 1
         shown = f"{first}-{last}" if result.hits else "none"
-        lines.append(f"{result.total} articles match {sanitize(result.query)} "
+        lines.append(f"{result.total} {what} match {sanitize(result.query)} "
                      f"(showing {shown}, page {result.page} of {result.pages})")
+    if result.suggestion:
+        lines.append(f"Did you mean: {click.style(sanitize(result.suggestion), bold=True)}")
     for n, hit in enumerate(result.hits, (result.page - 1) * result.limit + 1):
         lines.append("")
         lines.append(f"{n:>3}. {click.style(sanitize(hit.headline) or '(no headline)', bold=True)}")
@@ -62,6 +66,8 @@ def search_text(result: SearchResult) -> str:
         if hit.section:
             meta.append(sanitize(hit.section))
         meta.append(sanitize(hit.id))
+        if hit.copies and hit.copies > 1:
+            meta.append(f"{hit.copies} copies")
         lines.append("     " + click.style(" · ".join(meta), dim=True))
         if hit.snippet:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
@@ -121,3 +127,66 @@ def summary_text(summary: IndexSummary) -> str:
              + (f" ({summary.skipped_files} other files skipped)" if summary.skipped_files else "")]
     lines.extend(f"  {sanitize(str(e))}" for e in summary.errors)
     return "\n".join(lines)
+
+
+BAR_WIDTH = 50
+
+
+def timeline_text(timeline: Timeline, share: bool = False) -> str:
+    """One line per period: label, a bar scaled to the largest value, and the value."""
+    if not timeline.buckets:
+        return f"No dated articles match {sanitize(timeline.query)}."
+    values = [b.share if share else b.count for b in timeline.buckets]
+    peak = max(values) or 1
+    width = max(len(b.period) for b in timeline.buckets)
+    lines = [f"{sum(b.count for b in timeline.buckets)} dated articles match "
+             f"{sanitize(timeline.query)}, by {timeline.by}"
+             + (" (share of all articles published in the period)" if share else "")]
+    for bucket, value in zip(timeline.buckets, values):
+        bar = "█" * round(value / peak * BAR_WIDTH)
+        shown = f"{value:.1%} ({bucket.count}/{bucket.total})" if share else str(bucket.count)
+        lines.append(f"{bucket.period:<{width}} {bar:<{BAR_WIDTH}} {shown}")
+    if timeline.undated:
+        lines.append(f"({timeline.undated} undated matches not shown)")
+    return "\n".join(lines)
+
+
+def timeline_csv(timeline: Timeline) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(("period", "count", "total", "share"))
+    for b in timeline.buckets:
+        writer.writerow((b.period, b.count, b.total, round(b.share, 6)))
+    return buf.getvalue().rstrip("\n")
+
+
+def related_text(related: Related) -> str:
+    if not related.entities:
+        return (f"No {related.field} stand out among the {related.total} articles matching "
+                f"{sanitize(related.query)}.")
+    width = max(len(sanitize(e.value)) for e in related.entities)
+    lines = [f"{related.field} over-represented among the {related.total} articles matching "
+             f"{sanitize(related.query)} (of {related.documents}):",
+             f"  {'value':<{width}}  {'matches':>7}  {'archive':>7}  {'G2':>9}"]
+    for e in related.entities:
+        lines.append(f"  {sanitize(e.value):<{width}}  {e.count:>7}  {e.background:>7}  {e.score:>9.1f}")
+    return "\n".join(lines)
+
+
+ARTICLE_COLUMNS = tuple(f.name for f in dataclasses.fields(Article))
+
+
+def export_writer(fmt: str, stream) -> Callable[[Article], None]:
+    """A function writing one article to `stream` as a JSON line or a CSV row (header first)."""
+    if fmt == "jsonl":
+        def write_json(article: Article) -> None:
+            stream.write(to_json(article.to_dict()) + "\n")
+        return write_json
+    writer = csv.writer(stream)
+    writer.writerow(ARTICLE_COLUMNS)
+
+    def write_csv(article: Article) -> None:
+        row = article.to_dict()
+        writer.writerow(["; ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                         for v in (row[c] for c in ARTICLE_COLUMNS)])
+    return write_csv

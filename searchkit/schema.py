@@ -24,7 +24,7 @@ from whoosh.support.charset import accent_map
 from .dates import parse_span
 
 # Bumped whenever the schema or analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Dropped from queries outside phrases. Whoosh's list without `us` and `may` (a country and a
 # month in news).
@@ -128,6 +128,8 @@ def build_schema() -> fields.Schema:
         url=fields.STORED(),
         authors=fields.STORED(),
         origin=fields.STORED(),
+        # Wire-copy cluster (see `wirecopies`): the id of the cluster's first article.
+        cluster=fields.ID(stored=True, sortable=True),
     )
 
 

@@ -1,15 +1,18 @@
 """Running a query on a Whoosh searcher: exact totals, sorting, paging, facets and snippets."""
 from __future__ import annotations
 
+import math
+import re
 import threading
 from collections import Counter
-from datetime import datetime
-from typing import Iterable
+from datetime import date, datetime, timedelta
+from typing import Iterable, Iterator
 
 from whoosh import highlight, query, sorting
 from whoosh.searching import Searcher
+from whoosh.support.levenshtein import distance
 
-from .model import Article, FacetValue, Hit, Span
+from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
 
 SORTS = ("relevance", "newest", "oldest")
@@ -22,6 +25,8 @@ def _tags(value: str | None) -> list[str]:
 
 
 _DATE_FACETS = {"year": "%Y", "month": "%Y-%m"}
+# Columns read as whole strings (never split at commas).
+_RAW_COLUMNS = ("id", "cluster")
 
 
 class FacetColumns:
@@ -37,8 +42,8 @@ class FacetColumns:
         self._lock = threading.Lock()  # searches from several threads share the cache
 
     def values(self, searcher: Searcher, column: str) -> list:
-        """A list indexed by global document number: a tuple of tag values, or for the `date`
-        column the day number (0 when undated)."""
+        """A list indexed by global document number: a tuple of tag values, for the `date`
+        column the day number (0 when undated), for `id` and `cluster` the string."""
         # An empty index has one leaf without a segment (and without columns).
         leaves = [r for r, _ in searcher.reader().leaf_readers() if r.segment() is not None]
         segment_ids = tuple(r.segment().segment_id() for r in leaves)
@@ -58,6 +63,8 @@ class FacetColumns:
             raw = reader.column_reader(column, translate=True)
             if column == "date":
                 self._segments[key] = [day if day > 0 else 0 for day in raw]
+            elif column in _RAW_COLUMNS:
+                self._segments[key] = list(raw)
             else:
                 self._segments[key] = [tuple(_tags(value)) for value in raw]
         return self._segments[key]
@@ -164,35 +171,250 @@ def sort_facet(sort: str):
     return sorting.MultiFacet([undated_last, sorting.FieldFacet("id")])
 
 
+def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
+    snippet, spans = "", []
+    if snippets and article.body:
+        snippet, spans = hit.highlights("body", text=article.body, top=2)
+    if not snippet:
+        snippet = _lead(article.body)
+    return Hit(
+        id=article.id, headline=article.headline, published=article.published,
+        source=article.source, section=article.section, people=article.people,
+        orgs=article.orgs, places=article.places, topics=article.topics,
+        score=round(float(hit.score), 4) if sort == "relevance" else None,
+        snippet=snippet, highlights=spans)
+
+
 def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, facets: Iterable[str],
         facet_columns: FacetColumns, sort: str, limit: int, page: int, facet_top: int = 10,
-        snippets: bool = True) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
-    """Total, the hits of one page, and facet counts over every match."""
+        snippets: bool = True, facet_filters: dict[str, query.Query | None] | None = None,
+        collapse: bool = False) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
+    """Total, the hits of one page, and facet counts over every match.
+
+    `facet_filters` maps a facet to the filter to count it under instead of `filter_q` (for
+    multi-select facets: every filter but the facet's own). With `collapse`, one hit per wire-copy
+    cluster is listed and `total` counts clusters.
+    """
     matched = query.And([q, filter_q]) if filter_q is not None else q
     docset = set(searcher.docs_for_query(matched))
     total = len(docset)
-    facet_counts = {name: facet_columns.count(searcher, name, docset, facet_top) for name in facets}
+    facet_counts = {}
+    for name in facets:
+        docs = docset
+        if facet_filters and name in facet_filters:
+            own = facet_filters[name]
+            docs = set(searcher.docs_for_query(query.And([q, own]) if own is not None else q))
+        facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top)
+    clusters = copies = None
+    if collapse:
+        clusters = facet_columns.values(searcher, "cluster")
+        copies = Counter(clusters[d] for d in docset)
+        total = len(copies)
     hits: list[Hit] = []
     start = (page - 1) * limit
     if total and limit and start < total:
-        results = searcher.search(q, filter=docset, limit=start + limit, sortedby=sort_facet(sort),
+        wanted = start + limit
+        if collapse:
+            # Skipped copies can push at most (articles - clusters) hits down the ranking.
+            wanted += len(docset) - total
+        results = searcher.search(q, filter=docset, limit=wanted, sortedby=sort_facet(sort),
                                   terms=False)  # snippets highlight the query's (expanded) words
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()
-        for hit in results[start:start + limit]:
-            article = stored_to_article(hit.fields())
-            snippet, spans = "", []
-            if snippets and article.body:
-                snippet, spans = hit.highlights("body", text=article.body, top=2)
-            if not snippet:
-                snippet = _lead(article.body)
-            hits.append(Hit(
-                id=article.id, headline=article.headline, published=article.published,
-                source=article.source, section=article.section, people=article.people,
-                orgs=article.orgs, places=article.places, topics=article.topics,
-                score=round(float(hit.score), 4) if sort == "relevance" else None,
-                snippet=snippet, highlights=spans))
+        if collapse:
+            shown: set[str] = set()
+            ranked = []
+            for hit in results:
+                if clusters[hit.docnum] not in shown:
+                    shown.add(clusters[hit.docnum])
+                    ranked.append(hit)
+        else:
+            ranked = list(results)
+        for hit in ranked[start:start + limit]:
+            out = _hit(hit, stored_to_article(hit.fields()), sort, snippets)
+            if collapse:
+                out.cluster = clusters[hit.docnum]
+                out.copies = copies[out.cluster]
+            hits.append(out)
     return total, hits, facet_counts
+
+
+# ------------------------------------------------------------ timeline
+
+PERIODS = ("year", "month", "week", "day")
+
+
+def period_of(day: date, by: str) -> str:
+    """`1987`, `1987-03`, `1987-W10` (ISO week and its ISO year) or `1987-03-02`."""
+    if by == "year":
+        return f"{day.year:04d}"
+    if by == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if by == "week":
+        iso = day.isocalendar()
+        return f"{iso[0]:04d}-W{iso[1]:02d}"
+    return day.isoformat()
+
+
+def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColumns,
+             by: str) -> tuple[list[TimelineBucket], int]:
+    """Buckets from the first matching period to the last (empty periods included), and the number
+    of undated matches."""
+    days = facet_columns.values(searcher, "date")
+    matched = Counter(days[d] for d in docset)
+    undated = matched.pop(0, 0)
+    if not matched:
+        return [], undated
+    first, last = day_from_number(min(matched)), day_from_number(max(matched))
+    counts: Counter = Counter()
+    for day, n in matched.items():
+        counts[period_of(day_from_number(day), by)] += n
+    totals: Counter = Counter()
+    for day, n in Counter(days[d] for d in all_docnums(searcher)).items():
+        if day:
+            totals[period_of(day_from_number(day), by)] += n
+    periods: list[str] = []
+    day = first
+    while day <= last:
+        label = period_of(day, by)
+        if not periods or periods[-1] != label:
+            periods.append(label)
+        day += timedelta(days=1)
+    return [TimelineBucket(p, counts[p], totals[p]) for p in periods], undated
+
+
+# ------------------------------------------------------------ related entities
+
+def g2(k: int, n: int, background: int, documents: int) -> float:
+    """Dunning's log-likelihood ratio G² for a value in `k` of `n` matches and `background` of all
+    `documents` articles (the 2x2 table: matches / the rest of the archive, with / without it)."""
+    table = ((k, n - k), (background - k, documents - n - background + k))
+    rows = [sum(r) for r in table]
+    cols = [table[0][0] + table[1][0], table[0][1] + table[1][1]]
+    score = 0.0
+    for i in range(2):
+        for j in range(2):
+            observed = table[i][j]
+            if observed > 0:
+                expected = rows[i] * cols[j] / documents
+                score += observed * math.log(observed / expected)
+    return 2 * score
+
+
+def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, field: str,
+            top: int, min_count: int = 2) -> list[RelatedEntity]:
+    """Values of `field` over-represented among the matches, by G² (highest first)."""
+    values = facet_columns.values(searcher, field)
+    everything = all_docnums(searcher)
+    background: Counter = Counter()
+    for d in everything:
+        background.update(values[d])
+    counts: Counter = Counter()
+    for d in docset:
+        counts.update(values[d])
+    n, documents = len(docset), len(everything)
+    out = []
+    for value, k in counts.items():
+        b = background[value]
+        if k < min_count or k * documents <= b * n:  # only values more frequent among matches
+            continue
+        out.append(RelatedEntity(value, k, b, round(g2(k, n, b, documents), 3)))
+    out.sort(key=lambda e: (-e.score, -e.count, e.value.casefold()))
+    return out[:top or None]
+
+
+# ------------------------------------------------------------ similar articles
+
+ENTITY_FIELDS = ("people", "orgs", "places")
+
+
+def more_like_query(searcher: Searcher, article: Article, numterms: int = 12) -> query.Query | None:
+    """An OR query of the article's key terms (Bo1 weights against the body's vocabulary) in headline
+    and body, and of its people, organisations and places, each weighted by its idf."""
+    clauses = []
+    text = f"{article.headline}\n{article.body}"
+    if text.strip():
+        for term, weight in searcher.key_terms_from_text("body", text, numterms=numterms):
+            clauses.append(query.Term("body", term, boost=weight))
+            clauses.append(query.Term("headline", term, boost=weight))
+    for name in ENTITY_FIELDS:
+        for value in getattr(article, name):
+            term = value.lower()
+            if searcher.doc_frequency(name, term):
+                clauses.append(query.Term(name, term, boost=searcher.idf(name, term)))
+    return query.Or(clauses) if clauses else None
+
+
+# ------------------------------------------------------------ did you mean
+
+_WORD = re.compile(r"\w+")
+
+
+def _surface(searcher: Searcher, stem: str) -> str | None:
+    """The commonest spelling in article bodies of a word whose stem is `stem`."""
+    analyzer = searcher.schema["body"].analyzer
+    spellings: Counter = Counter()
+    for fields in searcher.search(query.Term("body", stem), limit=5):
+        body = fields.get("body", "")
+        for token in analyzer(body, chars=True):
+            if token.text == stem:
+                spellings[body[token.startchar:token.endchar].lower()] += 1
+    return spellings.most_common(1)[0][0] if spellings else None
+
+
+def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str | None:
+    """`text` with each rare word (in at most `rare` articles) replaced by the closest spelling
+    (Damerau-Levenshtein distance at most 2, same first letter) of an indexed word that is in at
+    least 10 times as many articles (ties: the commonest); None if no word changes."""
+    reader = searcher.reader()
+    corrector = reader.corrector("body")
+    edits: dict[tuple[int, int], str] = {}
+    for token in q.all_tokens():
+        if token.fieldname != "body" or token.startchar is None or token.endchar is None:
+            continue
+        span = (token.startchar, token.endchar)
+        word = text[token.startchar:token.endchar]
+        if span in edits or not _WORD.fullmatch(word):
+            continue
+        freq = reader.doc_frequency("body", token.text)
+        if freq > rare:
+            continue
+        candidates = [c for c in corrector.suggest(token.text, limit=1000, maxdist=2, prefix=1)
+                      if reader.doc_frequency("body", c) >= max(1, 10 * freq)]
+        candidates.sort(key=lambda c: (distance(token.text, c), -reader.doc_frequency("body", c)))
+        best = None
+        for stem in candidates[:8]:
+            spelling = _surface(searcher, stem)
+            if spelling:
+                # Closest to what was typed (as spelled, not as stemmed), then the commonest.
+                key = (distance(word.lower(), spelling), -reader.doc_frequency("body", stem))
+                if best is None or key < best[0]:
+                    best = (key, spelling)
+        if best is not None and best[0][0] <= 2 and best[1] != word.lower():
+            edits[span] = best[1]
+    if not edits:
+        return None
+    out, index = [], 0
+    for (start, end), spelling in sorted(edits.items()):
+        out.append(text[index:start])
+        out.append(spelling)
+        index = end
+    out.append(text[index:])
+    return "".join(out)
+
+
+# ------------------------------------------------------------ export
+
+def in_date_order(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColumns) -> list[int]:
+    """Document numbers oldest first, then by id; undated articles last (by id)."""
+    days = facet_columns.values(searcher, "date")
+    ids = facet_columns.values(searcher, "id")
+    return sorted(docset, key=lambda d: (days[d] or _NO_DATE_LAST, ids[d]))
+
+
+def articles(searcher: Searcher, docnums: Iterable[int]) -> Iterator[Article]:
+    for d in docnums:
+        yield stored_to_article(searcher.stored_fields(d))
 
 
 def all_docnums(searcher: Searcher) -> list[int]:

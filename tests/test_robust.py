@@ -325,7 +325,8 @@ def test_disk_full_gives_a_clear_error_and_keeps_the_index(small_disk, tmp_path)
 
 def test_read_only_index_searches_and_refuses_writes_clearly(small_disk):
     index_dir = small_disk / "ix"
-    Archive(index_dir).add([EXAMPLES])
+    with Archive(index_dir) as archive:  # closed: a file open for writing keeps the disk busy
+        archive.add([EXAMPLES])
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
         assert Archive(index_dir, create=False).search("oil").total == 8

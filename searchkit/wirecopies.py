@@ -1,0 +1,200 @@
+"""Wire copies: near-duplicate articles (the same story re-sent or lightly edited), found at index time.
+
+Method (pure Python, no engine involved):
+- an article's text (headline and body, lower-cased, runs of letters and digits) becomes the set of
+  its word 4-shingles, each hashed to 32 bits by crc32 (stable across runs and machines, unlike
+  Python's `hash`, and computed in C);
+- MinHash signature of `NUM_PERM` values by one-permutation hashing: the low bits of a hash choose a
+  bin, each bin keeps its smallest value, empty bins borrow from the next full one ("rotation
+  densification", Shrivastava 2017). Two signatures agree at a position with probability ~ the
+  Jaccard similarity of the shingle sets, as with `NUM_PERM` separate hash functions, but it costs
+  one pass over the shingles: classic MinHash (64 XOR-masked minima) measured 1.4 ms per Reuters
+  article in pure Python, this ~0.15 ms;
+- LSH banding: `BANDS` bands of `ROWS` rows; two articles sharing a band are candidates
+  (detection probability 1-(1-J^ROWS)^BANDS: 0.99 at J=0.7, 0.45 at J=0.4);
+- a candidate is a copy when the signatures agree on at least `THRESHOLD` of their positions
+  (the estimated Jaccard similarity of the shingle sets), and both texts are long enough
+  (`MIN_SHINGLES`) that agreement means something.
+
+Clustering is incremental and leader based: an article joins the cluster whose first article (its
+leader, whose id is the cluster id) it resembles most (ties: the earliest), else it starts its own
+cluster. Comparing with the leader, not with any member, avoids chains of slightly different
+reports (A~B, B~C, ... Y~Z) growing into one cluster. The
+same rule runs for a first index and for articles added later, so adding files one by one or all at
+once gives the same clusters. A later article that resembles two existing clusters joins one of them;
+the two are not merged (that would rewrite already indexed articles).
+
+Signatures, band keys and clusters are kept in `wirecopies.sqlite` next to the index, so a later
+`add` only computes signatures for the new articles.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import zlib
+from array import array
+from collections import defaultdict
+from pathlib import Path
+
+NUM_PERM = 64
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+SHINGLE = 4
+THRESHOLD = 0.6
+MIN_SHINGLES = 8
+FILENAME = "wirecopies.sqlite"
+
+_WORDS = re.compile(r"\w+")
+_BIN_BITS = NUM_PERM.bit_length() - 1  # NUM_PERM is a power of two
+
+
+def shingles(text: str) -> set[int]:
+    """crc32 hashes of the text's word 4-shingles (of the whole text if it is shorter)."""
+    words = _WORDS.findall(text.lower())
+    if len(words) < SHINGLE:
+        return {zlib.crc32(" ".join(words).encode())} if words else set()
+    # Iterating in C (zip, map) keeps this at ~0.1 µs per shingle.
+    grams = map(" ".join, zip(*(words[i:] for i in range(SHINGLE))))
+    return set(map(zlib.crc32, map(str.encode, grams)))
+
+
+def signature(hashes: set[int]) -> tuple[int, ...] | None:
+    """A one-permutation MinHash signature with rotation densification, or None for no text."""
+    if not hashes:
+        return None
+    mask = NUM_PERM - 1
+    ordered = sorted(hashes, reverse=True)
+    smallest = dict(zip(map(mask.__and__, ordered), ordered))  # the last, smallest, one wins
+    sig = [0] * NUM_PERM
+    # Walking right to left twice fills each empty bin from the next full bin to its right
+    # (wrapping round), marked with the distance.
+    nearest, distance = None, 0
+    for i in range(2 * NUM_PERM - 1, -1, -1):
+        h = smallest.get(i & mask)
+        if h is not None:
+            nearest, distance = h >> _BIN_BITS, 0
+        else:
+            distance += 1
+        if i < NUM_PERM:
+            sig[i] = (nearest << _BIN_BITS) | distance
+    return tuple(sig)
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two signatures' shingle sets."""
+    return sum(x == y for x, y in zip(a, b)) / NUM_PERM
+
+
+def _bands(sig: tuple[int, ...]) -> list[tuple]:
+    return [(i,) + sig[i * ROWS:(i + 1) * ROWS] for i in range(BANDS)]
+
+
+def article_text(headline: str, body: str) -> str:
+    return f"{headline}\n{body}"
+
+
+class WireCopies:
+    """The LSH table of every indexed article, loaded from and saved to the side file."""
+
+    def __init__(self, index_dir: Path):
+        self.path = Path(index_dir) / FILENAME
+        self._db: sqlite3.Connection | None = None
+        self._sigs: dict[str, tuple[int, ...]] = {}
+        self._cluster: dict[str, str] = {}
+        self._order: dict[str, int] = {}  # id -> insertion rank (earliest wins ties)
+        self._buckets: dict[tuple, list[str]] = defaultdict(list)
+        self._max_rank = 0
+        self._loaded = False
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("CREATE TABLE IF NOT EXISTS articles (rank INTEGER PRIMARY KEY, "
+                             "id TEXT UNIQUE NOT NULL, cluster TEXT NOT NULL, sig BLOB)")
+        return self._db
+
+    def load(self) -> None:
+        if self._loaded:
+            return
+        db = self._connect()
+        for rank, article_id, cluster, blob in db.execute("SELECT rank, id, cluster, sig FROM articles"):
+            self._cluster[article_id] = cluster
+            self._order[article_id] = rank
+            if blob and cluster == article_id:  # only leaders are compared with
+                sig = tuple(array("I", blob))
+                self._sigs[article_id] = sig
+                for key in _bands(sig):
+                    self._buckets[key].append(article_id)
+            self._max_rank = max(self._max_rank, rank)
+        self._loaded = True
+
+    def assign(self, article_id: str, headline: str, body: str) -> str:
+        """The cluster id of an article being added (or replaced); remembers its signature."""
+        self.load()
+        self.forget(article_id)
+        hashes = shingles(article_text(headline, body))
+        sig = signature(hashes) if len(hashes) >= MIN_SHINGLES else None
+        cluster = article_id
+        if sig is not None:
+            best = None
+            seen: set[str] = set()
+            bands = _bands(sig)
+            for key in bands:
+                for leader in self._buckets.get(key, ()):
+                    if leader in seen:
+                        continue
+                    seen.add(leader)
+                    sim = similarity(sig, self._sigs[leader])
+                    if sim >= THRESHOLD and (best is None or (sim, -self._order[leader]) > best):
+                        best, cluster = (sim, -self._order[leader]), leader
+            if cluster == article_id:
+                for key in bands:
+                    self._buckets[key].append(article_id)
+                self._sigs[article_id] = sig
+        self._max_rank += 1
+        rank = self._max_rank
+        self._order[article_id] = rank
+        self._cluster[article_id] = cluster
+        blob = array("I", sig).tobytes() if sig is not None else None
+        self._connect().execute("INSERT INTO articles (rank, id, cluster, sig) VALUES (?, ?, ?, ?)",
+                                (rank, article_id, cluster, blob))
+        return cluster
+
+    def forget(self, article_id: str) -> None:
+        """Drop an article (it is being replaced); its cluster id stays valid for the others."""
+        if article_id not in self._order:
+            return
+        sig = self._sigs.pop(article_id, None)
+        if sig is not None:
+            for key in _bands(sig):
+                bucket = self._buckets.get(key)
+                if bucket and article_id in bucket:
+                    bucket.remove(article_id)
+        del self._order[article_id]
+        del self._cluster[article_id]
+        self._connect().execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    def commit(self) -> None:
+        if self._db is not None:
+            self._db.commit()
+
+    def rollback(self) -> None:
+        if self._db is not None:
+            self._db.rollback()
+        self._loaded = False
+        self._sigs.clear(), self._cluster.clear(), self._order.clear(), self._buckets.clear()
+        self._max_rank = 0
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def clear(self) -> None:
+        self.close()
+        self.rollback()
+        self._loaded = False
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,90 @@
+"""The issue-7 commands on the example archive: JSON shapes, CSV, text, help examples."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from searchkit.cli import main
+from searchkit.model import Article
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli7") / "index"
+    result = CliRunner().invoke(main, ["index", str(EXAMPLES), "--index", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_every_command_has_an_example():
+    for name, command in main.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0 and "Example:" in result.stdout, name
+
+
+def test_timeline_json_csv_and_text(index_dir):
+    data = json.loads(run("timeline", "*", "--by", "month", "--index", index_dir, "--json").stdout)
+    assert set(data) == {"query", "by", "buckets"} and data["by"] == "month"
+    assert data["buckets"] and all(set(b) == {"period", "count", "total", "share"} for b in data["buckets"])
+    assert all(b["share"] == (1.0 if b["total"] else 0.0) for b in data["buckets"])  # '*': everything
+    rows = list(csv.reader(io.StringIO(run("timeline", "oil", "--by", "year", "--index", index_dir,
+                                           "--csv").stdout)))
+    assert rows[0] == ["period", "count", "total", "share"] and len(rows) > 1
+    text = run("timeline", "oil", "--by", "week", "--share", "--index", index_dir).stdout
+    assert "█" in text and "-W" in text and "%" in text
+    assert run("timeline", "oil", "--by", "decade", "--index", index_dir).exit_code == 2
+
+
+def test_related_json(index_dir):
+    result = run("related", "oil", "--field", "places", "--index", index_dir, "--json")
+    data = json.loads(result.stdout)
+    assert set(data) == {"query", "field", "entities"} and data["field"] == "places"
+    assert all(set(e) == {"value", "count", "background", "score"} for e in data["entities"])
+    assert [e["score"] for e in data["entities"]] == sorted((e["score"] for e in data["entities"]),
+                                                            reverse=True)
+
+
+def test_similar_has_the_shape_of_search(index_dir):
+    search = json.loads(run("search", "oil", "--index", index_dir, "--json").stdout)
+    first = search["hits"][0]["id"]
+    data = json.loads(run("similar", first, "--index", index_dir, "--json").stdout)
+    assert set(data) == set(search)
+    assert data["hits"] and set(data["hits"][0]) == set(search["hits"][0])
+    assert first not in [h["id"] for h in data["hits"]]
+    missing = run("similar", "nope", "--index", index_dir)
+    assert missing.exit_code == 1 and "no article" in missing.stderr
+
+
+def test_search_collapse_adds_cluster_and_copies(index_dir):
+    data = json.loads(run("search", "oil", "--collapse", "--index", index_dir, "--json").stdout)
+    assert all(h["copies"] >= 1 and h["cluster"] for h in data["hits"])
+
+
+def test_did_you_mean_in_text_and_json(index_dir):
+    data = json.loads(run("search", "inflaton", "--index", index_dir, "--json").stdout)
+    assert data["total"] == 0 and data["suggestion"] == "inflation"
+    assert "Did you mean: inflation" in run("search", "inflaton", "--index", index_dir).stdout
+
+
+def test_export_jsonl_and_csv(index_dir):
+    total = json.loads(run("search", "*", "--index", index_dir, "--json", "--limit", "0").stdout)["total"]
+    lines = run("export", "*", "--index", index_dir).stdout.splitlines()
+    assert len(lines) == total == 13
+    fields = set(Article(id="x").to_dict())
+    assert all(set(json.loads(line)) == fields for line in lines)
+    shown = json.loads(run("show", json.loads(lines[0])["id"], "--index", index_dir, "--json").stdout)
+    assert json.loads(lines[0]) == shown
+    rows = list(csv.DictReader(io.StringIO(run("export", "oil", "--format", "csv", "--index",
+                                               index_dir).stdout)))
+    assert rows and set(rows[0]) == fields
+    assert run("export", '"unbalanced', "--index", index_dir).exit_code == 2
