@@ -190,6 +190,15 @@ _ORG_ALIASES = {
 }
 _ORG_CODE: dict[str, str] = {alias: code for code, aliases in _ORG_ALIASES.items()
                              for alias in aliases.split("|")}
+_ORG_CODE.update({alias.capitalize(): code for alias, code in list(_ORG_CODE.items())
+                  if alias.isupper() and len(alias) >= 4 and "." not in alias})  # "Opec", "Nato"
+# One pass over the text for all spellings, longest first; "U.N." needs no trailing boundary.
+_ORG_RE = re.compile(r"(?<![\w.])(?:" + "|".join(
+    re.escape(a).replace(r"\ ", r"\s+") + ("" if a.endswith(".") else r"\b") for a in sorted(_ORG_CODE, key=len, reverse=True))
+    + r")")
+# In a headline in capitals these are more often words than names.
+_HEADLINE_ORG_STOP = {"WHO", "AID", "ISA", "ITC", "IDA", "ADB", "FA", "BIS", "IWC", "MFA", "ECA",
+                      "ICO", "ECE", "FED", "NET", "SEC"}
 # Words that end (or, before "of", head) the name of an organisation, and how they are written.
 _ORG_SUFFIX = {
     "Inc": "Inc", "Inc.": "Inc", "Incorporated": "Inc", "Corp": "Corp", "Corp.": "Corp",
@@ -286,7 +295,7 @@ Open World European Asian African American British English French German Japanes
 Islamic Muslim Christian Jewish Catholic Arab Arabs Kurdish Sunni Shia Shiite
 """.split())
 _CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn", "di",
-            "dos", "das", "y", "ter", "of", "&", "and", "for", "the", "on"}
+            "dos", "das", "y", "ter", "of", "&", "the"}
 _NAME_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn",
                  "di", "dos", "das", "y", "ter"}
 
@@ -295,6 +304,9 @@ _ABBREV = re.compile(r"^(?:[A-Z]\.)+[A-Z]?\.?$|^(?:Mr|Mrs|Ms|Dr|St|Gov|Sen|Rep|G
                      r"|Prof|Rev|Inc|Corp|Co|Ltd|Jr|Sr|No|Calif|Conn|Mass|Fla|Ill|Mich|Minn|Tex|Pa"
                      r"|Va|Wash|Wis|Ont|Que|Alta|Ariz|Colo|Ore|Okla|Tenn|Ky|La|Md|Mo|Neb|Nev|Ala"
                      r"|Ark|Ga|Ind|Kan|Miss|Mont|Vt|Wyo|Del)\.$")
+
+
+_PARAGRAPH = re.compile(r"\n\s*\n|\n[ \t]{2,}")
 
 
 @dataclass
@@ -318,12 +330,13 @@ def _tokens(text: str) -> list[_Tok]:
             sentence_end = False
         if word.endswith(("'s", "\u2019s")):
             word, end = word[:-2], end - 2
+            sentence_end = True  # a possessive ends a name: "Robert Maxwell's British Printing"
         word = word.rstrip("'\u2019-")
         if not word:
             continue
         if prev is not None and not prev.stop_after:
             gap = text[prev.end:start]
-            if gap.strip(" \t\n'\u2019s") or "\n\n" in gap:
+            if gap.strip() or _PARAGRAPH.search(gap):
                 prev.stop_after = True
         tok = _Tok(word, start, end, word[0].isupper() or word[0].isdigit(), sentence_end)
         out.append(tok)
@@ -347,14 +360,22 @@ def _runs(toks: list[_Tok]) -> list[list[_Tok]]:
                 run.append(t)
                 j += 1
                 continue
-            if t.text in _CONNECT and not t.stop_after and j + 1 < n and toks[j + 1].cap:
-                run.append(t)
-                j += 1
+            k = j
+            while k < n and k - j < 2 and toks[k].text in _CONNECT and not toks[k].stop_after:
+                k += 1  # "of", "of the", "de la"
+            if k > j and k < n and toks[k].cap:
+                run.extend(toks[j:k])
+                j = k
                 continue
             break
         runs.append(run)
         i = j
     return runs
+
+
+def _joined(text: str, a: _Tok, b: _Tok) -> bool:
+    """Whether two neighbouring tokens are in one clause, or separated by a comma only."""
+    return text[a.end:b.start].strip() in ("", ",")
 
 
 def _is_upper_text(text: str) -> bool:
@@ -435,36 +456,43 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             return
         people.setdefault(words[-1], []).append(words)
 
+    org_starts: set[int] = set()
+    for m in _ORG_RE.finditer(body):
+        orgs.append(_ORG_CODE[" ".join(m.group().split())])
+        org_starts.update(t for t in range(m.start(), m.end()))
+    if _is_upper_text(headline):
+        orgs.extend(_ORG_CODE[m.group()] for m in _ORG_RE.finditer(headline)
+                    if m.group() not in _HEADLINE_ORG_STOP)
     n_toks = len(toks)
     index_of = {id(t): k for k, t in enumerate(toks)}
     for run in runs:
         words = _words(run)
         first, last = index_of[id(run[0])], index_of[id(run[-1])]
-        before = toks[first - 1].text if first > 0 and not toks[first - 1].stop_after else ""
-        after = toks[last + 1].text if last + 1 < n_toks and not run[-1].stop_after else ""
-        # 1. organisations from the dictionary (longest spelling first), anywhere in the run
-        k = 0
-        covered: set[int] = set()
-        while k < len(words):
-            for size in range(min(8, len(words) - k), 0, -1):
-                phrase = " ".join(words[k:k + size])
-                code = _ORG_CODE.get(phrase)
-                if code and not (size == 1 and phrase in ("Fed", "Labour", "Congress", "FA")
-                                 and len(words) > 1):
-                    orgs.append(code)
-                    covered.update(range(k, k + size))
-                    k += size
-                    break
-            else:
-                k += 1
+        before = toks[first - 1].text if first > 0 and _joined(body, toks[first - 1], run[0]) else ""
+        after = toks[last + 1].text if last + 1 < n_toks and _joined(body, run[-1], toks[last + 1]) \
+            else ""
+        # 1. words of the run that belong to a dictionary organisation
+        covered = {k for k, t in enumerate(run) if t.start in org_starts}
         # 2. split the run at titles: what follows the last title is a person
         title_at = max((k for k, w in enumerate(words) if w in _TITLES), default=-1)
         if title_at >= 0 and title_at + 1 < len(words):
-            name = [w for w in words[title_at + 1:] if w not in ("of", "and", "for", "the", "&")]
-            if words[title_at + 1] not in ("of", "for", "and") and name and \
-                    not any(w in names and names[w][0] in ("country", "city", "state") for w in name):
-                add_person(words[title_at + 1:title_at + 5])
-                person_words.update(t.start for t in run[title_at + 1:])
+            # the name is the tail of the run: name-like words that are not places, from a given
+            # name on if there is one ("Chancellor of the Exchequer Nigel Lawson")
+            tail: list[int] = []
+            for k in range(len(words) - 1, title_at, -1):
+                w = words[k]
+                if not (_looks_like_name(w) or w in _NAME_CONNECT) or \
+                        (w in names and names[w][0] != "town") or k in covered:
+                    break
+                tail.insert(0, k)
+            starts = [k for k in tail if words[k] in given]
+            if starts:
+                tail = [k for k in tail if k >= starts[0]]
+            while tail and words[tail[0]] in _NAME_CONNECT:
+                tail.pop(0)
+            if tail and len(tail) <= 4:
+                add_person([words[k] for k in tail])
+                person_words.update(run[k].start for k in tail)
             org_part = words[:title_at]
         else:
             org_part = words
