@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from datetime import date
 from pathlib import Path
 
 from whoosh import index
@@ -17,7 +18,7 @@ from whoosh.index import EmptyIndexError, LockError
 from . import query as queries
 from . import search
 from .errors import ArchiveError, ArchiveLockedError
-from .model import FACET_FIELDS, Article, SearchOptions, SearchResult, Stats
+from .model import FACET_FIELDS, TAG_FIELDS, Article, SearchOptions, SearchResult, Stats
 from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 MARKER = "searchkit.json"
@@ -41,14 +42,27 @@ def to_document(article: Article, fingerprint: str) -> dict:
         "authors": article.authors,
         "origin": article.origin,
         "mentioned": [day_number(d) for d in article.mentioned],
+        "mentioned_periods": article.mentioned_periods,
+        "extracted": article.extracted,
     }
+    months = [day_number(_period_start(p)) for p in article.mentioned_periods if len(p) == 7]
+    years = [day_number(_period_start(p)) for p in article.mentioned_periods if len(p) == 4]
+    if months:
+        doc["mentioned_month"] = months
+    if years:
+        doc["mentioned_year"] = years
     if article.published:
         doc["date"] = day_number(article.published.date())
-    for name in ("people", "orgs", "places", "topics", "exchanges", "companies"):
+    for name in TAG_FIELDS:
         # One comma-joined string is indexed, stored and kept in the facet column (a list would be
         # cut to its first value in the column).
         doc[name] = ",".join(getattr(article, name))
-    return {k: v for k, v in doc.items() if v not in (None, "", [])}
+    return {k: v for k, v in doc.items() if v not in (None, "", [], {})}
+
+
+def _period_start(period: str) -> date:
+    """"1987-03" -> 1987-03-01, "1985" -> 1985-01-01."""
+    return date(int(period[:4]), int(period[5:7]) if len(period) == 7 else 1, 1)
 
 
 class WhooshWriter:

@@ -94,6 +94,27 @@ def country_code(iso: str, day: date | None) -> str:
     return codes.get(iso, iso.lower())
 
 
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    codes = set(_gazetteer()[2].values())
+    codes.update(c for _isos, _until, c in _ERAS if c)
+    codes.update(_MODERN.values())
+    return frozenset(codes)
+
+
+def place_country(place: str, day: date | None = None) -> str | None:
+    """The country code of a place given as a source tag or name: `usa` -> `usa`, "Norway" ->
+    `norway`, "Tokyo" or `tokyo` -> `japan`; None when unknown."""
+    code = slug(place)
+    if code in _country_codes():
+        return code
+    names = _gazetteer()[0]
+    hit = names.get(place) or names.get(place.title()) or names.get(place.replace("-", " ").title())
+    if hit and hit[0] != "town":
+        return country_code(hit[1], day)
+    return None
+
+
 def slug(text: str) -> str:
     folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
