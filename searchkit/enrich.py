@@ -80,13 +80,12 @@ _MONTHS["sept"] = 9
 # Relative days, and months and years without a day. A bare year needs a word before it that makes
 # it a time ("in 1985", "since 1980", "fiscal 1986"), so that amounts such as "1985 tonnes" are not.
 _RELATIVE = re.compile(
-    r"\b(?:(?P<rel>yesterday|today|tomorrow)|(?P<which>last|next|this|on)\s+(?P<wd>(?:Mon|Tues|Wednes"
-    r"|Thurs|Fri|Satur|Sun)day)|(?P<pwhich>last|next|this)\s+(?P<unit>week|month|year)|"
+    r"\b(?:(?P<rel>[Yy]esterday|[Tt]oday|[Tt]omorrow)|(?P<which>[Ll]ast|[Nn]ext|[Tt]his|on)\s+"
+    r"(?P<wd>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)|(?P<pwhich>[Ll]ast|[Nn]ext|[Tt]his)\s+"
+    r"(?P<unit>week|month|year)|"
     rf"(?P<mon>{_MONTH})(?:\s+(?P<mony>\d{{4}})\b|(?!\s*\d))|"
-    r"(?:(?<=\bin )|(?<=\bsince )|(?<=\buntil )|(?<=\bby )|(?<=\bfrom )|(?<=\bduring )|"
-    r"(?<=\bfor )|(?<=\bof )|(?<=\bend-)|(?<=\bmid-)|(?<=\bfiscal )|(?<=\byear )|(?<=\bbefore )|"
-    r"(?<=\bafter )|(?<=\bthrough )|(?<=\bto )|(?<=\band )|(?<=\bearly )|(?<=\blate ))"
-    r"(?P<year>(?:19|20)\d\d)(?![\d,.]\d|\s*(?:pct|percent|tonnes|dlrs|mln|billion|shares)\b))",
+    r"(?:[Ii]n|[Ss]ince|until|by|from|[Dd]uring|for|of|end-|mid-|fiscal|year|[Bb]efore|[Aa]fter|through|"
+    r"to|and|early|late)\s?(?<=[\s-])(?P<year>(?:19|20)\d\d)(?![\d,.]\d|\s*(?:pct|percent|tonnes|dlrs|mln|billion|shares)\b))",
     re.I)
 
 
@@ -106,15 +105,21 @@ def find_mentioned_dates(article: Article) -> Article:
     text = article.body
     day_spans: list[tuple[int, int]] = []
     for m in _MENTIONED.finditer(text):
-        value = m.group(0)
-        if m.group("iso") is None and not (m.group("mdy") or m.group("dmy")):
-            if pub is None:
+        if m.group("iso"):
+            y, mo, d = (int(x) for x in m.group("iso").split("-"))
+        else:
+            month_day = (m.group("md") or m.group("dm")).split()
+            if month_day[0][0].isdigit():
+                month_day.reverse()
+            mo, d = _MONTHS.get(month_day[0].lower().rstrip(".")), int(month_day[1])
+            year = m.group("mdy") or m.group("dmy")
+            if year is None and pub is None:
                 continue
-            value = f"{value} {pub.year}"
+            y = int(year) if year else pub.year
         try:
-            found.add(parse_datetime(value).date())
+            found.add(date(y, mo, d))
             day_spans.append(m.span())
-        except ValueError:
+        except (ValueError, TypeError):
             continue
     for m in _RELATIVE.finditer(text):
         if any(a <= m.start() < b for a, b in day_spans):
