@@ -85,8 +85,7 @@ _RELATIVE = re.compile(
     r"(?P<unit>week|month|year)|"
     rf"(?P<mon>{_MONTH})(?:\s+(?P<mony>\d{{4}})\b|(?!\s*\d))|"
     r"(?:[Ii]n|[Ss]ince|until|by|from|[Dd]uring|for|of|end-|mid-|fiscal|year|[Bb]efore|[Aa]fter|through|"
-    r"to|and|early|late)\s?(?<=[\s-])(?P<year>(?:19|20)\d\d)(?![\d,.]\d|\s*(?:pct|percent|tonnes|dlrs|mln|billion|shares)\b))",
-    re.I)
+    r"to|and|early|late)\s?(?<=[\s-])(?P<year>(?:19|20)\d\d)(?![\d,.]\d|\s*(?:pct|percent|tonnes|dlrs|mln|billion|shares)\b))")
 
 
 def find_mentioned_dates(article: Article) -> Article:
