@@ -278,16 +278,15 @@ _TITLES = {
 _ROLES = {
     "spokesman", "spokeswoman", "analyst", "economist", "chairman", "chairwoman", "president",
     "minister", "secretary", "director", "chief", "executive", "officer", "governor", "official",
-    "leader", "head", "manager", "coach", "striker", "midfielder", "defender", "goalkeeper",
+    "leader", "head", "coach", "striker", "midfielder", "defender", "goalkeeper",
     "player", "captain", "champion", "singer", "actor", "actress", "star", "writer", "author",
     "producer", "presenter", "comedian", "musician", "rapper", "designer", "founder", "boss",
     "chancellor", "premier", "senator", "congressman", "ambassador", "negotiator", "trader",
     "dealer", "lawyer", "attorney", "judge", "candidate", "mp", "mep", "commissioner", "deputy",
     "colleague", "partner", "vice-president", "vice-chairman", "treasurer", "counsel", "tennis",
-    "golfer", "winger", "forward", "champion", "chef", "editor", "by", "veteran", "rival",
+    "golfer", "winger", "forward", "champion", "chef", "editor", "veteran", "rival",
     "team-mate", "teammate", "host", "novelist", "filmmaker", "film-maker", "scientist", "expert",
-    "professor", "researcher", "sources", "says", "said", "told", "according", "stars", "starring",
-    "with", "and", "husband", "wife", "son", "daughter", "brother", "sister", "father", "mother",
+    "professor", "researcher", "says", "said", "told", "stars", "starring", "husband", "wife", "son", "daughter", "brother", "sister", "father", "mother",
 }
 _SAY = {"said", "says", "told", "added", "says,", "stated", "explained", "argued", "warned",
         "announced", "noted", "predicted", "insisted", "wrote", "admitted", "believes", "thinks"}
@@ -439,7 +438,7 @@ def _words(run: list[_Tok]) -> list[str]:
 
 
 def _org_name(words: list[str]) -> str:
-    while words and words[0] in ("The", "the"):
+    while words and (words[0] in ("The", "the") or words[0].endswith("-based")):
         words = words[1:]
     if words and words[-1] in _ORG_SUFFIX:
         words = [*words[:-1], _ORG_SUFFIX[words[-1]]]
@@ -448,6 +447,7 @@ def _org_name(words: list[str]) -> str:
 
 def _looks_like_name(word: str) -> bool:
     return (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
+            and not word.endswith(".") and not word.endswith("-based")
             and not any(c.isdigit() for c in word) and word not in _ORG_SUFFIX) or \
         (len(word) == 2 and word.endswith("."))  # an initial: "J."
 
@@ -527,7 +527,11 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         # 4. people without a title
         if title_at < 0 and not covered:
             name = [w for w in words]
-            if 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
+            firm = (after in ("and", "&") and last + 2 < n_toks
+                    and toks[last + 2].text in ("Co", "Co.", "Company", "Sons", "Partners"))
+            if firm:
+                orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(toks[last + 2].text, "Sons")]))
+            elif 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
                 if name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
                     if not any(w in names and names[w][0] in ("country", "city", "state")
                                for w in name):
@@ -580,7 +584,11 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                for other, ofs in people.items()):
             continue
         out.people.append(" ".join(best))
-    out.orgs = _distinct(orgs)
+    distinct_orgs = _distinct(orgs)
+    # "House of Fabrics" is "House of Fabrics Inc" when the article names it so
+    out.orgs = [o for o in distinct_orgs
+                if not any(other != o and other.startswith(o + " ") and other.split()[-1] in
+                           _ORG_SUFFIX.values() for other in distinct_orgs)]
     out.places = _distinct(p for p, _c in place_hits)
     out.countries = _distinct([*(c for _p, c in place_hits if c), *headline_countries])
     return out
