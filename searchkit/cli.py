@@ -14,7 +14,7 @@ import click
 from . import __version__, output
 from .archive import Archive
 from .errors import QueryError, SearchkitError
-from .model import FACET_FIELDS
+from .model import FACET_FIELDS, TAG_FIELDS
 from .search import PERIODS, SORTS
 from .sources import FORMATS
 
@@ -227,8 +227,7 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
 @main.command()
 @click.argument("query")
 @index_option
-@click.option("--field", type=click.Choice(["people", "orgs", "places", "topics", "companies",
-                                            "exchanges"]),
+@click.option("--field", type=click.Choice(TAG_FIELDS),
               default="places", show_default=True, help="The tag field to rank.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Values shown.")
 @match_options

@@ -9,6 +9,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -20,7 +21,8 @@ from whoosh.searching import Searcher
 from . import query as queries
 from . import search
 from .errors import ArchiveError, ArchiveLockedError, QueryError
-from .model import FACET_FIELDS, Article, Related, SearchOptions, SearchResult, Stats, Timeline
+from .model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
+                    Timeline)
 from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 T = TypeVar("T")
@@ -49,14 +51,27 @@ def to_document(article: Article, fingerprint: str, cluster: str | None = None) 
         "authors": article.authors,
         "origin": article.origin,
         "mentioned": [day_number(d) for d in article.mentioned],
+        "mentioned_periods": article.mentioned_periods,
+        "extracted": article.extracted,
     }
+    months = [day_number(_period_start(p)) for p in article.mentioned_periods if len(p) == 7]
+    years = [day_number(_period_start(p)) for p in article.mentioned_periods if len(p) == 4]
+    if months:
+        doc["mentioned_month"] = months
+    if years:
+        doc["mentioned_year"] = years
     if article.published:
         doc["date"] = day_number(article.published.date())
-    for name in ("people", "orgs", "places", "topics", "exchanges", "companies"):
+    for name in TAG_FIELDS:
         # One comma-joined string is indexed, stored and kept in the facet column (a list would be
         # cut to its first value in the column).
         doc[name] = ",".join(getattr(article, name))
-    return {k: v for k, v in doc.items() if v not in (None, "", [])}
+    return {k: v for k, v in doc.items() if v not in (None, "", [], {})}
+
+
+def _period_start(period: str) -> date:
+    """"1987-03" -> 1987-03-01, "1985" -> 1985-01-01."""
+    return date(int(period[:4]), int(period[5:7]) if len(period) == 7 else 1, 1)
 
 
 def _write_error(folder: str, exc: OSError) -> ArchiveError:

@@ -1,17 +1,19 @@
 """Enrichment between reading and indexing: tidy fields, find the dateline, dates mentioned in the
-text, and (the [entities] work) entities extracted from the text.
+text, and entities extracted from the text (`searchkit.entities`).
 
 Each step is a function Article -> Article; `enrich` runs them in order.
 """
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable
 
+from . import entities
 from .dates import parse_datetime
-from .model import TAG_FIELDS, Article
+from .model import ENTITY_FIELDS, TAG_FIELDS, Article
 from .text import clean_text
 
 Step = Callable[[Article], Article]
@@ -76,31 +78,129 @@ def find_dateline(article: Article) -> Article:
 _MENTIONED = re.compile(
     rf"\b(?:(?P<md>{_MONTH}\s+\d{{1,2}})(?:,?\s+(?P<mdy>\d{{4}}))?|"
     rf"(?P<dm>\d{{1,2}}\s+{_MONTH})(?:\s+(?P<dmy>\d{{4}}))?|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}}))\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+# Relative days, and months and years without a day. A bare year needs a word before it that makes
+# it a time ("in 1985", "since 1980", "fiscal 1986"), so that amounts such as "1985 tonnes" are not.
+_RELATIVE = re.compile(
+    r"\b(?:(?P<rel>[Yy]esterday|[Tt]oday|[Tt]omorrow)|(?P<which>[Ll]ast|[Nn]ext|[Tt]his|on)\s+"
+    r"(?P<wd>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)|(?P<pwhich>[Ll]ast|[Nn]ext|[Tt]his)\s+"
+    r"(?P<unit>week|month|year)|"
+    rf"(?P<mon>{_MONTH})(?:\s+(?P<mony>\d{{4}})\b|(?!\s*\d))|"
+    r"(?:[Ii]n|[Ss]ince|until|by|from|[Dd]uring|for|of|end-|mid-|fiscal|year|[Bb]efore|[Aa]fter|through|"
+    r"to|and|early|late)\s?(?<=[\s-])(?P<year>(?:19|20)\d\d)(?![\d,.]\d|\s*(?:pct|percent|tonnes|dlrs|mln|billion|shares)\b))")
 
 
 def find_mentioned_dates(article: Article) -> Article:
-    """Days named in the text ("March 3, 1987", "3 March", "1987-03-03").
+    """Days, months and years named in the text.
 
-    A day without a year takes the publication year; without a publication date it is skipped.
-    Relative dates ("last Tuesday") are the [entities] extractor's job.
+    Days: "March 3, 1987", "3 March", "1987-03-03" (a day without a year takes the publication
+    year); "yesterday", "today", "tomorrow"; "last Tuesday" (the one before the publication day),
+    "next Tuesday" (the one after), "on Tuesday"/"this Tuesday" (the one in the six days up to and
+    including the publication day, the news convention). Months ("in March": of the publication
+    year; "March 1985"; "last month") and years ("in 1985", "last year") go to
+    `mentioned_periods` as "1987-03" and "1985". Anything relative needs a publication date.
     """
     found: set[date] = set()
-    for m in _MENTIONED.finditer(article.body):
-        text = m.group(0)
-        if m.group("iso") is None and not (m.group("mdy") or m.group("dmy")):
-            if article.published is None:
+    periods: set[str] = set()
+    pub = article.published.date() if article.published else None
+    text = article.body
+    day_spans: list[tuple[int, int]] = []
+    for m in _MENTIONED.finditer(text):
+        if m.group("iso"):
+            y, mo, d = (int(x) for x in m.group("iso").split("-"))
+        else:
+            month_day = (m.group("md") or m.group("dm")).split()
+            if month_day[0][0].isdigit():
+                month_day.reverse()
+            mo, d = _MONTHS.get(month_day[0].lower().rstrip(".")), int(month_day[1])
+            year = m.group("mdy") or m.group("dmy")
+            if year is None and pub is None:
                 continue
-            text = f"{text} {article.published.year}"
+            y = int(year) if year else pub.year
         try:
-            found.add(parse_datetime(text).date())
-        except ValueError:
+            found.add(date(y, mo, d))
+            day_spans.append(m.span())
+        except (ValueError, TypeError):
             continue
+    for m in _RELATIVE.finditer(text):
+        if any(a <= m.start() < b for a, b in day_spans):
+            continue
+        if m.group("mon") is not None:
+            word = m.group("mon")
+            if word == "May" and not m.group("mony") and not re.search(
+                    r"\b(?:in|from|to|since|until|by|of|early|late|mid-?|end-?)\s*$",
+                    text[max(0, m.start() - 8):m.start()]):
+                continue  # "May" starting a sentence is mostly the verb
+            if not word[0].isupper():
+                continue
+            year = int(m.group("mony")) if m.group("mony") else (pub.year if pub else None)
+            month = _MONTHS.get(word.lower().rstrip("."))
+            if year and month:
+                periods.add(f"{year:04d}-{month:02d}")
+            continue
+        if m.group("year") is not None:
+            periods.add(m.group("year"))
+            continue
+        if pub is None:
+            continue
+        if m.group("rel"):
+            found.add(pub + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[
+                m.group("rel").lower()]))
+        elif m.group("wd"):
+            wd = _WEEKDAYS.index(m.group("wd").lower())
+            which = m.group("which").lower()
+            back = (pub.weekday() - wd) % 7
+            if which == "last":
+                found.add(pub - timedelta(days=back or 7))
+            elif which == "next":
+                found.add(pub + timedelta(days=(wd - pub.weekday()) % 7 or 7))
+            else:
+                found.add(pub - timedelta(days=back))
+        else:
+            step = {"last": -1, "next": 1, "this": 0}[m.group("pwhich").lower()]
+            unit = m.group("unit").lower()
+            if unit == "week":
+                monday = pub - timedelta(days=pub.weekday()) + timedelta(weeks=step)
+                found.update(monday + timedelta(days=i) for i in range(7))
+            elif unit == "month":
+                index = pub.year * 12 + pub.month - 1 + step
+                periods.add(f"{index // 12:04d}-{index % 12 + 1:02d}")
+            else:
+                periods.add(f"{pub.year + step:04d}")
     article.mentioned = sorted(found)
+    article.mentioned_periods = sorted(periods)
     return article
 
 
-# Entity extraction from the text plugs in here ([entities]); until then entities come from metadata.
-STEPS: list[Step] = [tidy, find_dateline, find_mentioned_dates]
+def _surname(name: str) -> str:
+    return entities.slug(name).split("-")[-1]
+
+
+def extract_entities(article: Article) -> Article:
+    """People, organisations, places and countries from the text (`searchkit.entities`).
+
+    What was found is kept in `article.extracted`; each field then holds the source's own values
+    followed by the extracted ones it lacks (a person whose surname a source tag already names is
+    not added again: Reuters' `volcker` and the text's "Paul Volcker" are one). The source's places
+    that are countries count toward `countries` too.
+    """
+    found = entities.extract(article.headline, article.body, article.dateline, article.published)
+    article.extracted = {name: list(getattr(found, name)) for name in ENTITY_FIELDS}
+    day = article.published.date() if article.published else None
+    source_countries = [c for c in (entities.place_country(p, day) for p in article.places) if c]
+    known_surnames = {_surname(p) for p in article.people}
+    article.people = _tag_values([*article.people, *(p for p in found.people
+                                                     if _surname(p) not in known_surnames)])
+    article.orgs = _tag_values([*article.orgs, *found.orgs])
+    article.places = _tag_values([*article.places, *found.places])
+    article.countries = _tag_values([*article.countries, *source_countries, *found.countries])
+    return article
+
+
+STEPS: list[Step] = [tidy, find_dateline, find_mentioned_dates, extract_entities]
 
 
 def enrich(article: Article, steps: list[Step] | None = None) -> Article:

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 # Multi-valued metadata fields of an article (facetable, each value kept exactly as given).
-TAG_FIELDS = ("people", "orgs", "places", "topics", "exchanges", "companies")
+TAG_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies")
+# The tag fields that entity extraction adds to (see `Article.extracted`).
+ENTITY_FIELDS = ("people", "orgs", "places", "countries")
 # Fields a user can facet on.
-FACET_FIELDS = ("people", "orgs", "places", "topics", "exchanges", "companies", "source", "section",
-                "year", "month")
+FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
+                "section", "year", "month")
 
 
 @dataclass
@@ -32,10 +34,19 @@ class Article:
     people: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    # Countries of the places (a city counts toward its country), as place codes (`usa`, `uk`).
+    countries: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     exchanges: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
+    # Days named in the text, explicitly or relative to the publication date.
     mentioned: list[date] = field(default_factory=list)
+    # Months ("1987-03") and years ("1985") named in the text without a day.
+    mentioned_periods: list[str] = field(default_factory=list)
+    # What entity extraction found in the text, per field (people, orgs, places, countries). The
+    # fields above hold the source's own tags followed by these; a value that is in a field but not
+    # here came from the source only.
+    extracted: dict[str, list[str]] = field(default_factory=dict)
     # Where the article came from: "path" or "path:record". Not part of its identity.
     origin: str = ""
 

@@ -100,9 +100,12 @@ def article_text(article: Article) -> str:
         ("source", article.source), ("section", article.section), ("dateline", article.dateline),
         ("url", article.url), ("authors", ", ".join(article.authors)),
         ("people", ", ".join(article.people)), ("orgs", ", ".join(article.orgs)),
-        ("places", ", ".join(article.places)), ("topics", ", ".join(article.topics)),
+        ("places", ", ".join(article.places)), ("countries", ", ".join(article.countries)),
+        ("topics", ", ".join(article.topics)),
         ("exchanges", ", ".join(article.exchanges)), ("companies", ", ".join(article.companies)),
-        ("mentioned", ", ".join(d.isoformat() for d in article.mentioned)),
+        ("mentioned", ", ".join([*(d.isoformat() for d in article.mentioned),
+                                 *article.mentioned_periods])),
+        ("extracted", "; ".join(f"{k}: {', '.join(v)}" for k, v in article.extracted.items() if v)),
     ]
     for name, value in meta:
         if value:

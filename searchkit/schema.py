@@ -24,7 +24,7 @@ from whoosh.support.charset import accent_map
 from .dates import parse_span
 
 # Bumped whenever the schema or analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Dropped from queries outside phrases. Whoosh's list without `us` and `may` (a country and a
 # month in news).
@@ -91,6 +91,58 @@ class DayField(fields.NUMERIC):
         return query.NumericRange(fieldname, lo, hi, boost=boost, constantscore=True)
 
 
+class MentionedField(DayField):
+    """Days named in an article's text; `mentioned:1987-03` also finds the month and year mentions
+    that lie wholly inside the span asked for ("in March" for 1987-03 and for 1987, "in 1985" for
+    1985), kept in two sibling fields at the first day of the month or year."""
+
+    def _periods(self, fieldname, lo, hi, boost):
+        clauses = [query.NumericRange(fieldname, lo, hi, boost=boost, constantscore=True)]
+        if lo is None and hi is None:
+            return clauses[0]
+        lo_d = date.fromordinal(lo) if lo is not None else None
+        hi_d = date.fromordinal(hi) if hi is not None else None
+        # months wholly inside [lo, hi]: first day >= lo, last day <= hi
+        m_lo = None if lo_d is None else (lo_d if lo_d.day == 1 else _next_month(lo_d))
+        m_hi = None if hi_d is None else (_next_month(hi_d) if _is_month_end(hi_d)
+                                          else hi_d.replace(day=1)) - _ONE_DAY
+        if m_lo is None or m_hi is None or m_lo <= m_hi:
+            clauses.append(query.NumericRange(
+                f"{fieldname}_month", m_lo.toordinal() if m_lo else None,
+                m_hi.toordinal() if m_hi else None, boost=boost, constantscore=True))
+        y_lo = None if lo_d is None else (lo_d if (lo_d.month, lo_d.day) == (1, 1)
+                                          else date(lo_d.year + 1, 1, 1))
+        y_hi = None if hi_d is None else (date(hi_d.year + 1, 1, 1) if (hi_d.month, hi_d.day) == (12, 31)
+                                          else date(hi_d.year, 1, 1)) - _ONE_DAY
+        if y_lo is None or y_hi is None or y_lo <= y_hi:
+            clauses.append(query.NumericRange(
+                f"{fieldname}_year", y_lo.toordinal() if y_lo else None,
+                y_hi.toordinal() if y_hi else None, boost=boost, constantscore=True))
+        return query.Or(clauses) if len(clauses) > 1 else clauses[0]
+
+    def parse_query(self, fieldname, qstring, boost=1.0):
+        if qstring.strip() == "*":
+            return query.Or([query.Every(f, boost=boost)
+                             for f in (fieldname, f"{fieldname}_month", f"{fieldname}_year")])
+        lo, hi = parse_span(qstring)
+        return self._periods(fieldname, lo.toordinal(), hi.toordinal(), boost)
+
+    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
+        q = super().parse_range(fieldname, start, end, startexcl, endexcl, boost)
+        return self._periods(fieldname, q.start, q.end, boost)
+
+
+_ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _is_month_end(d: date) -> bool:
+    return (d + _ONE_DAY).day == 1
+
+
 def day_number(d: date) -> int:
     return d.toordinal()
 
@@ -112,12 +164,16 @@ def build_schema() -> fields.Schema:
         headline=fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
         body=fields.TEXT(analyzer=text_analyzer(), stored=True),
         date=DayField(sortable=True),
-        mentioned=DayField(stored=True),
+        mentioned=MentionedField(stored=True),
+        # Month and year mentions, at their first day (searched through `mentioned:`).
+        mentioned_month=DayField(),
+        mentioned_year=DayField(),
         source=_tag_field(),
         section=_tag_field(),
         people=_tag_field(),
         orgs=_tag_field(),
         places=_tag_field(),
+        countries=_tag_field(),
         topics=_tag_field(),
         exchanges=_tag_field(),
         companies=_tag_field(),
@@ -130,10 +186,13 @@ def build_schema() -> fields.Schema:
         origin=fields.STORED(),
         # Wire-copy cluster (see `wirecopies`): the id of the cluster's first article.
         cluster=fields.ID(stored=True, sortable=True),
+        mentioned_periods=fields.STORED(),
+        extracted=fields.STORED(),
     )
 
 
 # Fields a query may name (`field:value`), with the names users type.
-QUERY_FIELDS = ("headline", "body", "people", "orgs", "places", "entities", "topics", "source",
+QUERY_FIELDS = ("headline", "body", "people", "orgs", "places", "countries", "entities", "topics",
+                "source",
                 "section", "exchanges", "companies", "date", "mentioned", "id")
 TEXT_FIELDS = ("headline", "body")

@@ -80,8 +80,11 @@ def test_field_scoped_queries(example_archive):
     assert headline <= all_ids(example_archive, "oil")
     assert all_ids(example_archive, "people:halvorsen") == {"reuters-90002"}
     assert all_ids(example_archive, "orgs:opec") == {"reuters-90002"}
+    # Tagged in the source, or named in the text: "Newfoundland, Canada" (fishing-quota),
+    # "crude from ... Brazil and West Africa" (sections-business-002).
     assert all_ids(example_archive, "places:canada OR places:brazil") == {
-        "reuters-90001", "reuters-90003", "feed-002"}
+        "reuters-90001", "reuters-90003", "feed-002", "archive-plain-fishing-quota",
+        "sections-business-002"}
     assert all_ids(example_archive, 'people:"sigrid aasen"') == {"feed-001"}
     assert all_ids(example_archive, "entities:aasen") == {"feed-001"}
     assert all_ids(example_archive, "topics:grain") == {"reuters-90001"}
@@ -119,7 +122,15 @@ def test_date_options_mean_whole_periods(example_archive):
 def test_mentioned_dates(example_archive):
     # "The city council is due to debate ... on March 18" in an article published 2021-03-04
     assert "feed-001" in all_ids(example_archive, "mentioned:2021-03-18")
-    assert example_archive.get("feed-001").mentioned == [date(2021, 3, 18)]
+    # "said on Thursday" in an article published on Thursday 2021-03-04 is that day
+    assert example_archive.get("feed-001").mentioned == [date(2021, 3, 4), date(2021, 3, 18)]
+    # "in 2020", "from May to September" (of the publication year), "by 2024"
+    assert example_archive.get("feed-001").mentioned_periods == ["2020", "2021-05", "2021-09", "2024"]
+    assert "feed-001" in all_ids(example_archive, "mentioned:2021-03")
+    assert "feed-001" in all_ids(example_archive, "mentioned:2024")
+    assert "feed-001" in all_ids(example_archive, "mentioned:2021-05")
+    assert "feed-001" not in all_ids(example_archive, "mentioned:2021-05-01")  # a month is no day
+    assert "feed-001" not in all_ids(example_archive, "mentioned:2022")
 
 
 @pytest.mark.parametrize("bad, reason", [

@@ -1,0 +1,604 @@
+"""Entities from the text itself: people, organisations, places and the countries of those places.
+
+Rules over capitalised word runs, no model and no run-time dependency:
+
+- places: a gazetteer compiled from GeoNames (`searchkit/data/gazetteer.tsv.gz`, built by
+  `python -m searchkit.build_gazetteer`): countries with their short forms and adjectives ("U.S.",
+  "Britain", "French"), US states and Canadian provinces, cities of 200,000+ people and capitals
+  anywhere in the text, smaller towns only in the dateline. A country is its Reuters-21578 code
+  where it has one (`usa`, `uk`), chosen by the publication date where borders changed (Germany is
+  `west-germany` before 3 October 1990, Moscow counts toward `ussr` before 1992); other places are
+  slugs of their GeoNames name (`new-york`, `beijing` also for "Peking"). Every place gives its
+  country to `countries`.
+- organisations: a dictionary of international organisations and their spellings ("EC",
+  "European Community", "Common Market" -> `ec`; codes follow Reuters-21578 where it has them),
+  and runs that end in a company or body word (Inc, Corp, Bank, Ministry, Commission...), kept as
+  written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp").
+- people: a run after a title or role (Mr, President, Finance Minister, spokesman...), a run that
+  starts with a known given name, or a two- or three-word run next to "said"/"told"; "Mr Volcker"
+  and "Paul Volcker" are one person (same surname within the article), named by the longest form.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Entities:
+    people: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ data
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict, dict, dict]:
+    """name -> (kind, iso, canonical); UPPER NAME -> same (for capitals-only headlines); iso -> code."""
+    names: dict[str, tuple[str, str, str]] = {}
+    codes: dict[str, str] = {}
+    with gzip.open(DATA / "gazetteer.tsv.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            name, kind, iso, canon = line.rstrip("\n").split("\t")
+            if kind == "code":
+                codes[name] = iso
+            else:
+                names[name] = (kind, iso, canon)
+    upper: dict[str, tuple[str, str, str]] = {}
+    for name, value in names.items():
+        if value[0] != "town" and name.upper() not in upper:
+            upper[name.upper()] = value
+    return names, upper, codes
+
+
+@lru_cache(maxsize=1)
+def _given_names() -> frozenset[str]:
+    return frozenset((DATA / "given_names.txt").read_text(encoding="utf-8").split())
+
+
+# Where borders or names changed: (iso codes, until this day, the code before it).
+_ERAS = (
+    ({"DE"}, date(1990, 10, 3), "west-germany"),
+    ({"DD"}, date(1990, 10, 3), None),  # East Germany stays itself before; Germany after
+    ({"RU", "UA", "BY", "KZ", "UZ", "GE", "AM", "AZ", "LT", "LV", "EE", "MD", "KG", "TJ", "TM"},
+     date(1991, 12, 26), "ussr"),
+    ({"CZ", "SK"}, date(1993, 1, 1), "czechoslovakia"),
+    ({"SI", "HR", "BA", "MK", "RS", "ME"}, date(1991, 6, 25), "yugoslavia"),
+    ({"CD"}, date(1997, 5, 17), "zaire"),
+    ({"MM"}, date(1989, 6, 18), "burma"),
+    ({"KH"}, date(1989, 5, 1), "kampuchea"),
+)
+_MODERN = {"CD": "dr-congo", "MM": "myanmar", "KH": "cambodia", "WG": "germany", "DD": "germany"}
+
+
+def country_code(iso: str, day: date | None) -> str:
+    """The canonical code of a country (ISO 3166 alpha-2) as of `day` (None: today's borders)."""
+    codes = _gazetteer()[2]
+    for isos, until, before in _ERAS:
+        if iso in isos:
+            if day is not None and day < until:
+                return before or codes.get(iso, iso.lower())
+            return _MODERN.get(iso, codes.get(iso, iso.lower()))
+    if day is None or day >= date(1990, 10, 3):
+        if iso in ("WG", "DD"):
+            return "germany"
+    return codes.get(iso, iso.lower())
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    codes = set(_gazetteer()[2].values())
+    codes.update(c for _isos, _until, c in _ERAS if c)
+    codes.update(_MODERN.values())
+    return frozenset(codes)
+
+
+def place_country(place: str, day: date | None = None) -> str | None:
+    """The country code of a place given as a source tag or name: `usa` -> `usa`, "Norway" ->
+    `norway`, "Tokyo" or `tokyo` -> `japan`; None when unknown."""
+    code = slug(place)
+    if code in _country_codes():
+        return code
+    names = _gazetteer()[0]
+    hit = names.get(place) or names.get(place.title()) or names.get(place.replace("-", " ").title())
+    if hit and hit[0] != "town":
+        return country_code(hit[1], day)
+    return None
+
+
+def slug(text: str) -> str:
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+# Organisations by code: the spellings that mean each. Codes follow Reuters-21578's ORGS list.
+_ORG_ALIASES = {
+    "ec": "EC|E.C.|European Community|European Communities|European Economic Community|EEC|"
+          "Common Market|European Commission|EC Commission|Community's",
+    "eu": "EU|E.U.|European Union",
+    "opec": "OPEC|Organization of Petroleum Exporting Countries|"
+            "Organisation of Petroleum Exporting Countries",
+    "imf": "IMF|International Monetary Fund",
+    "worldbank": "World Bank",
+    "gatt": "GATT|General Agreement on Tariffs and Trade",
+    "wto": "WTO|World Trade Organization|World Trade Organisation",
+    "oecd": "OECD|Organisation for Economic Cooperation and Development|"
+            "Organization for Economic Cooperation and Development|"
+            "Organisation for Economic Co-operation and Development",
+    "un": "UN|U.N.|United Nations|UN Security Council|U.N. Security Council",
+    "unctad": "UNCTAD|United Nations Conference on Trade and Development",
+    "fao": "FAO|Food and Agriculture Organization|Food and Agriculture Organisation",
+    "iea": "IEA|International Energy Agency",
+    "iaea": "IAEA|International Atomic Energy Agency",
+    "ico-coffee": "ICO|International Coffee Organization|International Coffee Organisation|"
+                  "International Coffee Agreement",
+    "icco": "ICCO|International Cocoa Organization|International Cocoa Organisation|"
+            "International Cocoa Agreement",
+    "isa": "ISA|International Sugar Organization|International Sugar Organisation|"
+           "International Sugar Agreement",
+    "itc": "ITC|International Tin Council",
+    "inro": "INRO|International Natural Rubber Organization|"
+            "International Natural Rubber Organisation|International Natural Rubber Agreement",
+    "iwc-wheat": "IWC|International Wheat Council",
+    "iwc-whale": "International Whaling Commission",
+    "adb-asia": "Asian Development Bank|ADB",
+    "adb-africa": "African Development Bank|AfDB",
+    "comecon": "Comecon|COMECON|CMEA|Council for Mutual Economic Assistance",
+    "asean": "ASEAN|Association of South East Asian Nations|Association of Southeast Asian Nations",
+    "bis": "BIS|Bank for International Settlements",
+    "eib": "EIB|European Investment Bank",
+    "efta": "EFTA|European Free Trade Association",
+    "gcc": "GCC|Gulf Cooperation Council|Gulf Co-operation Council",
+    "ilo": "ILO|International Labour Organisation|International Labor Organization",
+    "who": "WHO|World Health Organization|World Health Organisation",
+    "iata": "IATA|International Air Transport Association",
+    "euratom": "Euratom|EURATOM",
+    "oapec": "OAPEC|Organization of Arab Petroleum Exporting Countries",
+    "cipec": "CIPEC|Intergovernmental Council of Copper Exporting Countries",
+    "ida": "IDA|International Development Association",
+    "aid": "Agency for International Development|USAID",
+    "iisi": "IISI|International Iron and Steel Institute",
+    "ilzsg": "ILZSG|International Lead and Zinc Study Group",
+    "irsg": "IRSG|International Rubber Study Group",
+    "iwcc": "IWCC|International Wrought Copper Council",
+    "iws": "IWS|International Wool Secretariat",
+    "iwto": "IWTO|International Wool Textile Organisation|International Wool Textile Organization",
+    "lafta": "LAFTA|Latin American Free Trade Association",
+    "mfa": "MFA|Multi-Fibre Arrangement|Multifibre Arrangement|Multi-Fiber Arrangement",
+    "anrpc": "ANRPC|Association of Natural Rubber Producing Countries",
+    "atpc": "ATPC|Association of Tin Producing Countries",
+    "geplacea": "GEPLACEA|Group of Latin American and Caribbean Sugar Exporting Countries",
+    "ecsc": "ECSC|European Coal and Steel Community",
+    "emcf": "EMCF|European Monetary Cooperation Fund",
+    "escap": "ESCAP|Economic and Social Commission for Asia and the Pacific",
+    "eca": "Economic Commission for Africa",
+    "ecla": "ECLA|ECLAC|Economic Commission for Latin America",
+    "ece": "Economic Commission for Europe",
+    "ecwa": "ECWA|Economic Commission for Western Asia",
+    "aibd": "AIBD|Association of International Bond Dealers",
+    "nato": "NATO|Nato|North Atlantic Treaty Organisation|North Atlantic Treaty Organization",
+    "fed": "Fed|Federal Reserve|Federal Reserve Board|Federal Reserve Bank of New York|"
+           "Federal Reserve System",
+    "sec": "SEC|Securities and Exchange Commission",
+    "ecb": "ECB|European Central Bank",
+    "bundesbank": "Bundesbank",
+    "bank-of-england": "Bank of England",
+    "bank-of-japan": "Bank of Japan",
+    "congress": "Congress|U.S. Congress",
+    "bbc": "BBC|British Broadcasting Corporation",
+    "fa": "FA|Football Association",
+    "fifa": "Fifa|FIFA",
+    "uefa": "Uefa|UEFA",
+    "ioc": "IOC|International Olympic Committee",
+    "labour": "Labour|Labour Party",
+    "conservatives": "Conservatives|Conservative Party|Tories|Tory party",
+    "liberal-democrats": "Liberal Democrats|Lib Dems",
+    "nyse": "NYSE|New York Stock Exchange",
+    "nasdaq": "Nasdaq|NASDAQ",
+    "ftc": "FTC|Federal Trade Commission",
+    "fbi": "FBI",
+    "cia": "CIA",
+    "nhs": "NHS",
+}
+_ORG_CODE: dict[str, str] = {alias: code for code, aliases in _ORG_ALIASES.items()
+                             for alias in aliases.split("|")}
+_ORG_CODE.update({alias.capitalize(): code for alias, code in list(_ORG_CODE.items())
+                  if alias.isupper() and len(alias) >= 4 and "." not in alias})  # "Opec", "Nato"
+# One pass over the text for all spellings, longest first; "U.N." needs no trailing boundary.
+_ORG_RE = re.compile(r"(?<![\w.])(?:" + "|".join(
+    re.escape(a).replace(r"\ ", r"\s+") + ("" if a.endswith(".") else r"\b") for a in sorted(_ORG_CODE, key=len, reverse=True))
+    + r")")
+# In a headline in capitals these are more often words than names.
+_HEADLINE_ORG_STOP = {"WHO", "AID", "ISA", "ITC", "IDA", "ADB", "FA", "BIS", "IWC", "MFA", "ECA",
+                      "ICO", "ECE", "FED", "NET", "SEC"}
+# Words that end (or, before "of", head) the name of an organisation, and how they are written.
+_ORG_SUFFIX = {
+    "Inc": "Inc", "Inc.": "Inc", "Incorporated": "Inc", "Corp": "Corp", "Corp.": "Corp",
+    "Corporation": "Corp", "Co": "Co", "Co.": "Co", "Company": "Co", "Ltd": "Ltd", "Ltd.": "Ltd",
+    "Limited": "Ltd", "Plc": "Plc", "PLC": "Plc", "plc": "Plc", "AG": "AG", "SA": "SA", "S.A.": "SA",
+    "NV": "NV", "N.V.": "NV", "BV": "BV", "SpA": "SpA", "GmbH": "GmbH", "AB": "AB", "ASA": "ASA",
+    "Bancorp": "Bancorp", "Bancshares": "Bancshares", "Group": "Group", "Holdings": "Holdings",
+    "Industries": "Industries", "Bank": "Bank", "Council": "Council", "Commission": "Commission",
+    "Ministry": "Ministry", "Department": "Department", "Agency": "Agency",
+    "Association": "Association", "Federation": "Federation", "Board": "Board",
+    "Authority": "Authority", "Committee": "Committee", "Party": "Party", "Institute": "Institute",
+    "University": "University", "Exchange": "Exchange", "Fund": "Fund",
+    "Organisation": "Organisation", "Organization": "Organization", "Foundation": "Foundation",
+    "Trust": "Trust", "Airlines": "Airlines", "Airways": "Airways", "Motors": "Motors",
+    "Systems": "Systems", "Technologies": "Technologies", "Communications": "Communications",
+    "Securities": "Securities", "Partners": "Partners", "Railways": "Railways",
+    "Railroad": "Railroad", "Office": "Office", "Union": "Union", "Corps": "Corps",
+    "Service": "Service", "Services": "Services", "Club": "Club", "United": "United",
+    "Rovers": "Rovers", "Athletic": "Athletic", "Records": "Records", "Studios": "Studios",
+    "Pictures": "Pictures", "Electric": "Electric", "Petroleum": "Petroleum", "Chemical": "Chemical",
+    "Chemicals": "Chemicals", "Steel": "Steel", "Mines": "Mines", "Mining": "Mining",
+    "Resources": "Resources", "Energy": "Energy", "Oil": "Oil", "Gas": "Gas",
+    "Financial": "Financial", "Insurance": "Insurance", "Savings": "Savings", "Capital": "Capital",
+    "Investments": "Investments", "Enterprises": "Enterprises", "Laboratories": "Laboratories",
+    "Pharmaceuticals": "Pharmaceuticals", "Stores": "Stores", "Parliament": "Parliament",
+    "Assembly": "Assembly", "Senate": "Senate", "Treasury": "Treasury", "Reserve": "Reserve",
+    "Court": "Court", "Tribunal": "Tribunal", "Police": "Police", "Army": "Army", "Navy": "Navy",
+    "Times": "Times", "Journal": "Journal", "News": "News", "Post": "Post",
+}
+# Words that may head an organisation's name before "of" ("Bank of Japan", "Ministry of Finance").
+_ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
+             "Board", "Institute", "University", "Organisation", "Organization", "Union", "Office",
+             "Court", "Chamber", "League", "Society", "Church", "House", "Museum", "College",
+             "School", "Academy", "Agency", "Bureau", "Confederation", "Federal", "National"}
+# Words that alone are not a name of their own but a generic body.
+_ORG_GENERIC = {"The", "A", "An", "Central", "State", "Federal", "National", "First", "New", "Its",
+                "Our", "This", "That", "Their", "His", "Her", "Foreign", "Home", "Trade", "Finance",
+                "Justice", "Defence", "Defense", "Energy", "Agriculture", "Commerce", "Industry",
+                "Treasury", "Health", "Transport", "Interior", "Labour", "Labor", "Education"}
+
+# Words before a name that make it a person's; the name follows the last of them in a run.
+_TITLES = {
+    "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sir", "Dame", "Lord", "Lady", "Baroness",
+    "President", "Chancellor", "Minister", "Secretary", "Chairman", "Chairwoman", "Governor",
+    "Gov.", "Senator", "Sen.", "Rep.", "Representative", "Congressman", "Congresswoman", "Judge",
+    "Justice", "General", "Gen.", "Adm.", "Admiral", "Col.", "Colonel", "Capt.", "Captain", "Sgt.",
+    "King", "Queen", "Prince", "Princess", "Sheikh", "Sheik", "Pope", "Premier", "Ambassador",
+    "Commissioner", "Director", "Spokesman", "Spokeswoman", "Mayor", "Prof.", "Professor",
+    "Vice-President", "Vice", "Deputy", "Speaker", "Leader", "Rev.", "Father", "Bishop",
+    "Archbishop", "Cardinal", "Detective", "Inspector", "Chief", "Coach", "Manager", "Boss",
+    "Striker", "Midfielder", "Defender", "Goalkeeper", "Captain", "Star", "Actor", "Actress",
+    "Singer", "Director-General", "Executive", "Officer", "Economist", "Analyst", "Treasurer",
+    "Undersecretary", "Under-Secretary", "Attorney", "Counsel", "Presidents", "Ministers",
+}
+# Lower-case roles written just before a name ("spokesman John Smith", "analyst Ann Lee").
+_ROLES = {
+    "spokesman", "spokeswoman", "analyst", "economist", "chairman", "chairwoman", "president",
+    "minister", "secretary", "director", "chief", "executive", "officer", "governor", "official",
+    "leader", "head", "coach", "striker", "midfielder", "defender", "goalkeeper",
+    "player", "captain", "champion", "singer", "actor", "actress", "star", "writer", "author",
+    "producer", "presenter", "comedian", "musician", "rapper", "designer", "founder", "boss",
+    "chancellor", "premier", "senator", "congressman", "ambassador", "negotiator", "trader",
+    "dealer", "lawyer", "attorney", "judge", "candidate", "mp", "mep", "commissioner", "deputy",
+    "colleague", "partner", "vice-president", "vice-chairman", "treasurer", "counsel", "tennis",
+    "golfer", "winger", "forward", "champion", "chef", "editor", "veteran", "rival",
+    "team-mate", "teammate", "host", "novelist", "filmmaker", "film-maker", "scientist", "expert",
+    "professor", "researcher", "says", "said", "told", "stars", "starring", "husband", "wife", "son", "daughter", "brother", "sister", "father", "mother",
+}
+_SAY = {"said", "says", "told", "added", "says,", "stated", "explained", "argued", "warned",
+        "announced", "noted", "predicted", "insisted", "wrote", "admitted", "believes", "thinks"}
+# Capitalised words that never start or make a name (sentence starts, months, days...).
+_NOT_NAME = set("""
+The A An And But Or If In On At By For From To Of With As It Its This That These Those There
+Their They He She We I You His Her Our Your My Mr Some Any All No Not New Many Most More Other
+Such When While Where What Which Who Why How After Before Since Until During Under Over About
+Also However Meanwhile Although Though Because Despite Both Each Every Last Next First Second
+Third Yesterday Today Tomorrow January February March April May June July August September
+October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday
+Wednesday Thursday Friday Saturday Sunday Reuter Reuters Shr Net Revs Qtr Avg Shrs Mths Oper
+Year Dlrs Pct Mln Billion Cts Vs Note Inc Corp Co Ltd Plc Group Bank Government Ministry
+Minister President Chairman Secretary Mrs Ms Dr Sir Lord Lady Under Among Between Against Through
+Within Without Even Just Only Then Now Here Yet Still So Thus Already Later Earlier Ahead Asked
+Analysts Officials Sources Shares Prices Oil Gold Trade Market Markets Stock Stocks Profit
+Sales Revenue Total Earnings Results Dividend Tax Budget Company Companies Industry Board
+Chief Executive Officer Director Manager Deputy General Central Federal National State
+International Union Council Commission Committee Party Department Agency Office Court House
+Senate Congress Parliament Treasury Reserve Fund Exchange Street Road Avenue Square City County
+North South East West Northern Southern Eastern Western Western Upper Lower Great Greater Old
+Prime Speaker Labour Conservative Democrat Democrats Republican Republicans Liberal Tory Tories
+Christmas Easter God Internet Web Online Net Digital Mobile Phone TV Radio Film Music Album
+Oscar Oscars Grammy Awards Award Olympic Olympics Cup League Championship Premiership Test
+Open World European Asian African American British English French German Japanese Chinese
+Islamic Muslim Christian Jewish Catholic Arab Arabs Kurdish Sunni Shia Shiite
+""".split())
+_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn", "di",
+            "dos", "das", "y", "ter", "of", "&", "the"}
+_NAME_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn",
+                 "di", "dos", "das", "y", "ter"}
+
+_TOKEN = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'\u2019&.\-]*|&")
+_ABBREV = re.compile(r"^(?:[A-Z]\.)+[A-Z]?\.?$|^(?:Mr|Mrs|Ms|Dr|St|Gov|Sen|Rep|Gen|Col|Capt|Sgt|Adm"
+                     r"|Prof|Rev|Inc|Corp|Co|Ltd|Jr|Sr|No|Calif|Conn|Mass|Fla|Ill|Mich|Minn|Tex|Pa"
+                     r"|Va|Wash|Wis|Ont|Que|Alta|Ariz|Colo|Ore|Okla|Tenn|Ky|La|Md|Mo|Neb|Nev|Ala"
+                     r"|Ark|Ga|Ind|Kan|Miss|Mont|Vt|Wyo|Del)\.$")
+
+
+_PARAGRAPH = re.compile(r"\n\s*\n|\n[ \t]{2,}")
+
+
+@dataclass
+class _Tok:
+    text: str
+    start: int
+    end: int
+    cap: bool
+    stop_after: bool  # punctuation (or a sentence end) right after this token
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    prev: _Tok | None = None
+    for m in _TOKEN.finditer(text):
+        word, start, end = m.group(), m.start(), m.end()
+        if word.endswith(".") and not _ABBREV.match(word):
+            word, end = word.rstrip("."), end - (len(word) - len(word.rstrip(".")))
+            sentence_end = True
+        else:
+            sentence_end = False
+        if word.endswith(("'s", "\u2019s")):
+            word, end = word[:-2], end - 2
+            sentence_end = True  # a possessive ends a name: "Robert Maxwell's British Printing"
+        word = word.rstrip("'\u2019-")
+        if not word:
+            continue
+        if prev is not None and not prev.stop_after:
+            gap = text[prev.end:start]
+            if gap.strip() or _PARAGRAPH.search(gap):
+                prev.stop_after = True
+        tok = _Tok(word, start, end, word[0].isupper() or word[0].isdigit(), sentence_end)
+        out.append(tok)
+        prev = tok
+    return out
+
+
+def _runs(toks: list[_Tok]) -> list[list[_Tok]]:
+    """Maximal runs of capitalised tokens, joined by name/organisation connectors, within clauses."""
+    runs: list[list[_Tok]] = []
+    i, n = 0, len(toks)
+    while i < n:
+        if not toks[i].cap:
+            i += 1
+            continue
+        run = [toks[i]]
+        j = i + 1
+        while j < n and not run[-1].stop_after:
+            t = toks[j]
+            if t.cap:
+                run.append(t)
+                j += 1
+                continue
+            k = j
+            while k < n and k - j < 2 and toks[k].text in _CONNECT and not toks[k].stop_after:
+                k += 1  # "of", "of the", "de la"
+            if k > j and k < n and toks[k].cap:
+                run.extend(toks[j:k])
+                j = k
+                continue
+            break
+        runs.append(run)
+        i = j
+    return runs
+
+
+def _joined(text: str, a: _Tok, b: _Tok) -> bool:
+    """Whether two neighbouring tokens are in one clause, or separated by a comma only."""
+    return text[a.end:b.start].strip() in ("", ",")
+
+
+def _is_upper_text(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+
+
+# ------------------------------------------------------------------ places
+
+def _place_key(kind: str, iso: str, canon: str, day: date | None) -> tuple[str, str]:
+    """(place value, country code) of a gazetteer hit."""
+    code = country_code(iso, day)
+    return (code if kind == "country" else slug(canon)), code
+
+
+def _dateline_place(dateline: str, day: date | None) -> tuple[str, str] | None:
+    names, upper, _codes = _gazetteer()
+    head = re.split(r",\s*(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d|\d)",
+                    dateline)[0]
+    parts = [p.strip(" .-") for p in head.split(",") if p.strip(" .-")]
+    if not parts:
+        return None
+    if len(parts) > 1:  # "CALGARY, Alberta", "TAUPO, New Zealand", "ROCHESTER, N.Y."
+        region = names.get(parts[-1]) or names.get(parts[-1] + ".") or upper.get(parts[-1].upper())
+        if region and region[0] in ("country", "state"):
+            city = names.get(parts[0].title())
+            if city and city[1] == region[1] and city[0] in ("city", "town"):
+                return _place_key("city", city[1], city[2], day)
+            return _place_key("city", region[1], parts[0].title(), day)
+    city = names.get(parts[0]) or names.get(parts[0].title()) or upper.get(parts[0].upper())
+    if city is None:
+        return None
+    return _place_key(city[0] if city[0] != "town" else "city", city[1], city[2], day)
+
+
+# ------------------------------------------------------------------ extraction
+
+def _words(run: list[_Tok]) -> list[str]:
+    return [t.text for t in run]
+
+
+def _org_name(words: list[str]) -> str:
+    while words and (words[0] in ("The", "the") or words[0].endswith("-based")):
+        words = words[1:]
+    if words and words[-1] in _ORG_SUFFIX:
+        words = [*words[:-1], _ORG_SUFFIX[words[-1]]]
+    return " ".join(words)
+
+
+def _looks_like_name(word: str) -> bool:
+    return (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
+            and not word.endswith(".") and not word.endswith("-based")
+            and not any(c.isdigit() for c in word) and word not in _ORG_SUFFIX) or \
+        (len(word) == 2 and word.endswith("."))  # an initial: "J."
+
+
+def extract(headline: str, body: str, dateline: str = "", published: datetime | date | None = None
+            ) -> Entities:
+    """People, organisations, places and countries named in an article."""
+    day = published.date() if isinstance(published, datetime) else published
+    names, upper, _codes = _gazetteer()
+    given = _given_names()
+    toks = _tokens(body)
+    runs = _runs(toks)
+
+    people: dict[str, list[str]] = {}      # surname -> forms (word lists), in order found
+    orgs: list[str] = []
+    place_hits: list[tuple[str, str]] = []
+    person_words: set[int] = set()          # token starts inside a person's name
+
+    def add_person(words: list[str]) -> None:
+        words = [w for w in words if w not in _TITLES]
+        while words and words[0] in _NAME_CONNECT:
+            words = words[1:]
+        if not words or len(words) > 4 or not all(_looks_like_name(w) or w in _NAME_CONNECT
+                                                  for w in words):
+            return
+        if " ".join(words) in names or " ".join(words) in _ORG_CODE:
+            return
+        people.setdefault(words[-1], []).append(words)
+
+    org_starts: set[int] = set()
+    for m in _ORG_RE.finditer(body):
+        orgs.append(_ORG_CODE[" ".join(m.group().split())])
+        org_starts.update(t for t in range(m.start(), m.end()))
+    if _is_upper_text(headline):
+        orgs.extend(_ORG_CODE[m.group()] for m in _ORG_RE.finditer(headline)
+                    if m.group() not in _HEADLINE_ORG_STOP)
+    n_toks = len(toks)
+    index_of = {id(t): k for k, t in enumerate(toks)}
+    for run in runs:
+        words = _words(run)
+        first, last = index_of[id(run[0])], index_of[id(run[-1])]
+        before = toks[first - 1].text if first > 0 and _joined(body, toks[first - 1], run[0]) else ""
+        after = toks[last + 1].text if last + 1 < n_toks and _joined(body, run[-1], toks[last + 1]) \
+            else ""
+        # 1. words of the run that belong to a dictionary organisation
+        covered = {k for k, t in enumerate(run) if t.start in org_starts}
+        # 2. split the run at titles: what follows the last title is a person
+        title_at = max((k for k, w in enumerate(words) if w in _TITLES), default=-1)
+        if title_at >= 0 and title_at + 1 < len(words):
+            # the name is the tail of the run: name-like words that are not places, from a given
+            # name on if there is one ("Chancellor of the Exchequer Nigel Lawson")
+            tail: list[int] = []
+            for k in range(len(words) - 1, title_at, -1):
+                w = words[k]
+                if not (_looks_like_name(w) or w in _NAME_CONNECT) or \
+                        (w in names and names[w][0] != "town") or k in covered:
+                    break
+                tail.insert(0, k)
+            starts = [k for k in tail if words[k] in given]
+            if starts:
+                tail = [k for k in tail if k >= starts[0]]
+            while tail and words[tail[0]] in _NAME_CONNECT:
+                tail.pop(0)
+            if tail and len(tail) <= 4:
+                add_person([words[k] for k in tail])
+                person_words.update(run[k].start for k in tail)
+            org_part = words[:title_at]
+        else:
+            org_part = words
+        # 3. organisations by their last word or head word
+        if len(org_part) >= 2 and not all(k in covered for k in range(len(org_part))):
+            if org_part[-1] in _ORG_SUFFIX and org_part[-1] not in ("Reserve",) and \
+                    not all(w in _ORG_GENERIC or w in _ORG_SUFFIX for w in org_part):
+                orgs.append(_org_name(org_part))
+            elif org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
+                orgs.append(_org_name(org_part))
+        # 4. people without a title
+        if title_at < 0 and not covered:
+            name = [w for w in words]
+            firm = (after in ("and", "&") and last + 2 < n_toks
+                    and toks[last + 2].text in ("Co", "Co.", "Company", "Sons", "Partners"))
+            if firm:
+                orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(toks[last + 2].text, "Sons")]))
+            elif 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
+                if name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
+                    if not any(w in names and names[w][0] in ("country", "city", "state")
+                               for w in name):
+                        add_person(name)
+                        person_words.update(t.start for t in run)
+            elif len(name) == 1 and _looks_like_name(name[0]) and before.lower() in ("mr", "mrs", "ms"):
+                add_person(name)
+    # single surnames said "said" ("Volcker said") join a person already found
+    # 5. places: longest gazetteer match in each run, skipping people's names
+    for run in runs:
+        words = _words(run)
+        k = 0
+        while k < len(words):
+            if run[k].start in person_words:
+                k += 1
+                continue
+            for size in range(min(4, len(words) - k), 0, -1):
+                hit = names.get(" ".join(words[k:k + size]))
+                if hit and hit[0] != "town":
+                    place_hits.append(_place_key(hit[0], hit[1], hit[2], day))
+                    k += size
+                    break
+            else:
+                k += 1
+    headline_countries: list[str] = []
+    if _is_upper_text(headline):
+        hwords = re.findall(r"[A-Z][A-Z.'\-]*", headline)
+        for k in range(len(hwords)):
+            for size in (3, 2, 1):
+                hit = upper.get(" ".join(hwords[k:k + size]))
+                if hit and hit[0] != "town" and not (size == 1 and hwords[k] in ("US",)):
+                    place_hits.append(_place_key(hit[0], hit[1], hit[2], day))
+                    break
+            if hwords[k] in ("U.S.", "US"):
+                place_hits.append(_place_key("country", "US", "", day))
+    elif headline:
+        sub = extract("", headline, "", day)
+        place_hits.extend(zip(sub.places, [""] * len(sub.places)))
+        headline_countries = sub.countries
+    if dateline:
+        hit = _dateline_place(dateline, day)
+        if hit:
+            place_hits.insert(0, hit)
+
+    out = Entities()
+    # people: one per surname, named by its longest form; a surname inside another's name is dropped
+    for surname, forms in people.items():
+        best = max(forms, key=len)
+        if any(surname != other and surname in [w for f in ofs for w in f[:-1]]
+               for other, ofs in people.items()):
+            continue
+        out.people.append(" ".join(best))
+    distinct_orgs = _distinct(orgs)
+    # "House of Fabrics" is "House of Fabrics Inc" when the article names it so
+    out.orgs = [o for o in distinct_orgs
+                if not any(other != o and other.startswith(o + " ") and other.split()[-1] in
+                           _ORG_SUFFIX.values() for other in distinct_orgs)]
+    out.places = _distinct(p for p, _c in place_hits)
+    out.countries = _distinct([*(c for _p, c in place_hits if c), *headline_countries])
+    return out
+
+
+def _distinct(values) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for v in values:
+        if v and v not in seen:
+            seen.add(v)
+            out.append(v)
+    return out

@@ -1,0 +1,160 @@
+"""Entity extraction: normalisation, datelines, mentioned dates, and precision on a hand-labelled set."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from searchkit import enrich, entities, sources
+from searchkit.model import Article
+
+from .conftest import REUTERS, needs_corpora
+
+LABELS = Path(__file__).parent / "data" / "hand_labelled_entities.json"
+PUB_1987 = datetime(1987, 3, 4, 12, 0)  # a Wednesday
+
+
+def ex(body: str, headline: str = "", dateline: str = "", published=PUB_1987) -> entities.Entities:
+    return entities.extract(headline, body, dateline, published)
+
+
+# ------------------------------------------------------------ normalisation
+
+def test_spellings_of_one_country_are_one_place():
+    e = ex("The U.S. and the United States and American officials met. Washington said no.")
+    assert e.places == ["usa", "washington"] and e.countries == ["usa"]
+
+
+def test_a_city_counts_toward_its_country_and_old_names_are_one_place():
+    e = ex("Talks in Tokyo and Osaka. Officials in Peking and Beijing agreed.")
+    assert e.places == ["tokyo", "osaka", "beijing"]
+    assert e.countries == ["japan", "china"]
+
+
+def test_borders_follow_the_publication_date():
+    text = "Officials in Bonn and Moscow said German and Soviet talks would go on."
+    assert set(ex(text).countries) == {"west-germany", "ussr"}
+    assert set(ex(text, published=datetime(2004, 5, 1)).countries) == {"germany", "russia", "ussr"}
+
+
+def test_one_person_per_surname_named_by_the_longest_form():
+    e = ex("Federal Reserve Board Chairman Paul Volcker spoke. Mr Volcker said rates would hold.")
+    assert e.people == ["Paul Volcker"]
+    assert "fed" in e.orgs
+
+
+def test_titles_and_roles_find_people():
+    e = ex("U.K. Chancellor of the Exchequer Nigel Lawson met Finance Minister Dilson Funaro. "
+           "President Reagan was not there.")
+    assert e.people == ["Nigel Lawson", "Dilson Funaro", "Reagan"]
+
+
+def test_organisation_spellings_are_one_code():
+    e = ex("The EC and the European Community, also called the Common Market, met OPEC, "
+           "the International Monetary Fund and the World Bank.")
+    assert e.orgs == ["ec", "opec", "imf", "worldbank"]
+
+
+def test_company_suffixes_are_written_one_way():
+    e = ex("Western Digital Corp. said. Texaco Inc said. Acme Corporation said.")
+    assert e.orgs == ["Western Digital Corp", "Texaco Inc", "Acme Corp"]
+
+
+def test_possessive_and_paragraph_end_a_name():
+    e = ex("He met Robert Maxwell's British Printing staff.\n\n    Clayton Yeutter\n    Speaking later")
+    assert "Robert Maxwell" in e.people and "Clayton Yeutter" in e.people
+    assert not any("British" in p or "Speaking" in p for p in e.people)
+
+
+def test_extraction_merges_with_source_tags_and_says_what_it_found():
+    article = Article(id="x", headline="Talks", body="Treasury Secretary James Baker met "
+                      "officials in Tokyo. Baker said the EC agreed.",
+                      people=["james-baker"], places=["usa"], published=PUB_1987)
+    article = enrich.enrich(article)
+    assert article.extracted["people"] == ["James Baker"]
+    assert article.people == ["james-baker"]  # the same person is not added twice
+    assert article.places == ["usa", "tokyo"] and article.countries == ["usa", "japan"]
+    assert article.orgs == ["ec"] and article.extracted["orgs"] == ["ec"]
+    assert article.extracted["places"] == ["tokyo"]
+
+
+# ------------------------------------------------------------ datelines
+
+@pytest.mark.parametrize("dateline, country", [
+    ("SALVADOR, Feb 26 -", "brazil"),
+    ("NEW YORK, March 2 -", "usa"),
+    ("CALGARY, Alberta, March 2 -", "canada"),
+    ("ROCHESTER, N.Y., March 3 -", "usa"),
+    ("TAUPO, New Zealand, March 3 -", "new-zealand"),
+    ("BONN, March 3 -", "west-germany"),
+])
+def test_dateline_gives_a_place(dateline, country):
+    assert ex("Nothing else here.", dateline=dateline).countries == [country]
+
+
+def test_leading_dateline_in_the_text_is_used():
+    article = enrich.enrich(Article(id="d", headline="Ships",
+                                    body="OSLO, March 3, 2021 - Ships came in."))
+    assert article.dateline == "OSLO, March 3, 2021"
+    assert article.countries == ["norway"] and article.published.date() == date(2021, 3, 3)
+
+
+# ------------------------------------------------------------ mentioned dates
+
+def mentioned(body: str, published=PUB_1987) -> tuple[list[date], list[str]]:
+    a = enrich.find_mentioned_dates(Article(id="m", body=body, published=published))
+    return a.mentioned, a.mentioned_periods
+
+
+@pytest.mark.parametrize("body, days, periods", [
+    ("It closed on March 3.", [date(1987, 3, 3)], []),
+    ("It closed on 3 March 1985.", [date(1985, 3, 3)], []),
+    ("Prices fell yesterday and will rise tomorrow.", [date(1987, 3, 3), date(1987, 3, 5)], []),
+    ("He spoke last Tuesday.", [date(1987, 3, 3)], []),
+    ("He will speak next Tuesday.", [date(1987, 3, 10)], []),
+    ("He spoke on Monday.", [date(1987, 3, 2)], []),
+    ("Output rose in 1985 and since 1980.", [], ["1980", "1985"]),
+    ("Sales in March were up from last month and last year.", [], ["1986", "1987-02", "1987-03"]),
+    ("Delivery in May 1988.", [], ["1988-05"]),
+    ("It may rise. 1985 tonnes were shipped.", [], []),
+])
+def test_mentioned_dates_resolve_against_publication(body, days, periods):
+    assert mentioned(body) == (days, periods)
+
+
+def test_relative_dates_need_a_publication_date():
+    assert mentioned("He spoke last Tuesday, in March and in 1985.", published=None) == ([], ["1985"])
+
+
+# ------------------------------------------------------------ hand-labelled precision
+
+def _matches_person(got: str, expected: list[str]) -> bool:
+    surname = entities.slug(got).split("-")[-1]
+    return any(entities.slug(e).split("-")[-1] == surname for e in expected)
+
+
+def _matches_org(got: str, expected: list[str]) -> bool:
+    g = entities.slug(got)
+    return any(g == entities.slug(e) or g in entities.slug(e) or entities.slug(e) in g
+               for e in expected)
+
+
+@needs_corpora
+def test_people_and_org_precision_on_the_hand_labelled_set():
+    labels = json.loads(LABELS.read_text())["articles"]
+    assert len(labels) >= 26
+    found = {}
+    for sf in sources.discover([REUTERS]).files:
+        for item in sources.read(sf):
+            if isinstance(item, Article) and item.id in labels:
+                a = enrich.find_dateline(enrich.tidy(item))
+                found[a.id] = entities.extract(a.headline, a.body, a.dateline, a.published)
+    assert set(found) == set(labels)
+    people = [_matches_person(p, labels[i]["people"]) for i, e in found.items() for p in e.people]
+    orgs = [_matches_org(o, labels[i]["orgs"]) for i, e in found.items() for o in e.orgs]
+    people_precision = sum(people) / len(people)
+    org_precision = sum(orgs) / len(orgs)
+    assert people_precision >= 0.85, people_precision
+    assert org_precision >= 0.85, org_precision
