@@ -425,9 +425,10 @@ def _joined(text: str, toks: _Toks, a: int, b: int) -> bool:
     return text[toks.ends[a]:toks.starts[b]].strip() in ("", ",")
 
 
+@lru_cache(maxsize=1024)
 def _is_upper_text(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+    return bool(letters) and sum(map(str.isupper, letters)) > 0.8 * len(letters)
 
 
 # ------------------------------------------------------------------ places
@@ -468,6 +469,7 @@ def _org_name(words: list[str]) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def _looks_like_name(word: str) -> bool:
     return (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
             and not word.endswith(".") and not word.endswith("-based")
