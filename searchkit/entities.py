@@ -260,6 +260,7 @@ _ORG_SUFFIX = {
     "Assembly": "Assembly", "Senate": "Senate", "Treasury": "Treasury", "Reserve": "Reserve",
     "Court": "Court", "Tribunal": "Tribunal", "Police": "Police", "Army": "Army", "Navy": "Navy",
     "Times": "Times", "Journal": "Journal", "News": "News", "Post": "Post",
+    "Bros": "Bros", "Brothers": "Brothers", "Entertainment": "Entertainment", "Video": "Video",
 }
 # Words that may head an organisation's name before "of" ("Bank of Japan", "Ministry of Finance").
 _ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
