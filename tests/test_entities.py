@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from searchkit import enrich, entities, sources
+from searchkit import enrich, entities
 from searchkit.model import Article
 
-from .conftest import BBC, REUTERS, needs_corpora
+from .conftest import CORPORA, ROOT, needs_corpora
+
+sys.path.insert(0, str(ROOT))
+from benchmarks import eval_entities  # noqa: E402
 
 LABELS = Path(__file__).parent / "data" / "hand_labelled_entities.json"
 PUB_1987 = datetime(1987, 3, 4, 12, 0)  # a Wednesday
@@ -130,51 +134,13 @@ def test_relative_dates_need_a_publication_date():
 
 # ------------------------------------------------------------ hand-labelled precision
 
-def _spellings(expected: list[str]) -> list[str]:
-    """Every accepted spelling of the expected entities ("Monetary Policy Committee|MPC")."""
-    return [s for e in expected for s in e.split("|")]
-
-
-def _matches_person(got: str, expected: list[str]) -> bool:
-    surname = entities.slug(got).split("-")[-1]
-    return any(entities.slug(e).split("-")[-1] == surname for e in _spellings(expected))
-
-
-def _matches_org(got: str, expected: list[str]) -> bool:
-    g = entities.slug(got)
-    return any(g == entities.slug(e) or g in entities.slug(e) or entities.slug(e) in g
-               for e in _spellings(expected))
-
-
-def labelled_precision() -> dict[str, tuple[int, int]]:
-    """(correct, extracted) for people and orgs over the hand-labelled set, per source and in all."""
-    labels = json.loads(LABELS.read_text())["articles"]
-    found = {}
-    for sf in sources.discover([REUTERS, BBC]).files:
-        for item in sources.read(sf):
-            if isinstance(item, Article) and item.id in labels:
-                a = enrich.find_dateline(enrich.tidy(item))
-                found[a.id] = entities.extract(a.headline, a.body, a.dateline, a.published)
-    assert set(found) == set(labels)
-    out: dict[str, tuple[int, int]] = {}
-    for i, e in found.items():
-        source = i.split("-")[0]
-        for kind, got, match in (("people", e.people, _matches_person),
-                                 ("orgs", e.orgs, _matches_org)):
-            ok = sum(match(g, labels[i][kind]) for g in got)
-            for key in (kind, f"{kind} {source}"):
-                c, n = out.get(key, (0, 0))
-                out[key] = (c + ok, n + len(got))
-    return out
-
-
 @needs_corpora
 def test_people_and_org_precision_on_the_hand_labelled_set():
     labels = json.loads(LABELS.read_text())["articles"]
     assert len(labels) >= 60
     assert sum(i.startswith("reuters-") for i in labels) >= 40
     assert sum(i.startswith("bbc-") for i in labels) >= 20
-    counts = labelled_precision()
+    counts = eval_entities.labelled_precision(CORPORA, LABELS)
     people_precision = counts["people"][0] / counts["people"][1]
     org_precision = counts["orgs"][0] / counts["orgs"][1]
     assert people_precision >= 0.85, counts
