@@ -8,11 +8,14 @@ PLACES/PEOPLE/ORGS tags from the extractor (it sees headline, dateline, body and
 - people: recall of the PEOPLE tags, a tag being found when an extracted person has its surname
   (`james-baker` is found by "James Baker" or "Baker"; `de-clercq` by "Willy de Clercq");
 - orgs: recall of the ORGS tags (codes; the extractor writes the same codes);
-- speed: articles per second for extraction alone, on one core, best of 3 runs.
+- speed: articles per second for extraction alone, on one core, best of 3 runs;
+- precision of people and orgs on the hand-labelled set `tests/data/hand_labelled_entities.json`
+  (Reuters and BBC articles; what the tags cannot measure), overall and per source.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -33,6 +36,58 @@ def load(corpora: Path, n: int) -> list[Article]:
                 out.append(enrich.find_dateline(enrich.tidy(item)))
                 if len(out) == n:
                     return out
+    return out
+
+
+LABELS = ROOT / "tests" / "data" / "hand_labelled_entities.json"
+
+
+def _spellings(expected: list[str]) -> list[str]:
+    """Every accepted spelling of the expected entities ("Monetary Policy Committee|MPC")."""
+    return [s for e in expected for s in e.split("|")]
+
+
+def label_matches_person(got: str, expected: list[str]) -> bool:
+    """An extracted person is right when a labelled person has the same surname."""
+    surname = entities.slug(got).split("-")[-1]
+    return any(entities.slug(e).split("-")[-1] == surname for e in _spellings(expected))
+
+
+def label_matches_org(got: str, expected: list[str]) -> bool:
+    """An extracted org is right when it is, contains or is contained in a labelled spelling."""
+    g = entities.slug(got)
+    return any(g == entities.slug(e) or g in entities.slug(e) or entities.slug(e) in g
+               for e in _spellings(expected))
+
+
+def labelled_precision(corpora: Path, labels_path: Path = LABELS) -> dict[str, tuple[int, int]]:
+    """(right, extracted) for `people` and `orgs` on the hand-labelled set, in all and per source
+    (`people reuters`, `orgs bbc`...), and the number of labelled articles per source
+    (`articles reuters`: (n, n))."""
+    labels = json.loads(labels_path.read_text())["articles"]
+    found: dict[str, entities.Entities] = {}
+    for sf in sources.discover([corpora / "reuters21578", corpora / "bbc"]).files:
+        for item in sources.read(sf):
+            if isinstance(item, Article) and item.id in labels:
+                a = enrich.find_dateline(enrich.tidy(item))
+                found[a.id] = entities.extract(a.headline, a.body, a.dateline, a.published)
+    missing = set(labels) - set(found)
+    if missing:
+        raise ValueError(f"labelled articles not in the corpora: {sorted(missing)}")
+    out: dict[str, tuple[int, int]] = {}
+
+    def add(key: str, right: int, n: int) -> None:
+        r0, n0 = out.get(key, (0, 0))
+        out[key] = (r0 + right, n0 + n)
+
+    for i, e in found.items():
+        source = i.split("-")[0]
+        add(f"articles {source}", 1, 1)
+        for kind, got, match in (("people", e.people, label_matches_person),
+                                 ("orgs", e.orgs, label_matches_org)):
+            right = sum(match(g, labels[i][kind]) for g in got)
+            add(kind, right, len(got))
+            add(f"{kind} {source}", right, len(got))
     return out
 
 
@@ -96,6 +151,17 @@ def main() -> None:
     print(f"people recall: {people_hit / people_tags:.3f} ({people_hit}/{people_tags} tags)")
     print(f"orgs recall:   {org_hit / org_tags:.3f} ({org_hit}/{org_tags} tags)")
     print(f"speed: {len(articles) / best:,.0f} articles/s (extraction only, one core, best of 3)")
+    if LABELS.exists():
+        c = labelled_precision(args.corpora)
+        sizes = ", ".join(f"{k.split()[1]} {n}" for k, (n, _n) in sorted(c.items())
+                          if k.startswith("articles "))
+        print(f"hand-labelled set: {sum(n for k, (n, _n) in c.items() if k.startswith('articles '))}"
+              f" articles ({sizes})")
+        for kind in ("people", "orgs"):
+            parts = ", ".join(f"{k.split()[1]} {r}/{n}" for k, (r, n) in sorted(c.items())
+                              if k.startswith(kind + " "))
+            r, n = c[kind]
+            print(f"{kind} precision (hand-labelled): {r / n:.3f} ({r}/{n}; {parts})")
 
 
 if __name__ == "__main__":

@@ -214,9 +214,21 @@ _ORG_CODE: dict[str, str] = {alias: code for code, aliases in _ORG_ALIASES.items
 _ORG_CODE.update({alias.capitalize(): code for alias, code in list(_ORG_CODE.items())
                   if alias.isupper() and len(alias) >= 4 and "." not in alias})  # "Opec", "Nato"
 # One pass over the text for all spellings, longest first; "U.N." needs no trailing boundary.
-_ORG_RE = re.compile(r"(?<![\w.])(?:" + "|".join(
-    re.escape(a).replace(r"\ ", r"\s+") + ("" if a.endswith(".") else r"\b") for a in sorted(_ORG_CODE, key=len, reverse=True))
-    + r")")
+# Every spelling starts with a capital: the alternatives are grouped by that letter, behind a
+# lookahead, so that the engine tries them only where a capital stands (3x faster than one list).
+
+
+def _org_pattern(aliases) -> re.Pattern:
+    by_first: dict[str, list[str]] = {}
+    for alias in sorted(aliases, key=len, reverse=True):
+        assert alias[:1].isupper(), alias
+        by_first.setdefault(alias[0], []).append(
+            re.escape(alias[1:]).replace(r"\ ", r"\s+") + ("" if alias.endswith(".") else r"\b"))
+    return re.compile(r"(?=[A-Z])(?<![\w.])(?:" + "|".join(
+        f"{first}(?:{'|'.join(rests)})" for first, rests in by_first.items()) + ")")
+
+
+_ORG_RE = _org_pattern(_ORG_CODE)
 # In a headline in capitals these are more often words than names.
 _HEADLINE_ORG_STOP = {"WHO", "AID", "ISA", "ITC", "IDA", "ADB", "FA", "BIS", "IWC", "MFA", "ECA",
                       "ICO", "ECE", "FED", "NET", "SEC"}
@@ -248,6 +260,7 @@ _ORG_SUFFIX = {
     "Assembly": "Assembly", "Senate": "Senate", "Treasury": "Treasury", "Reserve": "Reserve",
     "Court": "Court", "Tribunal": "Tribunal", "Police": "Police", "Army": "Army", "Navy": "Navy",
     "Times": "Times", "Journal": "Journal", "News": "News", "Post": "Post",
+    "Bros": "Bros", "Brothers": "Brothers", "Entertainment": "Entertainment", "Video": "Video",
 }
 # Words that may head an organisation's name before "of" ("Bank of Japan", "Ministry of Finance").
 _ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
@@ -329,78 +342,94 @@ _ABBREV = re.compile(r"^(?:[A-Z]\.)+[A-Z]?\.?$|^(?:Mr|Mrs|Ms|Dr|St|Gov|Sen|Rep|G
 _PARAGRAPH = re.compile(r"\n\s*\n|\n[ \t]{2,}")
 
 
-@dataclass
-class _Tok:
-    text: str
-    start: int
-    end: int
-    cap: bool
-    stop_after: bool  # punctuation (or a sentence end) right after this token
+# A token and the characters up to the next one: one C-level pass over the text.
+_TOKEN_GAP = re.compile(r"([A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'\u2019&.\-]*|&)([^A-Za-z\u00C0-\u024F&]*)")
+_LEAD = re.compile(r"[^A-Za-z\u00C0-\u024F&]*")
+_SLOW_LAST = frozenset(".'\u2019-s")
 
 
-def _tokens(text: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    prev: _Tok | None = None
-    for m in _TOKEN.finditer(text):
-        word, start, end = m.group(), m.start(), m.end()
-        if word.endswith(".") and not _ABBREV.match(word):
-            word, end = word.rstrip("."), end - (len(word) - len(word.rstrip(".")))
-            sentence_end = True
-        else:
-            sentence_end = False
-        if word.endswith(("'s", "\u2019s")):
-            word, end = word[:-2], end - 2
-            sentence_end = True  # a possessive ends a name: "Robert Maxwell's British Printing"
-        word = word.rstrip("'\u2019-")
-        if not word:
-            continue
-        if prev is not None and not prev.stop_after:
-            gap = text[prev.end:start]
-            if gap.strip() or _PARAGRAPH.search(gap):
-                prev.stop_after = True
-        tok = _Tok(word, start, end, word[0].isupper() or word[0].isdigit(), sentence_end)
-        out.append(tok)
-        prev = tok
-    return out
+class _Toks:
+    """The tokens of a text as parallel lists: word, start, end (after a stripped sentence dot or
+    possessive), capitalised, and whether punctuation (or a sentence end) follows."""
+    __slots__ = ("words", "starts", "ends", "caps", "stops")
+
+    def __init__(self, text: str) -> None:
+        words: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        stops: list[bool] = []
+        pos = _LEAD.match(text).end()
+        for word, gap in _TOKEN_GAP.findall(text):
+            start = pos
+            pos = start + len(word) + len(gap)
+            if word[-1] in _SLOW_LAST:
+                end = start + len(word)
+                stop = False
+                if word[-1] == "." and not _ABBREV.match(word):
+                    stripped = word.rstrip(".")
+                    end -= len(word) - len(stripped)
+                    word = stripped
+                    stop = True
+                if word.endswith(("'s", "\u2019s")):
+                    word, end = word[:-2], end - 2
+                    stop = True  # a possessive ends a name: "Robert Maxwell's British Printing"
+                word = word.rstrip("'\u2019-")
+                if not word:  # cannot happen (a token starts with a letter), kept for safety
+                    if stops:
+                        stops[-1] = True
+                    continue
+                if not stop:
+                    gap = text[end:pos]
+                    stop = bool(gap.strip()) or ("\n" in gap and _PARAGRAPH.search(gap) is not None)
+            else:
+                end = start + len(word)
+                stop = gap != " " and (bool(gap.strip()) or
+                                       ("\n" in gap and _PARAGRAPH.search(gap) is not None))
+            words.append(word)
+            starts.append(start)
+            ends.append(end)
+            stops.append(stop)
+        self.words, self.starts, self.ends, self.stops = words, starts, ends, stops
+        self.caps = [w[0].isupper() for w in words]
 
 
-def _runs(toks: list[_Tok]) -> list[list[_Tok]]:
-    """Maximal runs of capitalised tokens, joined by name/organisation connectors, within clauses."""
-    runs: list[list[_Tok]] = []
-    i, n = 0, len(toks)
+def _runs(toks: _Toks) -> list[tuple[int, int]]:
+    """Maximal runs of capitalised tokens, joined by name/organisation connectors, within clauses,
+    as (first, past the last) token indexes."""
+    words, caps, stops = toks.words, toks.caps, toks.stops
+    runs: list[tuple[int, int]] = []
+    n = len(words)
+    i = 0
     while i < n:
-        if not toks[i].cap:
+        if not caps[i]:
             i += 1
             continue
-        run = [toks[i]]
         j = i + 1
-        while j < n and not run[-1].stop_after:
-            t = toks[j]
-            if t.cap:
-                run.append(t)
+        while j < n and not stops[j - 1]:
+            if caps[j]:
                 j += 1
                 continue
             k = j
-            while k < n and k - j < 2 and toks[k].text in _CONNECT and not toks[k].stop_after:
+            while k < n and k - j < 2 and words[k] in _CONNECT and not stops[k]:
                 k += 1  # "of", "of the", "de la"
-            if k > j and k < n and toks[k].cap:
-                run.extend(toks[j:k])
+            if k > j and k < n and caps[k]:
                 j = k
                 continue
             break
-        runs.append(run)
+        runs.append((i, j))
         i = j
     return runs
 
 
-def _joined(text: str, a: _Tok, b: _Tok) -> bool:
+def _joined(text: str, toks: _Toks, a: int, b: int) -> bool:
     """Whether two neighbouring tokens are in one clause, or separated by a comma only."""
-    return text[a.end:b.start].strip() in ("", ",")
+    return text[toks.ends[a]:toks.starts[b]].strip() in ("", ",")
 
 
+@lru_cache(maxsize=1024)
 def _is_upper_text(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+    return bool(letters) and sum(map(str.isupper, letters)) > 0.8 * len(letters)
 
 
 # ------------------------------------------------------------------ places
@@ -433,10 +462,6 @@ def _dateline_place(dateline: str, day: date | None) -> tuple[str, str] | None:
 
 # ------------------------------------------------------------------ extraction
 
-def _words(run: list[_Tok]) -> list[str]:
-    return [t.text for t in run]
-
-
 def _org_name(words: list[str]) -> str:
     while words and (words[0] in ("The", "the") or words[0].endswith("-based")):
         words = words[1:]
@@ -445,6 +470,7 @@ def _org_name(words: list[str]) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def _looks_like_name(word: str) -> bool:
     return (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
             and not word.endswith(".") and not word.endswith("-based")
@@ -458,13 +484,14 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     day = published.date() if isinstance(published, datetime) else published
     names, upper, _codes = _gazetteer()
     given = _given_names()
-    toks = _tokens(body)
+    toks = _Toks(body)
     runs = _runs(toks)
+    twords, tstarts = toks.words, toks.starts
 
     people: dict[str, list[str]] = {}      # surname -> forms (word lists), in order found
     orgs: list[str] = []
     place_hits: list[tuple[str, str]] = []
-    person_words: set[int] = set()          # token starts inside a person's name
+    person_words: set[int] = set()          # indexes of tokens inside a person's name
 
     def add_person(words: list[str]) -> None:
         words = [w for w in words if w not in _TITLES]
@@ -480,22 +507,23 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     org_starts: set[int] = set()
     for m in _ORG_RE.finditer(body):
         orgs.append(_ORG_CODE[" ".join(m.group().split())])
-        org_starts.update(t for t in range(m.start(), m.end()))
+        org_starts.update(range(m.start(), m.end()))
     if _is_upper_text(headline):
         orgs.extend(_ORG_CODE[m.group()] for m in _ORG_RE.finditer(headline)
                     if m.group() not in _HEADLINE_ORG_STOP)
-    n_toks = len(toks)
-    index_of = {id(t): k for k, t in enumerate(toks)}
-    for run in runs:
-        words = _words(run)
-        first, last = index_of[id(run[0])], index_of[id(run[-1])]
-        before = toks[first - 1].text if first > 0 and _joined(body, toks[first - 1], run[0]) else ""
-        after = toks[last + 1].text if last + 1 < n_toks and _joined(body, run[-1], toks[last + 1]) \
-            else ""
+    n_toks = len(twords)
+    for first, stop in runs:
+        last = stop - 1
+        words = twords[first:stop]
         # 1. words of the run that belong to a dictionary organisation
-        covered = {k for k, t in enumerate(run) if t.start in org_starts}
+        covered = {k for k in range(len(words)) if tstarts[first + k] in org_starts} \
+            if org_starts else ()
         # 2. split the run at titles: what follows the last title is a person
-        title_at = max((k for k, w in enumerate(words) if w in _TITLES), default=-1)
+        title_at = -1
+        for k in range(len(words) - 1, -1, -1):
+            if words[k] in _TITLES:
+                title_at = k
+                break
         if title_at >= 0 and title_at + 1 < len(words):
             # the name is the tail of the run: name-like words that are not places, from a given
             # name on if there is one ("Chancellor of the Exchequer Nigel Lawson")
@@ -513,7 +541,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 tail.pop(0)
             if tail and len(tail) <= 4:
                 add_person([words[k] for k in tail])
-                person_words.update(run[k].start for k in tail)
+                person_words.update(first + k for k in tail)
             org_part = words[:title_at]
         else:
             org_part = words
@@ -526,29 +554,37 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 orgs.append(_org_name(org_part))
         # 4. people without a title
         if title_at < 0 and not covered:
-            name = [w for w in words]
+            before = twords[first - 1] if first > 0 and _joined(body, toks, first - 1, first) else ""
+            after = twords[stop] if stop < n_toks and _joined(body, toks, last, stop) else ""
+            name = words
             firm = (after in ("and", "&") and last + 2 < n_toks
-                    and toks[last + 2].text in ("Co", "Co.", "Company", "Sons", "Partners"))
+                    and twords[last + 2] in ("Co", "Co.", "Company", "Sons", "Partners"))
             if firm:
-                orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(toks[last + 2].text, "Sons")]))
+                orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(twords[last + 2], "Sons")]))
             elif 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
                 if name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
                     if not any(w in names and names[w][0] in ("country", "city", "state")
                                for w in name):
                         add_person(name)
-                        person_words.update(t.start for t in run)
+                        person_words.update(range(first, stop))
             elif len(name) == 1 and _looks_like_name(name[0]) and before.lower() in ("mr", "mrs", "ms"):
                 add_person(name)
-    # single surnames said "said" ("Volcker said") join a person already found
     # 5. places: longest gazetteer match in each run, skipping people's names
-    for run in runs:
-        words = _words(run)
+    for first, stop in runs:
+        words = twords[first:stop]
+        n_words = len(words)
+        if n_words == 1:
+            if first not in person_words:
+                hit = names.get(words[0])
+                if hit and hit[0] != "town":
+                    place_hits.append(_place_key(hit[0], hit[1], hit[2], day))
+            continue
         k = 0
-        while k < len(words):
-            if run[k].start in person_words:
+        while k < n_words:
+            if first + k in person_words:
                 k += 1
                 continue
-            for size in range(min(4, len(words) - k), 0, -1):
+            for size in range(min(4, n_words - k), 0, -1):
                 hit = names.get(" ".join(words[k:k + size]))
                 if hit and hit[0] != "town":
                     place_hits.append(_place_key(hit[0], hit[1], hit[2], day))

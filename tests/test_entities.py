@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from searchkit import enrich, entities, sources
+from searchkit import enrich, entities
 from searchkit.model import Article
 
-from .conftest import REUTERS, needs_corpora
+from .conftest import CORPORA, ROOT, needs_corpora
+
+sys.path.insert(0, str(ROOT))
+from benchmarks import eval_entities  # noqa: E402
 
 LABELS = Path(__file__).parent / "data" / "hand_labelled_entities.json"
 PUB_1987 = datetime(1987, 3, 4, 12, 0)  # a Wednesday
@@ -130,31 +134,14 @@ def test_relative_dates_need_a_publication_date():
 
 # ------------------------------------------------------------ hand-labelled precision
 
-def _matches_person(got: str, expected: list[str]) -> bool:
-    surname = entities.slug(got).split("-")[-1]
-    return any(entities.slug(e).split("-")[-1] == surname for e in expected)
-
-
-def _matches_org(got: str, expected: list[str]) -> bool:
-    g = entities.slug(got)
-    return any(g == entities.slug(e) or g in entities.slug(e) or entities.slug(e) in g
-               for e in expected)
-
-
 @needs_corpora
 def test_people_and_org_precision_on_the_hand_labelled_set():
     labels = json.loads(LABELS.read_text())["articles"]
-    assert len(labels) >= 26
-    found = {}
-    for sf in sources.discover([REUTERS]).files:
-        for item in sources.read(sf):
-            if isinstance(item, Article) and item.id in labels:
-                a = enrich.find_dateline(enrich.tidy(item))
-                found[a.id] = entities.extract(a.headline, a.body, a.dateline, a.published)
-    assert set(found) == set(labels)
-    people = [_matches_person(p, labels[i]["people"]) for i, e in found.items() for p in e.people]
-    orgs = [_matches_org(o, labels[i]["orgs"]) for i, e in found.items() for o in e.orgs]
-    people_precision = sum(people) / len(people)
-    org_precision = sum(orgs) / len(orgs)
-    assert people_precision >= 0.85, people_precision
-    assert org_precision >= 0.85, org_precision
+    assert len(labels) >= 60
+    assert sum(i.startswith("reuters-") for i in labels) >= 40
+    assert sum(i.startswith("bbc-") for i in labels) >= 20
+    counts = eval_entities.labelled_precision(CORPORA, LABELS)
+    people_precision = counts["people"][0] / counts["people"][1]
+    org_precision = counts["orgs"][0] / counts["orgs"][1]
+    assert people_precision >= 0.85, counts
+    assert org_precision >= 0.85, counts
