@@ -32,7 +32,11 @@ def handle_errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # so that a closed pipe shows up here, not at interpreter exit
+            return result
+        except BrokenPipeError:  # `searchkit ... | head`: the reader has had enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except QueryError as exc:
             raise UsageError(str(exc)) from None
         except SearchkitError as exc:
@@ -296,19 +300,15 @@ def export(query, index_dir, fmt, date_from, date_to, filters):
     parsed = _filters(filters)
     articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
     write = output.export_writer(fmt, sys.stdout)
-    try:
-        if _progress_shown():
-            total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
-                                   limit=0).total
-            with click.progressbar(articles, length=total, label="exporting", file=sys.stderr) as bar:
-                for article in bar:
-                    write(article)
-        else:
-            for article in articles:
+    if _progress_shown():
+        total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
+                               limit=0).total
+        with click.progressbar(articles, length=total, label="exporting", file=sys.stderr) as bar:
+            for article in bar:
                 write(article)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `searchkit export ... | head`: the reader has had enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    else:
+        for article in articles:
+            write(article)
 
 
 @main.command()

@@ -152,3 +152,17 @@ def test_python_dash_m_and_help_examples():
     for command in ("index", "search", "show", "stats"):
         result = run(command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout
+
+
+def test_a_closed_pipe_ends_output_quietly(tmp_path):
+    """`searchkit ... | head`: more output than a pipe holds, and a reader that stops early."""
+    Archive(tmp_path / "ix").add([Article(id=f"a{i}", headline=f"Harbour news {i}", body="harbour " * 40)
+                                  for i in range(2000)])
+    for args in (["export", "harbour", "--format", "jsonl"], ["search", "harbour", "--limit", "2000"]):
+        proc = subprocess.Popen([sys.executable, "-m", "searchkit", *args, "--index", str(tmp_path / "ix")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait() == 0 and first
+        assert stderr == "", stderr
