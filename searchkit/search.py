@@ -57,6 +57,28 @@ class FacetColumns:
                                      for v in self._segment_values(reader, column)]
             return self._global[key]
 
+    def retain(self, segment_ids: tuple) -> None:
+        """Forget the values of segments other than these (merged away since)."""
+        with self._lock:
+            self._segments = {k: v for k, v in self._segments.items() if k[0] in segment_ids}
+            self._global = {k: v for k, v in self._global.items() if k[1] == segment_ids}
+
+    def segment_values(self, reader, column: str) -> list:
+        """The values of one segment (a leaf reader), indexed by its own document numbers."""
+        with self._lock:
+            return self._segment_values(reader, column)
+
+    def segment_day_order(self, reader, column: str = "date") -> tuple[list, list]:
+        """A segment's days in ascending order and the document numbers in that order (a range of
+        days is then two bisections)."""
+        key = (reader.segment().segment_id(), column + "/order")
+        with self._lock:
+            if key not in self._segments:
+                days = self._segment_values(reader, column)
+                order = sorted(range(len(days)), key=days.__getitem__)
+                self._segments[key] = ([days[d] for d in order], order)
+            return self._segments[key]
+
     def _segment_values(self, reader, column: str) -> list:
         key = (reader.segment().segment_id(), column)
         if key not in self._segments:
@@ -220,7 +242,9 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if collapse:
             # Skipped copies can push at most (articles - clusters) hits down the ranking.
             wanted += len(docset) - total
-        results = searcher.search(q, filter=docset, limit=wanted, sortedby=sort_facet(sort),
+        # Without a filter every match of q is in docset: checking each against it is wasted work.
+        results = searcher.search(q, filter=docset if filter_q is not None else None, limit=wanted,
+                                  sortedby=sort_facet(sort),
                                   terms=False)  # snippets highlight the query's (expanded) words
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()

@@ -1,0 +1,79 @@
+"""Fast paths give exactly the results of the plain Whoosh queries they replace."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from whoosh import query as wq
+
+from searchkit import Archive
+from searchkit.model import Article
+from searchkit.query import DayColumnRange, day_ranges_from_columns
+
+WORDS = "oil gas coffee bank rates trade brazil shares markets gold".split()
+
+
+def _articles(n: int, seed: int, id_prefix: str = "a") -> list[Article]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        published = None
+        if rng.random() > 0.1:  # some undated
+            published = datetime(1990, 1, 1) + timedelta(days=rng.randrange(0, 4000))
+        out.append(Article(id=f"{id_prefix}{i}", headline=f"story {i} {rng.choice(WORDS)}",
+                           body=" ".join(rng.choice(WORDS) for _ in range(12)), published=published,
+                           places=[rng.choice(["usa", "uk", "brazil"])]))
+    return out
+
+
+def _archive(tmp_path) -> Archive:
+    archive = Archive(tmp_path / "index", batch_size=70)  # several commits -> several segments
+    archive.add(_articles(300, 1))
+    archive.add(_articles(60, 2))  # same ids: replaced, so segments have deleted documents
+    return archive
+
+
+def _plain_ids(archive, q) -> set[str]:
+    engine = archive._engine
+    return engine._on_snapshot(lambda s: {s.stored_fields(d)["id"] for d in s.docs_for_query(q)})
+
+
+def test_day_column_range_matches_numeric_range(tmp_path):
+    archive = _archive(tmp_path)
+    engine = archive._engine
+    rng = random.Random(7)
+    base = date(1990, 1, 1).toordinal()
+    spans = [(None, base + 100), (base + 3000, None), (None, None)]
+    spans += [tuple(sorted((base + rng.randrange(-50, 4100), base + rng.randrange(-50, 4100))))
+              for _ in range(30)]
+    for lo, hi in spans:
+        for excl in ((False, False), (True, False), (False, True)):
+            plain = wq.NumericRange("date", lo, hi, startexcl=excl[0], endexcl=excl[1],
+                                    constantscore=True)
+            fast = day_ranges_from_columns(plain, engine._facets)
+            assert isinstance(fast, DayColumnRange)
+            assert _plain_ids(archive, fast) == _plain_ids(archive, plain), (lo, hi, excl)
+            for word in ("oil", "gold"):
+                text = wq.Term("body", word)
+                assert _plain_ids(archive, wq.And([text, fast])) == \
+                    _plain_ids(archive, wq.And([text, plain])), (lo, hi, word)
+                assert _plain_ids(archive, wq.Or([text, fast])) == \
+                    _plain_ids(archive, wq.Or([text, plain]))
+                assert _plain_ids(archive, wq.And([text, wq.Not(fast)])) == \
+                    _plain_ids(archive, wq.And([text, wq.Not(plain)]))
+
+
+def test_date_searches_agree_with_a_count_over_the_articles(tmp_path):
+    archive = _archive(tmp_path)
+    latest = {a.id: a for a in _articles(300, 1)}
+    latest.update({a.id: a for a in _articles(60, 2)})
+    for lo, hi in [("1991", "1993"), ("1995-03", "1995-06"), (None, "1990-06"), ("1999", None)]:
+        lo_d = date(int(lo[:4]), int(lo[5:7]) if len(lo) > 4 else 1, 1) if lo else date.min
+        found = archive.search("*", date_from=lo, date_to=hi, limit=0, facets=["places"])
+        expected = {a.id for a in latest.values() if a.published and a.published.date() >= lo_d
+                    and (hi is None or a.published.date().isoformat()[:len(hi)] <= hi)}
+        assert found.total == len(expected), (lo, hi)
+        assert sum(f.count for f in found.facets["places"]) == len(expected)
+        query = f"oil date:[{lo or ''} TO {hi or ''}]"
+        words = {i for i in expected if "oil" in latest[i].body.split() + latest[i].headline.split()}
+        assert archive.search(query, limit=0).total == len(words), query
