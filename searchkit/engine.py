@@ -19,6 +19,7 @@ from whoosh.index import EmptyIndexError, LockError
 from whoosh.searching import Searcher
 
 from . import query as queries
+from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
 from .errors import ArchiveError, ArchiveLockedError, QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
