@@ -292,7 +292,7 @@ class WhooshEngine:
     def _docset(searcher: Searcher, q: wq.Query, filter_q: wq.Query | None) -> set[int]:
         queries.check_expansions(q, searcher.reader())
         matched = wq.And([q, filter_q]) if filter_q is not None else q
-        return set(searcher.docs_for_query(matched))
+        return search.matching_docs(searcher, matched)
 
     def search(self, options: SearchOptions) -> SearchResult:
         q, filter_q = self._parse(options)

@@ -9,6 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator
 
 from whoosh import highlight, query, sorting
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import binary, wrappers
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
@@ -16,6 +19,67 @@ from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
 
 SORTS = ("relevance", "newest", "oldest")
+
+
+# ------------------------------------------------------------ the set of matching documents
+
+def _matcher_ids(m) -> set[int]:
+    """The document numbers a fresh matcher would yield from all_ids(), as a set.
+
+    Whoosh walks unions and intersections one posting at a time in Python (`id()`, `next()` on
+    every level: a two-field word query calls ~6 methods per match); set operations on the leaves'
+    posting blocks give the same set several times faster. Matchers not known here (phrases,
+    NOT, ...) fall back to their own all_ids().
+    """
+    t = type(m)
+    if t is binary.UnionMatcher or t is binary.DisjunctionMaxMatcher:
+        return _matcher_ids(m.a) | _matcher_ids(m.b)
+    if t is binary.IntersectionMatcher:
+        a = _matcher_ids(m.a)
+        return a & _matcher_ids(m.b) if a else a
+    if t is binary.AndNotMatcher:
+        # Also a fix: Whoosh's own all_ids() here yields the positive side's first document without
+        # checking it when the negative side starts on an earlier document (`_find_first`).
+        a = _matcher_ids(m.a)
+        return a - _matcher_ids(m.b) if a else a
+    if t is binary.AndMaybeMatcher:
+        return _matcher_ids(m.a)
+    if t is wrappers.FilterMatcher:
+        ids = _matcher_ids(m.child)
+        return ids - m._ids if m._exclude else ids & m._ids
+    if t is wrappers.ConstantScoreWrapperMatcher:
+        return _matcher_ids(m.child)
+    if t is W3LeafMatcher:
+        out: set[int] = set()
+        while m.is_active():  # one posting block at a time
+            if m._ids is None:
+                m._read_ids()
+            out.update(m._ids[m._i:m._blocklength])
+            m._i = m._blocklength
+            m._next_block()
+        return out
+    return set(m.all_ids())
+
+
+def _walk(q: query.Query):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
+    """Global document numbers matching `q`: the same set as `set(searcher.docs_for_query(q))`."""
+    if type(q).docs is not query.Query.docs:  # a query with its own way (Every, ...)
+        return set(searcher.docs_for_query(q))
+    leaves = searcher.subsearchers or [(searcher, 0)]
+    out: set[int] = set()
+    for sub, offset in leaves:
+        try:
+            ids = _matcher_ids(q.matcher(sub, sub.boolean_context()))
+        except TermNotFound:
+            continue
+        out.update(ids if not offset else [d + offset for d in ids])
+    return out
 _NO_DATE_LAST = 2 ** 32  # sort key of an undated article when sorting oldest first
 
 
@@ -221,14 +285,14 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     cluster is listed and `total` counts clusters.
     """
     matched = query.And([q, filter_q]) if filter_q is not None else q
-    docset = set(searcher.docs_for_query(matched))
+    docset = matching_docs(searcher, matched)
     total = len(docset)
     facet_counts = {}
     for name in facets:
         docs = docset
         if facet_filters and name in facet_filters:
             own = facet_filters[name]
-            docs = set(searcher.docs_for_query(query.And([q, own]) if own is not None else q))
+            docs = matching_docs(searcher, query.And([q, own]) if own is not None else q)
         facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top)
     clusters = copies = None
     if collapse:
@@ -243,7 +307,10 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
             # Skipped copies can push at most (articles - clusters) hits down the ranking.
             wanted += len(docset) - total
         # Without a filter every match of q is in docset: checking each against it is wasted work.
-        results = searcher.search(q, filter=docset if filter_q is not None else None, limit=wanted,
+        # Except with NOT: Whoosh's AndNotMatcher can let through the first match of its positive
+        # side (see `_matcher_ids`), which docset rightly leaves out.
+        needs_filter = filter_q is not None or any(isinstance(n, query.Not) for n in _walk(q))
+        results = searcher.search(q, filter=docset if needs_filter else None, limit=wanted,
                                   sortedby=sort_facet(sort),
                                   terms=False)  # snippets highlight the query's (expanded) words
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
