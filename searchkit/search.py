@@ -323,7 +323,9 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
                     shown.add(clusters[hit.docnum])
                     ranked.append(hit)
         else:
-            ranked = list(results)
+            # Not list(results): list() asks len(results) for a size hint, and Whoosh answers
+            # that by counting every match again (docs_for_query) after a top-N search.
+            ranked = list(iter(results))
         for hit in ranked[start:start + limit]:
             out = _hit(hit, stored_to_article(hit.fields()), sort, snippets)
             if collapse:
