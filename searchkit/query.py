@@ -264,6 +264,14 @@ class DayColumnMatcher(ConstantScoreMatcher):
     def go_inactive(self) -> None:
         self._i = self._n
 
+    def skip_to_quality(self, minquality) -> int:
+        # Every document scores the same: none can reach a higher minimum (Whoosh's collectors
+        # add up the returned number of skipped blocks).
+        if minquality >= self._score:
+            self.go_inactive()
+            return 1
+        return 0
+
     def reset(self) -> None:
         self._i = 0
         self._scan()

@@ -124,3 +124,14 @@ def test_date_order_is_whoosh_sort_order(tmp_path):
                 assert ours == plain, (text, sort)
             else:
                 assert ours == [i for i in plain if i in set(ours)]
+
+
+def test_ranked_search_with_a_date_term(tmp_path):
+    """Top-N scoring skips blocks by quality: the date matcher must take part (it failed with a
+    TypeError once)."""
+    archive = _archive(tmp_path)
+    for text in ("oil date:[1990 TO 2000]", "date:[1991 TO 1995] OR oil", "oil gas date:1993"):
+        full = archive.search(text, limit=1000, snippets=False)
+        top = archive.search(text, limit=3, snippets=False)
+        assert [h.id for h in top.hits] == [h.id for h in full.hits[:3]]
+        assert top.total == full.total
