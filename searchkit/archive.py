@@ -18,7 +18,6 @@ from typing import Callable, Iterable, Iterator
 from . import sources
 from .dates import span_between
 from .engine import WhooshEngine
-from .enrich import enrich
 from .errors import QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, IndexSummary, Problem, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
@@ -49,6 +48,7 @@ def _problem(article: Article, reason: str) -> Problem:
 
 def _prepare(article: Article) -> tuple[Article, Problem | None]:
     """The enriched article, or the reason it cannot be indexed."""
+    from .enrich import enrich  # entity extraction's tables load on the first article (not in `search`)
     try:
         article = enrich(article)
     except (TypeError, AttributeError, ValueError) as exc:  # wrong field types from a library user
