@@ -12,6 +12,8 @@ Engines:
 - `searchkit`: `Archive.add([file.jsonl])` from the file on disk (reading, cleaning, date and entity
   extraction, wire-copy detection, indexing, commit) and `Archive.search` (snippets off: every
   engine returns the top 10 with stored fields).
+- `searchkit_procs2`: the same through `Archive(procs=2)` (Whoosh's MpWriter, multisegment);
+  indexing only.
 - `whoosh` / `whoosh_procs2`: raw Whoosh (the installed version), the plain schema of
   ../shared/bench/BASELINES.md (StemmingAnalyzer headline/body, DATETIME date, KEYWORD places),
   default writer / `procs=2, multisegment=True, limitmb=256`; queries on the default index.
@@ -145,9 +147,9 @@ def index_fts5(corpus: Path, out: Path) -> dict:
     return {"docs": n}
 
 
-def index_searchkit(corpus: Path, out: Path) -> dict:
+def index_searchkit(corpus: Path, out: Path, procs: int = 1) -> dict:
     from searchkit import Archive
-    with Archive(out) as archive:
+    with Archive(out, procs=procs) as archive:
         summary = archive.add([corpus], format="jsonl")
     return {"docs": summary.added, "failed": summary.failed}
 
@@ -356,8 +358,8 @@ def worker(args: argparse.Namespace) -> None:
     step, out_file = spec["step"], Path(spec["out"])
     if step == "index":
         engine, corpus, path = spec["engine"], Path(spec["corpus"]), Path(spec["path"])
-        if engine == "searchkit":
-            result = index_searchkit(corpus, path)
+        if engine.startswith("searchkit"):
+            result = index_searchkit(corpus, path, 2 if engine == "searchkit_procs2" else 1)
         elif engine == "fts5":
             result = index_fts5(corpus, path)
         else:
@@ -481,7 +483,7 @@ def machine() -> str:
 
 # ---------------------------------------------------------------- report
 
-NAMES = {"searchkit": "searchkit", "whoosh": "raw Whoosh, default writer",
+NAMES = {"searchkit": "searchkit", "searchkit_procs2": "searchkit, Archive(procs=2)", "whoosh": "raw Whoosh, default writer",
          "whoosh_procs2": "raw Whoosh, procs=2 multisegment", "fts5": "SQLite FTS5"}
 
 
@@ -593,7 +595,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per kind at most (default 60)")
     ap.add_argument("--totals", type=int, default=10, help="queries per kind whose exact totals are compared")
     ap.add_argument("--cold-runs", type=int, default=7)
-    ap.add_argument("--engines", default="searchkit,whoosh,whoosh_procs2,fts5")
+    ap.add_argument("--engines", default="searchkit,searchkit_procs2,whoosh,whoosh_procs2,fts5")
     ap.add_argument("--workdir", help="keep corpora and indexes here (default: a temporary folder)")
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--markdown", help="write the report here")

@@ -78,10 +78,12 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE):
+                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int = 1):
         self.path = Path(path) if path is not None else default_index_path()
         self.lock_timeout = lock_timeout
         self.batch_size = batch_size
+        # Indexing processes (see `WhooshWriter`); 1 = everything in this process.
+        self.procs = procs
         self._engine = WhooshEngine(self.path, create=create)
         self._wire = WireCopies(self.path)
 
@@ -137,7 +139,7 @@ class Archive:
             summary.report(problem)
         known = self._engine.fingerprints()
         first_seen: dict[str, str] = {}  # id -> origin, for articles read in this run
-        writer = self._engine.writer(self.lock_timeout)
+        writer = self._engine.writer(self.lock_timeout, self.procs)
         uncommitted = 0
         # Indexing allocates millions of small objects (tokens, postings) but makes almost no
         # reference cycles: the cyclic collector's passes are wasted time. It runs once per batch.
@@ -166,7 +168,7 @@ class Archive:
                     self._wire.commit()
                     gc.collect()
                     uncommitted = 0
-                    writer = self._engine.writer(self.lock_timeout)
+                    writer = self._engine.writer(self.lock_timeout, self.procs)
                 cluster = self._wire.assign(article.id, article.headline, article.body)
                 writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1

@@ -89,10 +89,13 @@ class WhooshWriter:
     never blocks the next one.
     """
 
-    def __init__(self, ix: index.Index, lock_timeout: float):
+    def __init__(self, ix: index.Index, lock_timeout: float, procs: int = 1):
         self._folder = ix.storage.folder
+        # procs > 1: Whoosh's MpWriter analyses and writes postings in `procs` forked processes,
+        # each committing its own segment (multisegment: no single-threaded merge of them).
+        extra = {"procs": procs, "multisegment": True} if procs > 1 else {}
         try:
-            self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False)
+            self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False, **extra)
         except LockError:
             raise ArchiveLockedError(
                 f"the index at {self._folder} is being written by another process "
@@ -208,8 +211,8 @@ class WhooshEngine:
 
     # ------------------------------------------------------------ writing
 
-    def writer(self, lock_timeout: float) -> WhooshWriter:
-        return WhooshWriter(self._ix, lock_timeout)
+    def writer(self, lock_timeout: float, procs: int = 1) -> WhooshWriter:
+        return WhooshWriter(self._ix, lock_timeout, procs)
 
     def fingerprints(self) -> dict[str, str]:
         """id -> content fingerprint of every article in the index, read from two columns."""

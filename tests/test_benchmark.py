@@ -47,7 +47,8 @@ def test_benchmark_runs_on_a_tiny_corpus(tmp_path):
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     res = json.loads(out.read_text())
-    assert set(res["index"]) == {"searchkit", "whoosh", "whoosh_procs2", "fts5"}
+    assert set(res["index"]) == {"searchkit", "searchkit_procs2", "whoosh", "whoosh_procs2",
+                                "fts5"}
     assert all(m["docs"] == 60 for m in res["index"].values())
     for engine in ("searchkit", "whoosh", "fts5"):
         assert set(res["query"][engine]["kinds"]) == {"term", "and2", "or3", "phrase", "phrase_slop",

@@ -135,3 +135,19 @@ def test_ranked_search_with_a_date_term(tmp_path):
         top = archive.search(text, limit=3, snippets=False)
         assert [h.id for h in top.hits] == [h.id for h in full.hits[:3]]
         assert top.total == full.total
+
+
+def test_two_indexing_processes_give_the_same_matches(tmp_path):
+    """Archive(procs=2): the same totals, facets and date order (relevance ties may be ordered
+    differently: documents are numbered in another order)."""
+    one = Archive(tmp_path / "one", batch_size=150)
+    two = Archive(tmp_path / "two", batch_size=150, procs=2)
+    for archive in (one, two):
+        archive.add(_articles(400, 3))
+        archive.add(_articles(50, 4))  # replacements
+    for text in ("oil", "oil gas", "gold OR bank", '"oil gas"', "*", "oil date:[1992 TO 1996]"):
+        a = one.search(text, facets=["places", "year"], limit=0)
+        b = two.search(text, facets=["places", "year"], limit=0)
+        assert (a.total, a.facets) == (b.total, b.facets), text
+        assert [h.id for h in one.search(text, sort="newest", limit=30).hits] == \
+            [h.id for h in two.search(text, sort="newest", limit=30).hits]
