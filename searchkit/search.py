@@ -6,6 +6,7 @@ import math
 import re
 import threading
 from collections import Counter
+from itertools import chain
 from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator
 
@@ -161,13 +162,13 @@ class FacetColumns:
         if fieldname in _DATE_FACETS:
             days = self.values(searcher, "date")
             fmt = _DATE_FACETS[fieldname]
-            for day, n in Counter(days[d] for d in docnums).items():
+            for day, n in Counter(map(days.__getitem__, docnums)).items():
                 if day:
                     counts[day_from_number(day).strftime(fmt)] += n
         else:
             values = self.values(searcher, fieldname)
-            for d in docnums:
-                counts.update(values[d])
+            # One C-level pass (map/chain/Counter) instead of a Counter.update call per document.
+            counts = Counter(chain.from_iterable(map(values.__getitem__, docnums)))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top or None]
         if fieldname in _DATE_FACETS:
             ranked.sort()  # periods read best in time order
