@@ -566,8 +566,10 @@ def report(res: dict) -> str:
             else:
                 diff += 1
             rows.append((t["kind"], t["spec"], t["total"], w, fts_tot.get(key)))
-        L.append(f"{agree} of {agree + diff} queries give the same total in searchkit and raw Whoosh. "
-                 "Every difference:")
+        sk_fts = sum(1 for k, spec, s_, w, f in rows if f is not None and s_ == f)
+        wh_fts = sum(1 for k, spec, s_, w, f in rows if f is not None and w == f)
+        L.append(f"{agree} of {agree + diff} queries give the same total in searchkit and raw Whoosh "
+                 f"(searchkit = FTS5 in {sk_fts}, raw Whoosh = FTS5 in {wh_fts}). Every difference:")
         L.append("")
         L.append("| kind | query | searchkit | raw Whoosh | FTS5 |")
         L.append("|---|---|---|---|---|")
@@ -599,10 +601,17 @@ def main() -> None:
     ap.add_argument("--workdir", help="keep corpora and indexes here (default: a temporary folder)")
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--markdown", help="write the report here")
+    ap.add_argument("--report-from", help="print the report of a --json file and stop")
     ap.add_argument("--worker", dest="worker_args", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker_args:
         worker(args)
+        return
+    if args.report_from:
+        text = report(json.loads(Path(args.report_from).read_text()))
+        print(text)
+        if args.markdown:
+            Path(args.markdown).write_text(text + "\n")
         return
     if not args.corpus:
         ap.error("--corpus is required")
