@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -17,7 +18,6 @@ from typing import Callable, Iterable, Iterator
 from . import sources
 from .dates import span_between
 from .engine import WhooshEngine
-from .enrich import enrich
 from .errors import QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, IndexSummary, Problem, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
@@ -48,6 +48,7 @@ def _problem(article: Article, reason: str) -> Problem:
 
 def _prepare(article: Article) -> tuple[Article, Problem | None]:
     """The enriched article, or the reason it cannot be indexed."""
+    from .enrich import enrich  # entity extraction's tables load on the first article (not in `search`)
     try:
         article = enrich(article)
     except (TypeError, AttributeError, ValueError) as exc:  # wrong field types from a library user
@@ -77,10 +78,12 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE):
+                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int = 1):
         self.path = Path(path) if path is not None else default_index_path()
         self.lock_timeout = lock_timeout
         self.batch_size = batch_size
+        # Indexing processes (see `WhooshWriter`); 1 = everything in this process.
+        self.procs = procs
         self._engine = WhooshEngine(self.path, create=create)
         self._wire = WireCopies(self.path)
 
@@ -136,8 +139,12 @@ class Archive:
             summary.report(problem)
         known = self._engine.fingerprints()
         first_seen: dict[str, str] = {}  # id -> origin, for articles read in this run
-        writer = self._engine.writer(self.lock_timeout)
+        writer = self._engine.writer(self.lock_timeout, self.procs)
         uncommitted = 0
+        # Indexing allocates millions of small objects (tokens, postings) but makes almost no
+        # reference cycles: the cyclic collector's passes are wasted time. It runs once per batch.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
             for item in stream:
                 if isinstance(item, Problem):
@@ -159,8 +166,9 @@ class Archive:
                 if uncommitted >= self.batch_size:
                     writer.commit()
                     self._wire.commit()
+                    gc.collect()
                     uncommitted = 0
-                    writer = self._engine.writer(self.lock_timeout)
+                    writer = self._engine.writer(self.lock_timeout, self.procs)
                 cluster = self._wire.assign(article.id, article.headline, article.body)
                 writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1
@@ -173,6 +181,9 @@ class Archive:
             writer.cancel()
             self._wire.rollback()
             raise
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         writer.commit()
         self._wire.commit()
 

@@ -19,6 +19,7 @@ from whoosh.index import EmptyIndexError, LockError
 from whoosh.searching import Searcher
 
 from . import query as queries
+from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
 from .errors import ArchiveError, ArchiveLockedError, QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
@@ -88,10 +89,13 @@ class WhooshWriter:
     never blocks the next one.
     """
 
-    def __init__(self, ix: index.Index, lock_timeout: float):
+    def __init__(self, ix: index.Index, lock_timeout: float, procs: int = 1):
         self._folder = ix.storage.folder
+        # procs > 1: Whoosh's MpWriter analyses and writes postings in `procs` forked processes,
+        # each committing its own segment (multisegment: no single-threaded merge of them).
+        extra = {"procs": procs, "multisegment": True} if procs > 1 else {}
         try:
-            self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False)
+            self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False, **extra)
         except LockError:
             raise ArchiveLockedError(
                 f"the index at {self._folder} is being written by another process "
@@ -207,8 +211,8 @@ class WhooshEngine:
 
     # ------------------------------------------------------------ writing
 
-    def writer(self, lock_timeout: float) -> WhooshWriter:
-        return WhooshWriter(self._ix, lock_timeout)
+    def writer(self, lock_timeout: float, procs: int = 1) -> WhooshWriter:
+        return WhooshWriter(self._ix, lock_timeout, procs)
 
     def fingerprints(self) -> dict[str, str]:
         """id -> content fingerprint of every article in the index, read from two columns."""
@@ -234,8 +238,10 @@ class WhooshEngine:
         # Not searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the readers of segments that a
         # merge has replaced, so merged documents are counted twice (and it fails on an empty index).
         searcher = self._ix.searcher()
-        prefixes = tuple(r.segment().segment_id() + "." for r, _ in searcher.reader().leaf_readers()
-                         if r.segment() is not None)
+        segment_ids = tuple(r.segment().segment_id() for r, _ in searcher.reader().leaf_readers()
+                            if r.segment() is not None)
+        self._facets.retain(segment_ids)
+        prefixes = tuple(s + "." for s in segment_ids)
         files = frozenset(name for name in os.listdir(self.path) if name.startswith(prefixes))
         fresh = _Snapshot(searcher, self.path, files)
         with self._lock:
@@ -278,16 +284,18 @@ class WhooshEngine:
         chosen = {k: v for k, v in options.filters.items() if k != without}
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
                                queries.field_filter(self._schema, chosen)) if f is not None]
-        return wq.And(filters) if filters else None
+        # Date ranges are answered from the cached date column, not the trie terms.
+        return queries.day_ranges_from_columns(wq.And(filters), self._facets) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        return queries.parse_query(self._parser, options.query), self._filter(options)
+        q = queries.day_ranges_from_columns(queries.parse_query(self._parser, options.query), self._facets)
+        return q, self._filter(options)
 
     @staticmethod
     def _docset(searcher: Searcher, q: wq.Query, filter_q: wq.Query | None) -> set[int]:
         queries.check_expansions(q, searcher.reader())
         matched = wq.And([q, filter_q]) if filter_q is not None else q
-        return set(searcher.docs_for_query(matched))
+        return search.matching_docs(searcher, matched)
 
     def search(self, options: SearchOptions) -> SearchResult:
         q, filter_q = self._parse(options)
@@ -303,18 +311,21 @@ class WhooshEngine:
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
                 facet_filters=facet_filters, collapse=options.collapse)
-            return found, self._suggestion(searcher, q, filter_q, options.query)
+            # The exact total is known already unless it counts clusters.
+            known = None if options.collapse else found[0]
+            return found, self._suggestion(searcher, q, filter_q, options.query, known)
 
         (total, hits, facets), suggestion = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets, collapsed=options.collapse,
                             suggestion=suggestion)
 
-    def _suggestion(self, searcher, q, filter_q, text: str) -> str | None:
+    def _suggestion(self, searcher, q, filter_q, text: str, found: int | None = None) -> str | None:
         def count(query_):
             return sum(1 for _ in searcher.docs_for_query(wq.And([query_, filter_q]) if filter_q else query_))
 
-        found = count(q)
+        if found is None:
+            found = count(q)
         if found >= SUGGEST_BELOW:
             return None
         corrected = search.suggest(searcher, q, text)

@@ -6,12 +6,13 @@ Syntax: words (all must match), `OR`, `NOT`/`-word`, parentheses, `"phrase"`, `"
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left, bisect_right
 from datetime import date
 
 from whoosh import qparser, query
 from whoosh.qparser import syntax
 from whoosh.fields import Schema
-from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching import ConstantScoreMatcher, ListMatcher, NullMatcher
 from whoosh.query.wrappers import WrappingQuery
 
 from .dates import parse_span
@@ -214,3 +215,151 @@ def field_filter(schema: Schema, filters: dict[str, list[str]] | None) -> query.
         terms = [query.Term(fieldname, t) for v in values for t in field.process_text(v, mode="query")]
         clauses.append(query.Or(terms) if terms else query.NullQuery)
     return query.And(clauses)
+
+
+# ------------------------------------------------------------ date ranges from the date column
+
+class DayColumnMatcher(ConstantScoreMatcher):
+    """The documents of one segment whose day (from the cached `date` column) lies in [lo, hi].
+
+    It reads no postings: `next`/`skip_to` walk the day array, so intersecting it with a word's
+    postings costs a few array reads per posting instead of opening one posting list per day in
+    the range (a 15% window of 200k articles: ~0.8 s through NumericRange).
+    """
+
+    def __init__(self, days, lo: int, hi: int, deleted, boost: float, start: int = 0,
+                 by_day=None):
+        super().__init__(boost)
+        self._days, self._lo, self._hi, self._deleted = days, lo, hi, deleted
+        self._by_day = by_day  # () -> (days sorted, document numbers in that order)
+        self._n = len(days)
+        self._i = start
+        self._scan()
+
+    def _ok(self, d: int) -> bool:
+        return self._lo <= self._days[d] <= self._hi and d not in self._deleted
+
+    def _scan(self) -> None:
+        days, lo, hi, deleted, n = self._days, self._lo, self._hi, self._deleted, self._n
+        i = self._i
+        while i < n and not (lo <= days[i] <= hi and i not in deleted):
+            i += 1
+        self._i = i
+
+    def is_active(self) -> bool:
+        return self._i < self._n
+
+    def id(self) -> int:
+        return self._i
+
+    def next(self) -> None:
+        self._i += 1
+        self._scan()
+
+    def skip_to(self, id: int) -> None:
+        if id > self._i:
+            self._i = id
+            self._scan()
+
+    def go_inactive(self) -> None:
+        self._i = self._n
+
+    def skip_to_quality(self, minquality) -> int:
+        # Every document scores the same: none can reach a higher minimum (Whoosh's collectors
+        # add up the returned number of skipped blocks).
+        if minquality >= self._score:
+            self.go_inactive()
+            return 1
+        return 0
+
+    def reset(self) -> None:
+        self._i = 0
+        self._scan()
+
+    def copy(self) -> "DayColumnMatcher":
+        return DayColumnMatcher(self._days, self._lo, self._hi, self._deleted, self._score, self._i,
+                                self._by_day)
+
+    def all_ids(self):
+        # Whoosh intersects and unions by calling all_ids() on each side, so this is the hot path
+        # of counting: two bisections in the day-sorted order, then sort the slice.
+        deleted, start = self._deleted, self._i
+        if self._by_day is not None:
+            sorted_days, order = self._by_day()
+            ids = sorted(order[bisect_left(sorted_days, self._lo):bisect_right(sorted_days, self._hi)])
+            if start:
+                ids = ids[bisect_left(ids, start):]
+        else:
+            days, lo, hi = self._days, self._lo, self._hi
+            ids = [d for d in range(start, self._n) if lo <= days[d] <= hi]
+        return iter([d for d in ids if d not in deleted] if deleted else ids)
+
+    def supports(self, astype) -> bool:
+        return False
+
+    def weight(self) -> float:
+        return self._score
+
+    def term(self):
+        return None
+
+
+class DayColumnRange(query.Query):
+    """`NumericRange` on the `date` field, answered from the cached day column (see
+    `search.FacetColumns`) instead of the trie terms. Same documents, same constant score."""
+
+    def __init__(self, original: query.NumericRange, columns):
+        self.original = original
+        self.fieldname = original.fieldname
+        self.boost = original.boost
+        start, end = original.start, original.end
+        lo = 1 if start is None else start + (1 if original.startexcl else 0)
+        hi = 2 ** 31 - 1 if end is None else end - (1 if original.endexcl else 0)
+        self.lo, self.hi = max(lo, 1), hi  # 0 in the column means undated, never in a range
+        self._columns = columns
+
+    def __repr__(self):
+        return f"DayColumnRange({self.fieldname!r}, {self.lo}, {self.hi}, boost={self.boost})"
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and (self.fieldname, self.lo, self.hi, self.boost)
+                == (other.fieldname, other.lo, other.hi, other.boost))
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.fieldname, self.lo, self.hi, self.boost))
+
+    def field(self):
+        return self.fieldname
+
+    def is_leaf(self):
+        return True
+
+    def estimate_size(self, ixreader):
+        return ixreader.doc_count()
+
+    def estimate_min_size(self, ixreader):
+        return 0
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        if not reader.is_atomic() or reader.segment() is None:
+            if reader.segment() is None and reader.is_atomic():
+                return NullMatcher()
+            return self.original.matcher(searcher, context)
+        days = self._columns.segment_values(reader, self.fieldname)
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        return DayColumnMatcher(days, self.lo, self.hi, deleted, self.boost,
+                                by_day=lambda: self._columns.segment_day_order(reader, self.fieldname))
+
+
+def day_ranges_from_columns(q: query.Query | None, columns) -> query.Query | None:
+    """`q` with each NumericRange on `date` answered from the date column."""
+    if q is None:
+        return None
+
+    def swap(node):
+        if isinstance(node, query.NumericRange) and node.fieldname == "date":
+            return DayColumnRange(node, columns)
+        return node
+
+    return q.accept(swap)

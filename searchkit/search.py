@@ -1,21 +1,87 @@
 """Running a query on a Whoosh searcher: exact totals, sorting, paging, facets and snippets."""
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
 from collections import Counter
+from itertools import chain
 from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator
 
 from whoosh import highlight, query, sorting
-from whoosh.searching import Searcher
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import binary, wrappers
+from whoosh.reading import TermNotFound
+from whoosh.searching import Results, Searcher
 from whoosh.support.levenshtein import distance
 
 from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
 
 SORTS = ("relevance", "newest", "oldest")
+
+
+# ------------------------------------------------------------ the set of matching documents
+
+def _matcher_ids(m) -> set[int]:
+    """The document numbers a fresh matcher would yield from all_ids(), as a set.
+
+    Whoosh walks unions and intersections one posting at a time in Python (`id()`, `next()` on
+    every level: a two-field word query calls ~6 methods per match); set operations on the leaves'
+    posting blocks give the same set several times faster. Matchers not known here (phrases,
+    NOT, ...) fall back to their own all_ids().
+    """
+    t = type(m)
+    if t is binary.UnionMatcher or t is binary.DisjunctionMaxMatcher:
+        return _matcher_ids(m.a) | _matcher_ids(m.b)
+    if t is binary.IntersectionMatcher:
+        a = _matcher_ids(m.a)
+        return a & _matcher_ids(m.b) if a else a
+    if t is binary.AndNotMatcher:
+        # Also a fix: Whoosh's own all_ids() here yields the positive side's first document without
+        # checking it when the negative side starts on an earlier document (`_find_first`).
+        a = _matcher_ids(m.a)
+        return a - _matcher_ids(m.b) if a else a
+    if t is binary.AndMaybeMatcher:
+        return _matcher_ids(m.a)
+    if t is wrappers.FilterMatcher:
+        ids = _matcher_ids(m.child)
+        return ids - m._ids if m._exclude else ids & m._ids
+    if t is wrappers.ConstantScoreWrapperMatcher:
+        return _matcher_ids(m.child)
+    if t is W3LeafMatcher:
+        out: set[int] = set()
+        while m.is_active():  # one posting block at a time
+            if m._ids is None:
+                m._read_ids()
+            out.update(m._ids[m._i:m._blocklength])
+            m._i = m._blocklength
+            m._next_block()
+        return out
+    return set(m.all_ids())
+
+
+def _walk(q: query.Query):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
+    """Global document numbers matching `q`: the same set as `set(searcher.docs_for_query(q))`."""
+    if type(q).docs is not query.Query.docs:  # a query with its own way (Every, ...)
+        return set(searcher.docs_for_query(q))
+    leaves = searcher.subsearchers or [(searcher, 0)]
+    out: set[int] = set()
+    for sub, offset in leaves:
+        try:
+            ids = _matcher_ids(q.matcher(sub, sub.boolean_context()))
+        except TermNotFound:
+            continue
+        out.update(ids if not offset else [d + offset for d in ids])
+    return out
 _NO_DATE_LAST = 2 ** 32  # sort key of an undated article when sorting oldest first
 
 
@@ -57,6 +123,28 @@ class FacetColumns:
                                      for v in self._segment_values(reader, column)]
             return self._global[key]
 
+    def retain(self, segment_ids: tuple) -> None:
+        """Forget the values of segments other than these (merged away since)."""
+        with self._lock:
+            self._segments = {k: v for k, v in self._segments.items() if k[0] in segment_ids}
+            self._global = {k: v for k, v in self._global.items() if k[1] == segment_ids}
+
+    def segment_values(self, reader, column: str) -> list:
+        """The values of one segment (a leaf reader), indexed by its own document numbers."""
+        with self._lock:
+            return self._segment_values(reader, column)
+
+    def segment_day_order(self, reader, column: str = "date") -> tuple[list, list]:
+        """A segment's days in ascending order and the document numbers in that order (a range of
+        days is then two bisections)."""
+        key = (reader.segment().segment_id(), column + "/order")
+        with self._lock:
+            if key not in self._segments:
+                days = self._segment_values(reader, column)
+                order = sorted(range(len(days)), key=days.__getitem__)
+                self._segments[key] = ([days[d] for d in order], order)
+            return self._segments[key]
+
     def _segment_values(self, reader, column: str) -> list:
         key = (reader.segment().segment_id(), column)
         if key not in self._segments:
@@ -74,13 +162,13 @@ class FacetColumns:
         if fieldname in _DATE_FACETS:
             days = self.values(searcher, "date")
             fmt = _DATE_FACETS[fieldname]
-            for day, n in Counter(days[d] for d in docnums).items():
+            for day, n in Counter(map(days.__getitem__, docnums)).items():
                 if day:
                     counts[day_from_number(day).strftime(fmt)] += n
         else:
             values = self.values(searcher, fieldname)
-            for d in docnums:
-                counts.update(values[d])
+            # One C-level pass (map/chain/Counter) instead of a Counter.update call per document.
+            counts = Counter(chain.from_iterable(map(values.__getitem__, docnums)))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top or None]
         if fieldname in _DATE_FACETS:
             ranked.sort()  # periods read best in time order
@@ -174,6 +262,20 @@ def sort_facet(sort: str):
     return sorting.MultiFacet([undated_last, sorting.FieldFacet("id")])
 
 
+def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_columns: FacetColumns,
+                 sort: str, wanted: int) -> Results:
+    """The first `wanted` of `docset` in date order, then by id (the order of `sort_facet(sort)`),
+    from the cached date and id columns: Whoosh's sorting collector reads both columns for every
+    match on every search."""
+    days = facet_columns.values(searcher, "date")
+    ids = facet_columns.values(searcher, "id")
+    if sort == "newest":
+        top = heapq.nsmallest(wanted, docset, key=lambda d: (-days[d], ids[d]))
+    else:
+        top = heapq.nsmallest(wanted, docset, key=lambda d: (days[d] or _NO_DATE_LAST, ids[d]))
+    return Results(searcher, q, [(0.0, d) for d in top], docset=docset)
+
+
 def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
     snippet, spans = "", []
     if snippets and article.body:
@@ -199,14 +301,14 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     cluster is listed and `total` counts clusters.
     """
     matched = query.And([q, filter_q]) if filter_q is not None else q
-    docset = set(searcher.docs_for_query(matched))
+    docset = matching_docs(searcher, matched)
     total = len(docset)
     facet_counts = {}
     for name in facets:
         docs = docset
         if facet_filters and name in facet_filters:
             own = facet_filters[name]
-            docs = set(searcher.docs_for_query(query.And([q, own]) if own is not None else q))
+            docs = matching_docs(searcher, query.And([q, own]) if own is not None else q)
         facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top)
     clusters = copies = None
     if collapse:
@@ -220,8 +322,15 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if collapse:
             # Skipped copies can push at most (articles - clusters) hits down the ranking.
             wanted += len(docset) - total
-        results = searcher.search(q, filter=docset, limit=wanted, sortedby=sort_facet(sort),
-                                  terms=False)  # snippets highlight the query's (expanded) words
+        # Without a filter every match of q is in docset: checking each against it is wasted work.
+        # Except with NOT: Whoosh's AndNotMatcher can let through the first match of its positive
+        # side (see `_matcher_ids`), which docset rightly leaves out.
+        needs_filter = filter_q is not None or any(isinstance(n, query.Not) for n in _walk(q))
+        if sort == "relevance":
+            results = searcher.search(q, filter=docset if needs_filter else None, limit=wanted,
+                                      terms=False)  # snippets highlight the query's (expanded) words
+        else:
+            results = _date_sorted(searcher, q, docset, facet_columns, sort, wanted)
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         results.formatter = SnippetFormatter()
         if collapse:
@@ -232,7 +341,9 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
                     shown.add(clusters[hit.docnum])
                     ranked.append(hit)
         else:
-            ranked = list(results)
+            # Not list(results): list() asks len(results) for a size hint, and Whoosh answers
+            # that by counting every match again (docs_for_query) after a top-N search.
+            ranked = list(iter(results))
         for hit in ranked[start:start + limit]:
             out = _hit(hit, stored_to_article(hit.fields()), sort, snippets)
             if collapse:

@@ -1,0 +1,61 @@
+"""Two fixes to whoosh-reloaded 2.7.5's per-document reader (`W3PerDocReader`), applied on import.
+
+Whoosh looks up a document's field length once per posting: when a segment is written (BM25 block
+statistics) and when it is scored. Two costs, measured by cProfile of `Archive.add`:
+- for a field without a lengths column (tags, ids, dates) `_cached_reader` remembers nothing and
+  asks the file system again each time: 128,776 `stat` calls for 5,000 articles (~4 % of indexing);
+- for a field with one, each lookup reads one byte through the column reader (~6 µs).
+Here a missing column is remembered as missing, and a lengths column is read once as a byte array.
+The values returned are exactly the same (same bytes, same `byte_to_length`).
+"""
+from __future__ import annotations
+
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length
+
+_Reader = whoosh3.W3PerDocReader
+
+
+def _cached_reader(self, fieldname, column):
+    readers = self._readers
+    if fieldname in readers:
+        return readers[fieldname]
+    reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+    readers[fieldname] = reader  # segments are immutable: a missing column stays missing
+    return reader
+
+
+def _length_bytes(self, fieldname):
+    cache = self.__dict__.get("_searchkit_lengths")
+    if cache is None:
+        cache = self.__dict__["_searchkit_lengths"] = {}
+    try:
+        return cache[fieldname]
+    except KeyError:
+        pass
+    reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    lengths = None
+    if reader is not None:
+        if getattr(reader, "_typecode", None) == "B" and getattr(reader, "_default", None) == 0:
+            count = min(reader._count, reader._doccount)
+            lengths = reader._dbfile.get(reader._basepos, count) + bytes(reader._doccount - count)
+        else:
+            lengths = reader  # an unexpected layout: per-document reads as before
+    cache[fieldname] = lengths
+    return lengths
+
+
+def _doc_field_length(self, docnum, fieldname, default=0):
+    if docnum > self._doccount:
+        raise IndexError("Asked for docnum %r of %d" % (docnum, self._doccount))
+    lengths = _length_bytes(self, fieldname)
+    if lengths is None:
+        return default
+    lbyte = lengths[docnum] if docnum < len(lengths) else 0
+    if lbyte:
+        return byte_to_length(lbyte)
+    return None  # as Whoosh: a zero length byte reads as None
+
+
+_Reader._cached_reader = _cached_reader
+_Reader.doc_field_length = _doc_field_length

@@ -1,0 +1,58 @@
+"""The benchmark runs end to end on a tiny corpus (no timing assertions: figures are in
+benchmarks/RESULTS.md)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "benchmarks" / "run.py"
+
+pytest.importorskip("psutil")
+
+
+def _tiny_corpus(path: Path) -> None:
+    words = "oil prices interest rates bank trade coffee brazil markets shares".split()
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(60):
+            body = " ".join(words[(i + j) % len(words)] for j in range(40))
+            f.write(json.dumps({"id": f"d{i}", "headline": f"Story {i} about {words[i % 10]}",
+                                "body": body, "date": f"20{i % 20:02d}-03-0{i % 9 + 1}T10:00:00",
+                                "places": ["usa"] if i % 2 else ["uk", "brazil"]}) + "\n")
+
+
+def _tiny_queries(path: Path) -> None:
+    kinds = {"term": [{"words": ["oil"]}], "and2": [{"words": ["oil", "bank"]}],
+             "or3": [{"words": ["oil", "coffee", "trade"]}],
+             "phrase": [{"words": ["interest", "rates"]}],
+             "phrase_slop": [{"words": ["oil", "rates"], "slop": 3}],
+             "daterange": [{"words": ["oil"], "start": "2003-01-01T00:00:00", "end": "2010-12-31T00:00:00"}],
+             "facet": [{"words": ["coffee"]}], "sortdate": [{"words": ["trade"]}]}
+    path.write_text(json.dumps({"kinds": kinds, "check": []}))
+
+
+def test_benchmark_runs_on_a_tiny_corpus(tmp_path):
+    corpus, queries = tmp_path / "tiny.jsonl", tmp_path / "tiny-queries.json"
+    _tiny_corpus(corpus)
+    _tiny_queries(queries)
+    out = tmp_path / "res.json"
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--corpus", str(corpus), "--query-set", str(queries),
+         "--queries", "2", "--cold-runs", "1", "--totals", "1", "--json", str(out),
+         "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    res = json.loads(out.read_text())
+    assert set(res["index"]) == {"searchkit", "searchkit_procs2", "whoosh", "whoosh_procs2",
+                                "fts5"}
+    assert all(m["docs"] == 60 for m in res["index"].values())
+    for engine in ("searchkit", "whoosh", "fts5"):
+        assert set(res["query"][engine]["kinds"]) == {"term", "and2", "or3", "phrase", "phrase_slop",
+                                                      "daterange", "facet", "sortdate"}
+    totals = {e: [t["total"] for t in res["query"][e]["totals"]] for e in ("searchkit", "whoosh")}
+    assert totals["searchkit"] == totals["whoosh"]  # a corpus where both analyzers agree
+    assert "### Indexing" in done.stdout and "### Cold start" in done.stdout
