@@ -154,6 +154,20 @@ def index_searchkit(corpus: Path, out: Path, procs: int = 1) -> dict:
     return {"docs": summary.added, "failed": summary.failed}
 
 
+def query_text(kind: str, spec: dict, conjunction: str) -> str:
+    """The query string of one query of the set, in the syntax both parsers share."""
+    w = spec["words"]
+    if kind == "and2":
+        return f"{w[0]}{conjunction}{w[1]}"
+    if kind == "or3":
+        return " OR ".join(w)
+    if kind == "phrase":
+        return f'"{w[0]} {w[1]}"'
+    if kind == "phrase_slop":
+        return f'"{w[0]} {w[1]}"~{spec["slop"]}'
+    return w[0]  # term, facet, sortdate, daterange
+
+
 class SearchkitQueries:
     def __init__(self, path: Path):
         from searchkit import Archive
@@ -161,18 +175,8 @@ class SearchkitQueries:
 
     def run(self, kind: str, spec: dict) -> int:
         """Runs one query; returns the number of hits read (top 10)."""
-        w = spec["words"]
         kw = {"limit": 10, "snippets": False}
-        if kind in ("term", "facet", "sortdate", "daterange"):
-            text = w[0]
-        elif kind == "and2":
-            text = f"{w[0]} {w[1]}"
-        elif kind == "or3":
-            text = " OR ".join(w)
-        elif kind == "phrase":
-            text = f'"{w[0]} {w[1]}"'
-        else:
-            text = f'"{w[0]} {w[1]}"~{spec["slop"]}'
+        text = query_text(kind, spec, " ")  # searchkit: all words must match by default
         if kind == "daterange":
             start, end = day_window(spec)
             kw.update(date_from=start.date(), date_to=end.date())
@@ -200,18 +204,7 @@ class WhooshQueries:
 
     def _query(self, kind: str, spec: dict):
         from whoosh import query
-        w = spec["words"]
-        if kind in ("term", "facet", "sortdate", "daterange"):
-            text = w[0]
-        elif kind == "and2":
-            text = f"{w[0]} AND {w[1]}"
-        elif kind == "or3":
-            text = " OR ".join(w)
-        elif kind == "phrase":
-            text = f'"{w[0]} {w[1]}"'
-        else:
-            text = f'"{w[0]} {w[1]}"~{spec["slop"]}'
-        q = self.parser.parse(text)
+        q = self.parser.parse(query_text(kind, spec, " AND "))
         if kind == "daterange":
             start, end = day_window(spec)
             q = query.And([q, query.DateRange("date", start, end)])
