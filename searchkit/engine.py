@@ -151,7 +151,7 @@ class WhooshEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list = []
-        self._facets = search.FacetColumns()
+        self._facets = search.FacetColumns(self.path)
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
         self._schema = self._ix.schema
@@ -200,7 +200,7 @@ class WhooshEngine:
         """Start over with an empty index (`--rebuild`)."""
         self.close()
         self._ix = self._create()
-        self._facets = search.FacetColumns()
+        self._facets = search.FacetColumns(self.path)
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,107 @@
+"""Query-path shortcuts (one walk for phrases, facet values saved beside segments) give exactly the
+results of the slower paths they replace."""
+from __future__ import annotations
+
+import random
+
+from whoosh import query as wq
+
+from searchkit import Archive
+from searchkit.model import Article
+from searchkit.search import matching_docs
+
+from .conftest import needs_corpora
+
+WORDS = "oil gas coffee bank rates trade brazil shares markets gold".split()
+
+
+def _articles(n: int, seed: int) -> list[Article]:
+    rng = random.Random(seed)
+    return [Article(id=f"a{i}", headline=f"story {rng.choice(WORDS)} {rng.choice(WORDS)}",
+                    body=" ".join(rng.choice(WORDS) for _ in range(15)),
+                    places=rng.sample(["usa", "uk", "brazil", "japan"], rng.randrange(0, 3)))
+            for i in range(n)]
+
+
+def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=None):
+    """The exact number of matches by set operations, and Whoosh's own top 10 (ids and scores)."""
+    engine = archive._engine
+    q, filter_q = engine._parse(archive._options(text, date_from, date_to, None))
+
+    def read(searcher):
+        exact = matching_docs(searcher, wq.And([q, filter_q]) if filter_q is not None else q)
+        top = searcher.search(q, filter=exact, limit=10, terms=False)
+        return len(exact), [(hit["id"], round(hit.score, 4)) for hit in top]
+
+    return engine._on_snapshot(read)
+
+
+def test_phrases_rank_and_count_in_one_walk_exactly(tmp_path):
+    archive = Archive(tmp_path / "index", batch_size=90)  # several segments
+    archive.add(_articles(400, 1))
+    archive.add(_articles(80, 2))  # replacements: deleted documents in old segments
+    for text in ('"oil gas"', '"oil gas"~3', '"bank rates" OR "gold oil"', '"oil gas" places:usa',
+                 'headline:"story oil"', '"trade brazil" coffee'):
+        result = archive.search(text, limit=10, snippets=False)
+        exact, top = _exact_and_plain_top(archive, text)
+        assert result.total == exact, text
+        assert [(h.id, h.score) for h in result.hits] == top, text
+        assert exact > 0, text
+
+
+@needs_corpora
+def test_phrase_totals_on_reuters_are_exact(corpus):
+    """On real text with a common phrase the top 10 scores rise fast: a ranking walk that skipped
+    low scores (as Whoosh's collector does) would miss matches in the total."""
+    for text, dates in [('"mln dlrs"', (None, None)), ('"interest rates"~3', (None, None)),
+                        ('"oil prices"', ("1987-03", "1987-04")), ('"last year"', (None, None))]:
+        result = corpus.search(text, limit=10, snippets=False, date_from=dates[0], date_to=dates[1])
+        exact, top = _exact_and_plain_top(corpus, text, *dates)
+        assert result.total == exact > 10, text
+        assert [h.score for h in result.hits] == [score for _id, score in top], text
+
+
+def _saved_files(path) -> list:
+    return sorted(p for p in path.iterdir() if ".skc_" in p.name)
+
+
+def test_facet_values_are_saved_per_segment_and_reused(tmp_path):
+    path = tmp_path / "index"
+    first = Archive(path, batch_size=150)
+    first.add(_articles(400, 3))
+    expected = first.search("oil", facets=["places", "year"], sort="newest", limit=20)
+    saved = _saved_files(path)
+    assert {p.name.split(".skc_")[1] for p in saved} >= {"places", "date", "id"}
+
+    # A new process (here: a new Archive) reads the saved values: the same answers.
+    again = Archive(path, create=False).search("oil", facets=["places", "year"], sort="newest",
+                                                limit=20)
+    assert (again.total, again.facets, again.hits) == (expected.total, expected.facets, expected.hits)
+
+    # A damaged file is ignored (and replaced), never trusted.
+    for p in saved:
+        p.write_bytes(b"\x00garbage")
+    damaged = Archive(path, create=False).search("oil", facets=["places", "year"], sort="newest",
+                                                  limit=20)
+    assert (damaged.total, damaged.facets, damaged.hits) == (expected.total, expected.facets,
+                                                             expected.hits)
+
+
+def test_saved_facet_values_go_with_their_segments(tmp_path):
+    path = tmp_path / "index"
+    archive = Archive(path, batch_size=40)
+    for seed in range(4):
+        archive.add(_articles(120, 10 + seed))  # replacements: Whoosh merges segments meanwhile
+        archive.search("oil", facets=["places"])
+    # One segment: every other segment's files are deleted.
+    archive._engine._ix.writer(compound=False).commit(optimize=True)
+    archive.search("gas", facets=["places"])
+    segments = {s.segment_id() for s in archive._engine._ix._segments()}
+    assert len(segments) == 1
+    assert {p.name.split(".")[0] for p in _saved_files(path)} == segments
+    counts = dict((f.value, f.count) for f in archive.search("*", facets=["places"]).facets["places"])
+    truth: dict = {}
+    for article in _articles(120, 13):  # the last run replaced every article
+        for place in article.places:
+            truth[place] = truth.get(place, 0) + 1
+    assert counts == truth
