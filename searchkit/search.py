@@ -8,16 +8,18 @@ import os
 import re
 import threading
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from itertools import chain
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from whoosh import collectors, highlight, query, sorting
+from whoosh import highlight, query, sorting
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, wrappers
 from whoosh.reading import TermNotFound
+from whoosh.scoring import WeightLengthScorer
 from whoosh.searching import Results, Searcher
 from whoosh.support.levenshtein import distance
 
@@ -311,34 +313,91 @@ def sort_facet(sort: str):
     return sorting.MultiFacet([undated_last, sorting.FieldFacet("id")])
 
 
-def _walks_every_match(q: query.Query) -> bool:
-    """Whether ranking `q` must visit every match (a phrase or proximity clause in it)."""
-    return any(isinstance(n, (query.Phrase, query.spans.SpanQuery)) for n in _walk(q))
+def _matcher_scores(m) -> dict[int, float]:
+    """Every document a fresh matcher matches, with the score Whoosh's matcher gives it.
+
+    Whoosh's top-N collector calls ~10 methods per match and walks the tree once more for the exact
+    total; here each leaf's posting blocks are scored in bulk (BM25F of a block's weights and
+    lengths, memoised per (weight, length)) and the scores combined as Whoosh's matchers combine
+    them (sums for OR and AND, the positive side for NOT, in the same tree order, so the floats are
+    the same). Matchers not known here (phrases, ...) are walked once.
+    """
+    t = type(m)
+    if t is binary.UnionMatcher or t is binary.AndMaybeMatcher:
+        a = _matcher_scores(m.a)
+        b = _matcher_scores(m.b)
+        if t is binary.AndMaybeMatcher:
+            return {d: a[d] + b[d] if d in b else a[d] for d in a}
+        for d, score in b.items():
+            a[d] = a[d] + score if d in a else score
+        return a
+    if t is binary.IntersectionMatcher:
+        a = _matcher_scores(m.a)
+        if not a:
+            return a
+        b = _matcher_scores(m.b)
+        return {d: a[d] + b[d] for d in a if d in b}
+    if t is binary.AndNotMatcher:
+        # Set difference, not Whoosh's walk, which can let through one excluded document.
+        a = _matcher_scores(m.a)
+        excluded = _matcher_ids(m.b) if a else ()
+        return {d: score for d, score in a.items() if d not in excluded}
+    if t is wrappers.WrappingMatcher:
+        boost = m.boost
+        return {d: score * boost for d, score in _matcher_scores(m.child).items()}
+    if t is W3LeafMatcher and isinstance(getattr(m, "scorer", None), WeightLengthScorer):
+        return _leaf_scores(m)
+    out: dict[int, float] = {}
+    while m.is_active():
+        out[m.id()] = m.score()
+        m.next()
+    return out
 
 
-class _EveryMatchTopCollector(collectors.TopCollector):
-    """The top N by score that also keeps every matching document number."""
+def _leaf_scores(m: W3LeafMatcher) -> dict[int, float]:
+    scorer = m.scorer
+    score_of, length_of = scorer._score, scorer.dfl
+    memo: dict = {}
+    out: dict[int, float] = {}
+    while m.is_active():  # one posting block at a time
+        if m._ids is None:
+            m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        i, end = m._i, m._blocklength
+        for docnum, weight in zip(m._ids[i:end], m._weights[i:end]):
+            key = (weight, length_of(docnum))
+            score = memo.get(key)
+            if score is None:
+                score = memo[key] = score_of(*key)
+            out[docnum] = score
+        m._i = end
+        m._next_block()
+    return out
 
-    def __init__(self, limit: int):
-        # No block skipping and no matcher replacement: both drop low-scoring matches, which the
-        # exact set needs (replacing an OR drops a side once it cannot reach the top N).
-        super().__init__(limit=limit, usequality=False, replace=0)
 
-    def _collect(self, global_docnum, score):
-        self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
+def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
+    """Global document number -> score for every match of `q` that `filter_q` (if any) lets
+    through: the exact set and the ranking at once."""
+    allowed = matching_docs(searcher, filter_q) if filter_q is not None else None
+    context = searcher.context()
+    out: dict[int, float] = {}
+    for sub, offset in searcher.leaf_searchers():
+        try:
+            scores = _matcher_scores(q.matcher(sub, context))
+        except TermNotFound:
+            continue
+        for d, score in scores.items():
+            if allowed is None or d + offset in allowed:
+                out[d + offset] = score
+    return out
 
 
-def _rank_every_match(searcher: Searcher, q: query.Query, filter_q: query.Query | None,
-                      wanted: int) -> Results:
-    """The first `wanted` matches of `q` (among `filter_q`'s documents) by score, in one walk over
-    every match; `results.docset` is the exact set of matches."""
-    collector = _EveryMatchTopCollector(wanted)
-    outer = collectors.FilterCollector(collector, allow=filter_q) if filter_q is not None else collector
-    searcher.search_with_collector(q, outer)
-    results = outer.results()
-    results.docset = collector.docset
-    return results
+def _ranked(searcher: Searcher, q: query.Query, scores: dict[int, float], docset: set[int],
+            wanted: int) -> Results:
+    """The first `wanted` documents by score, ties by document number (Whoosh's order)."""
+    top = heapq.nsmallest(wanted, scores.items(), key=lambda item: (-item[1], item[0]))
+    return Results(searcher, q, [(score, d) for d, score in top], docset=docset)
 
 
 def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_columns: FacetColumns,
@@ -380,18 +439,12 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     cluster is listed and `total` counts clusters.
     """
     start = (page - 1) * limit
-    # Whoosh's AndNotMatcher can let through the first match of its positive side (see
-    # `_matcher_ids`): with NOT, the exact set comes from set operations and also filters the ranking.
-    has_not = any(isinstance(n, query.Not) for n in _walk(q))
-    ranked_all = None
-    if sort == "relevance" and not collapse and not has_not and _walks_every_match(q):
-        # Phrases cannot skip blocks by score: ranking visits every match anyway, so one walk
-        # gives both the ranking and the exact set (instead of walking the positions twice).
-        ranked_all = _rank_every_match(searcher, q, filter_q, max(start + limit, 1))
-        docset = ranked_all.docset
+    scores = None
+    if sort == "relevance":
+        scores = scored_docs(searcher, q, filter_q)
+        docset = set(scores)
     else:
-        matched = query.And([q, filter_q]) if filter_q is not None else q
-        docset = matching_docs(searcher, matched)
+        docset = matching_docs(searcher, query.And([q, filter_q]) if filter_q is not None else q)
     total = len(docset)
     facet_counts = {}
     for name in facets:
@@ -411,13 +464,8 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if collapse:
             # Skipped copies can push at most (articles - clusters) hits down the ranking.
             wanted += len(docset) - total
-        # Without a filter every match of q is in docset: checking each against it is wasted work.
-        needs_filter = filter_q is not None or has_not
-        if ranked_all is not None:
-            results = ranked_all
-        elif sort == "relevance":
-            results = searcher.search(q, filter=docset if needs_filter else None, limit=wanted,
-                                      terms=False)  # snippets highlight the query's (expanded) words
+        if scores is not None:
+            results = _ranked(searcher, q, scores, docset, wanted)
         else:
             results = _date_sorted(searcher, q, docset, facet_columns, sort, wanted)
         results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
