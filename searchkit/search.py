@@ -13,12 +13,14 @@ from collections import Counter
 from itertools import chain
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Iterable, Iterator, Sequence
 
 from whoosh import highlight, query, sorting
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, wrappers
 from whoosh.reading import TermNotFound
+from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.searching import Results, Searcher
 from whoosh.support.levenshtein import distance
@@ -313,83 +315,214 @@ def sort_facet(sort: str):
     return sorting.MultiFacet([undated_last, sorting.FieldFacet("id")])
 
 
-def _matcher_scores(m) -> dict[int, float]:
-    """Every document a fresh matcher matches, with the score Whoosh's matcher gives it.
+class _Among:
+    """Candidate documents (of one segment) that scoring may restrict itself to: the matches of the
+    other side of an AND, or the documents a filter lets through."""
+
+    def __init__(self, docs: Iterable[int]):
+        self.set = docs if isinstance(docs, (set, frozenset, dict)) else set(docs)
+        self.sorted = sorted(self.set)
+
+    def any_in(self, lo: int, hi: int) -> bool:
+        """Whether a candidate lies in lo..hi."""
+        i = bisect_left(self.sorted, lo)
+        return i < len(self.sorted) and self.sorted[i] <= hi
+
+
+def _matcher_scores(m, among: _Among | None = None) -> dict[int, float]:
+    """The documents a fresh matcher matches (only those in `among`, if given), with the score
+    Whoosh's matcher gives each.
 
     Whoosh's top-N collector calls ~10 methods per match and walks the tree once more for the exact
     total; here each leaf's posting blocks are scored in bulk (BM25F of a block's weights and
     lengths, memoised per (weight, length)) and the scores combined as Whoosh's matchers combine
     them (sums for OR and AND, the positive side for NOT, in the same tree order, so the floats are
-    the same). Matchers not known here (phrases, ...) are walked once.
+    the same). An AND scores its second side only among the first side's matches (Whoosh puts the
+    smaller side first), skipping posting blocks without candidates unread. Matchers not known here
+    (phrases, ...) are walked once.
     """
     t = type(m)
     if t is binary.UnionMatcher or t is binary.AndMaybeMatcher:
-        a = _matcher_scores(m.a)
-        b = _matcher_scores(m.b)
+        a = _matcher_scores(m.a, among)
         if t is binary.AndMaybeMatcher:
+            b = _matcher_scores(m.b, _Among(a)) if a else {}
             return {d: a[d] + b[d] if d in b else a[d] for d in a}
-        for d, score in b.items():
+        for d, score in _matcher_scores(m.b, among).items():
             a[d] = a[d] + score if d in a else score
         return a
     if t is binary.IntersectionMatcher:
-        a = _matcher_scores(m.a)
+        a = _matcher_scores(m.a, among)
         if not a:
             return a
-        b = _matcher_scores(m.b)
+        b = _matcher_scores(m.b, _Among(a))
         return {d: a[d] + b[d] for d in a if d in b}
     if t is binary.AndNotMatcher:
         # Set difference, not Whoosh's walk, which can let through one excluded document.
-        a = _matcher_scores(m.a)
+        a = _matcher_scores(m.a, among)
         excluded = _matcher_ids(m.b) if a else ()
         return {d: score for d, score in a.items() if d not in excluded}
     if t is wrappers.WrappingMatcher:
         boost = m.boost
-        return {d: score * boost for d, score in _matcher_scores(m.child).items()}
+        return {d: score * boost for d, score in _matcher_scores(m.child, among).items()}
     if t is W3LeafMatcher and isinstance(getattr(m, "scorer", None), WeightLengthScorer):
-        return _leaf_scores(m)
+        return _leaf_scores(m, among)
+    if t is query.SpanNear2.SpanNear2Matcher:
+        phrase = _phrase_scores(m, among)
+        if phrase is not None:
+            return phrase
     out: dict[int, float] = {}
-    while m.is_active():
-        out[m.id()] = m.score()
-        m.next()
+    if among is None:
+        while m.is_active():
+            out[m.id()] = m.score()
+            m.next()
+        return out
+    for d in among.sorted:  # only the candidates: a phrase checks positions only there
+        if m.is_active() and m.id() < d:
+            m.skip_to(d)
+        if not m.is_active():
+            break
+        if m.id() == d:
+            out[d] = m.score()
     return out
 
 
-def _leaf_scores(m: W3LeafMatcher) -> dict[int, float]:
+def _candidate_blocks(m: W3LeafMatcher, among: _Among | None) -> Iterator[tuple[int, int]]:
+    """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
+    candidate in it (ids loaded); blocks without one are skipped unread."""
+    previous_max = -1
+    while m.is_active():
+        if among is not None and not among.any_in(previous_max + 1, m._maxid):
+            previous_max = m._maxid
+            m._next_block()
+            continue
+        previous_max = m._maxid
+        if m._ids is None:
+            m._read_ids()
+        yield m._i, m._blocklength
+        m._i = m._blocklength
+        m._next_block()
+
+
+def _leaf_scores(m: W3LeafMatcher, among: _Among | None) -> dict[int, float]:
     scorer = m.scorer
     score_of, length_of = scorer._score, scorer.dfl
     memo: dict = {}
     out: dict[int, float] = {}
-    while m.is_active():  # one posting block at a time
-        if m._ids is None:
-            m._read_ids()
+    wanted = among.set if among is not None else None
+    for i, end in _candidate_blocks(m, among):
         if m._weights is None:
             m._read_weights()
-        i, end = m._i, m._blocklength
         for docnum, weight in zip(m._ids[i:end], m._weights[i:end]):
+            if wanted is not None and docnum not in wanted:
+                continue
             key = (weight, length_of(docnum))
             score = memo.get(key)
             if score is None:
                 score = memo[key] = score_of(*key)
             out[docnum] = score
-        m._i = end
-        m._next_block()
     return out
+
+
+class _KnownSpans:
+    """Stands in for a term matcher in Whoosh's span check: the spans of one document."""
+
+    def __init__(self) -> None:
+        self.current: list = []
+
+    def spans(self) -> list:
+        return self.current
+
+
+def _spans_near(lists: list, m) -> Callable[[int], bool]:
+    """Whether a document's word positions satisfy the phrase, by Whoosh's own span check."""
+    words = [_KnownSpans() for _ in lists]
+    check = SimpleNamespace(ms=words, slop=m.slop, mindist=m.mindist, ordered=m.ordered)
+    get_spans = query.SpanNear2.SpanNear2Matcher._get_spans
+
+    def near(docnum: int) -> bool:
+        for word, (found, decode) in zip(words, lists):
+            word.current = [WordSpan(p) for p in decode(found[docnum][1])]
+        return bool(get_spans(check))
+
+    return near
+
+
+def _two_words_near(lists: list, slop: int) -> Callable[[int], bool]:
+    """The span check for two words in order (the common phrase), which comes down to: the second
+    word 1..slop positions after the first."""
+    (first, decode_first), (second, decode_second) = lists
+    gaps = range(1, slop + 1)
+
+    def near(docnum: int) -> bool:
+        after = set(decode_second(second[docnum][1]))
+        return any(p + gap in after for p in decode_first(first[docnum][1]) for gap in gaps)
+
+    return near
+
+
+def _phrase_scores(m, among: _Among | None) -> dict[int, float] | None:
+    """A phrase (`SpanNear2Matcher` over its words' posting lists) in one read of each list: the
+    documents with every word (each list read only where the previous ones matched), Whoosh's own
+    span check on their positions, and for each match the score Whoosh gives it (the sum of the
+    words' scores, added in its matcher tree's order). None if a word is not a plain posting list.
+    """
+    leaves = m.ms
+    if not all(type(leaf) is W3LeafMatcher and isinstance(getattr(leaf, "scorer", None),
+                                                        WeightLengthScorer) for leaf in leaves):
+        return None
+    postings: dict[int, dict[int, tuple]] = {}  # id(leaf) -> docnum -> (weight, encoded value)
+    candidates = among
+    for leaf in leaves:
+        found: dict[int, tuple] = {}
+        wanted = candidates.set if candidates is not None else None
+        for i, end in _candidate_blocks(leaf, candidates):
+            if leaf._weights is None:
+                leaf._read_weights()
+            if leaf._values is None:
+                leaf._read_values()
+            for docnum, weight, value in zip(leaf._ids[i:end], leaf._weights[i:end],
+                                             leaf._values[i:end]):
+                if wanted is None or docnum in wanted:
+                    found[docnum] = (weight, value)
+        postings[id(leaf)] = found
+        if not found:
+            return {}
+        candidates = _Among(found)
+    lists = [(postings[id(leaf)], leaf.format.decoder("positions")) for leaf in leaves]
+    if len(lists) == 2 and m.ordered and m.mindist == 1:
+        near = _two_words_near(lists, m.slop)
+    else:
+        near = _spans_near(lists, m)
+
+    def score(node, docnum: int) -> float:
+        if type(node) is binary.IntersectionMatcher:
+            return score(node.a, docnum) + score(node.b, docnum)
+        weight, _value = postings[id(node)][docnum]
+        return node.scorer._score(weight, node.scorer.dfl(docnum))
+
+    boost = m.boost
+    return {docnum: score(m.child, docnum) * boost for docnum in candidates.sorted if near(docnum)}
 
 
 def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
     """Global document number -> score for every match of `q` that `filter_q` (if any) lets
     through: the exact set and the ranking at once."""
-    allowed = matching_docs(searcher, filter_q) if filter_q is not None else None
+    allowed = sorted(matching_docs(searcher, filter_q)) if filter_q is not None else None
     context = searcher.context()
     out: dict[int, float] = {}
     for sub, offset in searcher.leaf_searchers():
+        among = None
+        if allowed is not None:
+            end = offset + sub.doc_count_all()
+            among = _Among(d - offset for d in allowed[bisect_left(allowed, offset):
+                                                        bisect_left(allowed, end)])
+            if not among.sorted:
+                continue
         try:
-            scores = _matcher_scores(q.matcher(sub, context))
+            scores = _matcher_scores(q.matcher(sub, context), among)
         except TermNotFound:
             continue
-        for d, score in scores.items():
-            if allowed is None or d + offset in allowed:
-                out[d + offset] = score
+        out.update((d + offset, score) for d, score in scores.items())
     return out
 
 

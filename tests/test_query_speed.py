@@ -49,7 +49,8 @@ def test_scores_totals_and_order_are_whooshs(tmp_path):
     forms = ['oil', 'oil gas', 'oil OR gold OR bank', 'oil -gas', '(oil OR gas) NOT bank',
              'headline:story^3 oil', 'go*', 'places:usa coffee', '"oil gas"', '"oil gas"~3',
              '"bank rates" OR "gold oil"', '"oil gas" places:usa', 'headline:"story oil"',
-             '"trade brazil" coffee', 'oil^2 OR gas^0.5']
+             '"trade brazil" coffee', 'oil^2 OR gas^0.5', '"oil gas oil"', '"oil bank gold"~4',
+             '"gas oil"~1', '"oil oil"', '"oil gas"^2 -"gas oil"']
     for text in forms:
         for dates in ((None, None), ("1990", "2000")):
             result = archive.search(text, limit=10, snippets=False, date_from=dates[0],
