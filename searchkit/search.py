@@ -24,9 +24,11 @@ from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.searching import Results, Searcher
 from whoosh.support.levenshtein import distance
+from whoosh.util.numeric import byte_to_length
 
 from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
+from .whoosh_patches import segment_lengths
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -329,9 +331,9 @@ class _Among:
         return i < len(self.sorted) and self.sorted[i] <= hi
 
 
-def _matcher_scores(m, among: _Among | None = None) -> dict[int, float]:
-    """The documents a fresh matcher matches (only those in `among`, if given), with the score
-    Whoosh's matcher gives each.
+def _matcher_scores(m, reader, among: _Among | None = None) -> dict[int, float]:
+    """The documents a fresh matcher on segment `reader` matches (only those in `among`, if given),
+    with the score Whoosh's matcher gives each.
 
     Whoosh's top-N collector calls ~10 methods per match and walks the tree once more for the exact
     total; here each leaf's posting blocks are scored in bulk (BM25F of a block's weights and
@@ -343,29 +345,29 @@ def _matcher_scores(m, among: _Among | None = None) -> dict[int, float]:
     """
     t = type(m)
     if t is binary.UnionMatcher or t is binary.AndMaybeMatcher:
-        a = _matcher_scores(m.a, among)
+        a = _matcher_scores(m.a, reader, among)
         if t is binary.AndMaybeMatcher:
-            b = _matcher_scores(m.b, _Among(a)) if a else {}
+            b = _matcher_scores(m.b, reader, _Among(a)) if a else {}
             return {d: a[d] + b[d] if d in b else a[d] for d in a}
-        for d, score in _matcher_scores(m.b, among).items():
+        for d, score in _matcher_scores(m.b, reader, among).items():
             a[d] = a[d] + score if d in a else score
         return a
     if t is binary.IntersectionMatcher:
-        a = _matcher_scores(m.a, among)
+        a = _matcher_scores(m.a, reader, among)
         if not a:
             return a
-        b = _matcher_scores(m.b, _Among(a))
+        b = _matcher_scores(m.b, reader, _Among(a))
         return {d: a[d] + b[d] for d in a if d in b}
     if t is binary.AndNotMatcher:
         # Set difference, not Whoosh's walk, which can let through one excluded document.
-        a = _matcher_scores(m.a, among)
+        a = _matcher_scores(m.a, reader, among)
         excluded = _matcher_ids(m.b) if a else ()
         return {d: score for d, score in a.items() if d not in excluded}
     if t is wrappers.WrappingMatcher:
         boost = m.boost
-        return {d: score * boost for d, score in _matcher_scores(m.child, among).items()}
+        return {d: score * boost for d, score in _matcher_scores(m.child, reader, among).items()}
     if t is W3LeafMatcher and isinstance(getattr(m, "scorer", None), WeightLengthScorer):
-        return _leaf_scores(m, among)
+        return _leaf_scores(m, among, reader)
     if t is query.SpanNear2.SpanNear2Matcher:
         phrase = _phrase_scores(m, among)
         if phrase is not None:
@@ -403,9 +405,23 @@ def _candidate_blocks(m: W3LeafMatcher, among: _Among | None) -> Iterator[tuple[
         m._next_block()
 
 
-def _leaf_scores(m: W3LeafMatcher, among: _Among | None) -> dict[int, float]:
+def _leaf_scores(m: W3LeafMatcher, among: _Among | None, reader) -> dict[int, float]:
     scorer = m.scorer
-    score_of, length_of = scorer._score, scorer.dfl
+    score_of = scorer._score
+    lengths = segment_lengths(reader, m._term[0]) if m._term else None
+    if lengths is not None:
+        # The score depends on the weight and the length byte only: memoised per pair (the length
+        # decoded as the scorer's own lookup decodes it).
+        def score_key(docnum, weight):
+            return weight, lengths[docnum]
+
+        def compute(weight, length_byte):
+            return score_of(weight, byte_to_length(length_byte) if length_byte else None)
+    else:
+        def score_key(docnum, weight):
+            return weight, scorer.dfl(docnum)
+
+        compute = score_of
     memo: dict = {}
     out: dict[int, float] = {}
     wanted = among.set if among is not None else None
@@ -415,10 +431,10 @@ def _leaf_scores(m: W3LeafMatcher, among: _Among | None) -> dict[int, float]:
         for docnum, weight in zip(m._ids[i:end], m._weights[i:end]):
             if wanted is not None and docnum not in wanted:
                 continue
-            key = (weight, length_of(docnum))
+            key = score_key(docnum, weight)
             score = memo.get(key)
             if score is None:
-                score = memo[key] = score_of(*key)
+                score = memo[key] = compute(*key)
             out[docnum] = score
     return out
 
@@ -519,7 +535,7 @@ def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None
             if not among.sorted:
                 continue
         try:
-            scores = _matcher_scores(q.matcher(sub, context), among)
+            scores = _matcher_scores(q.matcher(sub, context), sub.reader(), among)
         except TermNotFound:
             continue
         out.update((d + offset, score) for d, score in scores.items())

@@ -57,5 +57,13 @@ def _doc_field_length(self, docnum, fieldname, default=0):
     return None  # as Whoosh: a zero length byte reads as None
 
 
+def segment_lengths(segment_reader, fieldname: str) -> bytes | None:
+    """A segment's length bytes of `fieldname`, one per document (`byte_to_length` decodes one), or
+    None when they are not available as one byte string."""
+    perdoc = getattr(segment_reader, "_perdoc", None)
+    lengths = _length_bytes(perdoc, fieldname) if isinstance(perdoc, _Reader) else None
+    return lengths if isinstance(lengths, bytes) else None
+
+
 _Reader._cached_reader = _cached_reader
 _Reader.doc_field_length = _doc_field_length
