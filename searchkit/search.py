@@ -224,7 +224,12 @@ class FacetColumns:
             values = self.values(searcher, fieldname)
             # One C-level pass (map/chain/Counter) instead of a Counter.update call per document.
             counts = Counter(chain.from_iterable(map(values.__getitem__, docnums)))
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top or None]
+        items = counts.items()
+        if top and len(counts) > top:
+            # Only values that can make the top need the (slow, keyed) sort.
+            threshold = heapq.nlargest(top, counts.values())[-1]
+            items = [kv for kv in items if kv[1] >= threshold]
+        ranked = sorted(items, key=lambda kv: (-kv[1], kv[0].casefold()))[:top or None]
         if fieldname in _DATE_FACETS:
             ranked.sort()  # periods read best in time order
         return [FacetValue(v, n) for v, n in ranked]
