@@ -326,9 +326,9 @@ class _Among:
     """Candidate documents (of one segment) that scoring may restrict itself to: the matches of the
     other side of an AND, or the documents a filter lets through."""
 
-    def __init__(self, docs: Iterable[int]):
+    def __init__(self, docs: Iterable[int], presorted: bool = False):
         self.set = docs if isinstance(docs, (set, frozenset, dict)) else set(docs)
-        self.sorted = sorted(self.set)
+        self.sorted = docs if presorted else sorted(self.set)
 
     def any_in(self, lo: int, hi: int) -> bool:
         """Whether a candidate lies in lo..hi."""
@@ -528,29 +528,51 @@ def _phrase_scores(m, among: _Among | None) -> dict[int, float] | None:
 def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
     """Global document number -> score for every match of `q` that `filter_q` (if any) lets
     through: the exact set and the ranking at once."""
-    allowed = sorted(matching_docs(searcher, filter_q)) if filter_q is not None else None
+    allowed = matching_docs(searcher, filter_q) if filter_q is not None else None
+    # A filter much smaller than q's matches restricts the scoring (posting blocks without an
+    # allowed document are skipped unread); otherwise scoring everything and dropping what the
+    # filter does not allow is cheaper than preparing the candidates.
+    restrict = allowed is not None and len(allowed) * 4 < q.estimate_size(searcher.reader())
+    allowed_sorted = sorted(allowed) if restrict else None
     context = searcher.context()
     out: dict[int, float] = {}
     for sub, offset in searcher.leaf_searchers():
         among = None
-        if allowed is not None:
-            end = offset + sub.doc_count_all()
-            among = _Among(d - offset for d in allowed[bisect_left(allowed, offset):
-                                                        bisect_left(allowed, end)])
-            if not among.sorted:
+        if restrict:
+            lo = bisect_left(allowed_sorted, offset)
+            hi = bisect_left(allowed_sorted, offset + sub.doc_count_all())
+            if lo == hi:
                 continue
+            among = _Among([d - offset for d in allowed_sorted[lo:hi]] if offset
+                           else allowed_sorted[lo:hi], presorted=True)
         try:
             scores = _matcher_scores(q.matcher(sub, context), sub.reader(), among)
         except TermNotFound:
             continue
-        out.update((d + offset, score) for d, score in scores.items())
+        if allowed is not None and not restrict:
+            out.update((d + offset, score) for d, score in scores.items() if d + offset in allowed)
+        else:
+            out.update((d + offset, score) for d, score in scores.items())
     return out
+
+
+def _first(items: Iterable, wanted: int, bound: Callable, key: Callable) -> list:
+    """The first `wanted` of `items` by `key`, where `bound(item)` is the first part of the key:
+    the `wanted` smallest bounds are found at C speed, and only items that reach them are sorted
+    by the full (Python) key."""
+    items = list(items)
+    if len(items) > wanted:
+        threshold = heapq.nsmallest(wanted, map(bound, items))[-1]
+        items = [item for item in items if bound(item) <= threshold]
+    items.sort(key=key)
+    return items[:wanted]
 
 
 def _ranked(searcher: Searcher, q: query.Query, scores: dict[int, float], docset: set[int],
             wanted: int) -> Results:
     """The first `wanted` documents by score, ties by document number (Whoosh's order)."""
-    top = heapq.nsmallest(wanted, scores.items(), key=lambda item: (-item[1], item[0]))
+    top = _first(scores.items(), wanted, bound=lambda item: -item[1],
+                 key=lambda item: (-item[1], item[0]))
     return Results(searcher, q, [(score, d) for d, score in top], docset=docset)
 
 
@@ -562,9 +584,12 @@ def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_col
     days = facet_columns.values(searcher, "date")
     ids = facet_columns.values(searcher, "id")
     if sort == "newest":
-        top = heapq.nsmallest(wanted, docset, key=lambda d: (-days[d], ids[d]))
+        def day(d):
+            return -days[d]
     else:
-        top = heapq.nsmallest(wanted, docset, key=lambda d: (days[d] or _NO_DATE_LAST, ids[d]))
+        def day(d):
+            return days[d] or _NO_DATE_LAST
+    top = _first(docset, wanted, bound=day, key=lambda d: (day(d), ids[d]))
     return Results(searcher, q, [(0.0, d) for d in top], docset=docset)
 
 
