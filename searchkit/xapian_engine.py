@@ -438,8 +438,12 @@ class XapianEngine:
         self._read(self._check_schema)
 
     def shard_error(self, server: Server, exc: Exception) -> ArchiveError:
-        kind = ("did not answer within " f"{self.address.timeout:g} s"
-                if isinstance(exc, self.xapian.NetworkTimeoutError) else "failed")
+        if isinstance(exc, self.xapian.NetworkTimeoutError):
+            kind = f"did not answer within {self.address.timeout:g} s"
+        elif isinstance(exc, self.xapian.NetworkError):
+            kind = "is down or unreachable"
+        else:
+            kind = "failed"
         msg = exc.get_msg() if isinstance(exc, self.xapian.Error) else str(exc)
         return ArchiveError(f"shard {server} {kind}: {msg}")
 
