@@ -287,13 +287,18 @@ def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
     snippet, spans = "", []
     if snippets and article.body:
         snippet, spans = hit.highlights("body", text=article.body, top=2)
+    return make_hit(article, hit.score if sort == "relevance" else None, snippet, spans)
+
+
+def make_hit(article: Article, score: float | None, snippet: str, spans: list[Span]) -> Hit:
+    """A hit of `article`; without a snippet, the lead of its body stands in."""
     if not snippet:
-        snippet = _lead(article.body)
+        snippet, spans = _lead(article.body), []
     return Hit(
         id=article.id, headline=article.headline, published=article.published,
         source=article.source, section=article.section, people=article.people,
         orgs=article.orgs, places=article.places, topics=article.topics,
-        score=round(float(hit.score), 4) if sort == "relevance" else None,
+        score=round(float(score), 4) if score is not None else None,
         snippet=snippet, highlights=spans)
 
 

@@ -288,13 +288,16 @@ class _Translator:
         return X(X.OP_OR, days) if days else X.MatchNothing
 
 
-def _snippet(article: Article, words: set[str], analyzer, snippets: bool) -> tuple[str, list]:
+def _hit(data: bytes, score: float | None, words: set[str], analyzer, snippets: bool) -> Hit:
+    """A hit from a document's stored data, with the snippet of the Whoosh backend: the two best
+    200-character fragments of the body around the searched body words."""
+    article = search.stored_to_article(json.loads(data))
     snippet, spans = "", []
     if snippets and article.body and words:
         snippet, spans = highlight.highlight(
             article.body, words, analyzer, highlight.ContextFragmenter(maxchars=200, surround=60),
             search.SnippetFormatter(), top=2, mode="index")
-    return (snippet, spans) if snippet else (search._lead(article.body), [])
+    return search.make_hit(article, score, snippet, spans)
 
 
 class XapianWriter:
@@ -606,11 +609,9 @@ class XapianEngine:
             start = (options.page - 1) * options.limit
             if total and options.limit and start < total:
                 mset = self._enquire(db, xq, options.sort).get_mset(start, options.limit)
-                for item in mset:
-                    article = search.stored_to_article(json.loads(item.document.get_data()))
-                    snippet, spans = _snippet(article, translate.body_words, analyzer, options.snippets)
-                    hits.append(_hit(article, item.weight if options.sort == "relevance" else None,
-                                     snippet, spans))
+                score = options.sort == "relevance"
+                hits = [_hit(item.document.get_data(), item.weight if score else None,
+                             translate.body_words, analyzer, options.snippets) for item in mset]
             facets = {name: search.rank_facet(name, _decoded(counts[name]), options.facet_top)
                       for name in options.facets}
             return total, hits, facets
@@ -689,12 +690,8 @@ class XapianEngine:
             total, _ = self._count(db, xq, [])
             mset = self._enquire(db, xq, "relevance").get_mset(
                 (options.page - 1) * options.limit, options.limit)
-            hits = []
-            for item in mset:
-                other = search.stored_to_article(json.loads(item.document.get_data()))
-                snippet, spans = _snippet(other, words, analyzer, options.snippets)
-                hits.append(_hit(other, item.weight, snippet, spans))
-            return total, hits
+            return total, [_hit(item.document.get_data(), item.weight, words, analyzer, options.snippets)
+                           for item in mset]
 
         found = self._read(read)
         if found is None:
@@ -758,11 +755,3 @@ def _docid(db, article_id: str) -> int | None:
     for item in db.postlist(id_term(article_id)):
         return item.docid
     return None
-
-
-def _hit(article: Article, score: float | None, snippet: str, spans: list) -> Hit:
-    return Hit(id=article.id, headline=article.headline, published=article.published,
-               source=article.source, section=article.section, people=article.people,
-               orgs=article.orgs, places=article.places, topics=article.topics,
-               score=round(float(score), 4) if score is not None else None,
-               snippet=snippet, highlights=spans)
