@@ -41,11 +41,12 @@ def _location(path: str | os.PathLike) -> Path | str:
     return path if is_cluster_address(path) else Path(path)
 
 
-def open_engine(location: Path | str, create: bool):
+def open_engine(location: Path | str, create: bool, lock_timeout: float):
     """The one place that picks the engine: Xapian for a `xapian://` address, else Whoosh."""
     if is_cluster_address(location):
         from .xapian_engine import XapianEngine  # noqa: PLC0415  (only clusters load xapian)
-        return XapianEngine(location, create=create)
+        # It waits for the shards' write locks when emptying them (`clear`).
+        return XapianEngine(location, lock_timeout=lock_timeout)
     from .engine import WhooshEngine  # noqa: PLC0415
     return WhooshEngine(location, create=create)
 
@@ -99,7 +100,7 @@ class Archive:
         self.batch_size = batch_size
         # Indexing processes (see `WhooshWriter`); 1 = everything in this process.
         self.procs = procs
-        self._engine = open_engine(self.path, create)
+        self._engine = open_engine(self.path, create, lock_timeout)
         # Wire copies are kept in a local folder beside the index; a cluster has none.
         self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
 

@@ -426,13 +426,15 @@ class XapianWriter:
 
 
 class XapianEngine:
-    """An archive on the shards of `address` (see `cluster.parse_address`)."""
+    """An archive on the shards of `address` (see `cluster.parse_address`). A cluster always
+    exists once its servers run, so there is nothing to create."""
 
-    def __init__(self, address: str, create: bool = True):
+    def __init__(self, address: str, lock_timeout: float = 30.0):
         self.xapian = _xapian()
         self.address: ClusterAddress = parse_address(address)
         self.path = address
         self.timeout_ms = int(self.address.timeout * 1000)
+        self.lock_timeout = lock_timeout
         self.schema = build_schema()
         self._parser = queries.make_parser(self.schema)
         # The server currently read from for each shard: its primary until it fails over.
@@ -531,7 +533,7 @@ class XapianEngine:
 
     def clear(self) -> None:
         """Delete every article on every shard (`--rebuild`)."""
-        writer = XapianWriter(self, lock_timeout=30.0)
+        writer = XapianWriter(self, self.lock_timeout)
         writer._on_all(lambda db: db.delete_document(PRESENCE_PREFIX + "id"))
         writer.commit()
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from searchkit import Archive, cluster
 from searchkit.cli import main
-from searchkit.errors import ArchiveError, QueryError
+from searchkit.errors import ArchiveError, ArchiveLockedError, QueryError
 
 from .conftest import BBC, EXAMPLES, REUTERS, SEED, needs_corpora
 
@@ -260,3 +260,17 @@ def test_bad_addresses_are_usage_errors():
     for address in ("xapian://", "xapian://host", "xapian://h:1?timeout=x", "xapian://h:99999"):
         result = CliRunner().invoke(main, ["search", "oil", "--index", address])
         assert result.exit_code == 2, address
+
+
+def test_rebuild_and_a_second_writer(fresh_cluster):
+    archive = Archive(fresh_cluster.address, lock_timeout=0.5)
+    archive.add([EXAMPLES])
+    writer = archive._engine.writer(lock_timeout=1)  # another indexer holding the shards
+    try:
+        with pytest.raises(ArchiveLockedError, match="is being written by another process"):
+            archive.add([EXAMPLES], rebuild=True)
+    finally:
+        writer.cancel()
+    summary = archive.add([EXAMPLES], rebuild=True)
+    assert summary.added == 13
+    assert archive.search("*", limit=0).total == 13
