@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import sources
 from .dates import span_between
-from .cluster import is_cluster_address
+from .address import is_cluster_address
 from .errors import QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, IndexSummary, Problem, Related, SearchOptions,
                     SearchResult, Stats, Timeline)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from . import __version__, cluster as clusters, output
+from . import __version__, output
 from .archive import Archive
 from .errors import QueryError, SearchkitError
 from .model import FACET_FIELDS, TAG_FIELDS
@@ -378,6 +378,7 @@ def cluster_start(folder, shards, port, host):
     Example:
       searchkit cluster start --shards 2 --port 7100 cluster/
     """
+    from . import cluster as clusters  # noqa: PLC0415  (process handling: only for these commands)
     click.echo(clusters.start(folder, shards=shards, port=port, host=host).address)
 
 
@@ -391,6 +392,7 @@ def cluster_stop(folder):
     Example:
       searchkit cluster stop cluster/
     """
+    from . import cluster as clusters  # noqa: PLC0415
     click.echo(f"stopped {clusters.stop(folder).address}")
 
 
@@ -404,6 +406,7 @@ def cluster_address(folder):
     Example:
       export SEARCHKIT_INDEX="$(searchkit cluster address cluster/)"
     """
+    from . import cluster as clusters  # noqa: PLC0415
     local = clusters.status(folder)
     down = [str(pid) for pid, up in zip(local.pids, local.running()) if not up]
     if down:

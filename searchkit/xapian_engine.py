@@ -34,7 +34,7 @@ from whoosh import query as wq
 
 from . import query as queries
 from . import search
-from .cluster import ClusterAddress, Server, parse_address
+from .address import ClusterAddress, Server, parse_address
 from .engine import to_document
 from .errors import ArchiveError, ArchiveLockedError, QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
