@@ -475,7 +475,8 @@ class XapianEngine:
         """A connection to a live server of shard `n`: its current one, else a replica."""
         shard = self.address.shards[n]
         first_error = None
-        for server in (self._serving[n], shard.primary, *shard.replicas):
+        # Each server once (a hung one costs a timeout): the current one first.
+        for server in dict.fromkeys((self._serving[n], shard.primary, *shard.replicas)):
             try:
                 sub = self._connect(server)
                 sub.get_doccount()

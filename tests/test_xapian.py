@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -38,7 +40,7 @@ QUERY_FORMS = [
     "entities:halvorsen", "topics:crude", "source:reuters", "infla*", "ship*", "p?ices",
     "date:1987", "date:1987-03", "date:[1987-03-01 TO 1987-03-15]", "date:[2021 TO]", "date:[TO 1987-03-02]",
     "date:*", "mentioned:1985", "oil AND date:2021", "*", "id:reuters-90002", "the",
-    "shipping OR (oil AND -gas)",
+    "shipping OR (oil AND -gas)", "places:*", "headline:*", "places:nor*", "headline:[a TO c]",
 ]
 
 
@@ -186,6 +188,29 @@ def test_a_shard_that_is_down_is_named(fresh_cluster):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"Error: shard {_port(fresh_cluster, 1)} is down or unreachable: Couldn't connect"]
+
+
+def test_a_shard_killed_while_queries_run(fresh_cluster):
+    archive = Archive(fresh_cluster.address)
+    archive.add([EXAMPLES])
+    errors: list[Exception] = []
+
+    def search_until_it_fails():
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                archive.search("oil OR harbour", facets=["places"], limit=5)
+            except Exception as exc:  # noqa: BLE001  (the test checks its type)
+                errors.append(exc)
+                return
+
+    searching = threading.Thread(target=search_until_it_fails)
+    searching.start()
+    time.sleep(0.2)
+    cluster.stop_process(fresh_cluster.pids[0])
+    searching.join()
+    assert len(errors) == 1 and isinstance(errors[0], ArchiveError)
+    assert str(errors[0]).startswith(f"shard {_port(fresh_cluster, 0)} ")
 
 
 def test_a_hung_shard_times_out(fresh_cluster):
