@@ -5,7 +5,7 @@
 
 For each size, the same first N documents are indexed by `Archive.add` into a Whoosh folder and
 into a fresh local cluster (`searchkit.cluster.start`, one `xapian-tcpsrv` per shard), each in a
-child process measured by run.py's `measure` (the servers' CPU is read from their processes);
+child process measured by run.py's `measure` (the servers' CPU is sampled from their processes);
 then the query set of run.py (`../shared/bench/queries/NAME.json`) runs warm against both, through
 the same `Archive.search` calls (run.py's `SearchkitQueries`), and every timed query's total is
 compared between the two.
@@ -18,6 +18,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,18 +29,43 @@ import run  # benchmarks/run.py: corpus preparation, child measurement, the quer
 SHARDS = 2
 
 
-def _server_cpu(pids: list[int]) -> float:
-    """CPU seconds used so far by the servers and the children they forked per connection."""
-    total = 0.0
-    for pid in pids:
-        try:
-            proc = psutil.Process(pid)
-            for p in [proc, *proc.children(recursive=True)]:
-                t = p.cpu_times()
-                total += t.user + t.system + t.children_user + t.children_system
-        except psutil.Error:
-            pass
-    return total
+class ServerCpu:
+    """CPU seconds of the servers and of the processes they fork per connection, sampled every
+    0.2 s while a step runs: xapian-tcpsrv does not wait for its children, so their time never
+    reaches its own children's totals. A connection's last 0.2 s may be missed (a lower bound)."""
+
+    def __init__(self, pids: list[int]):
+        self._pids = pids
+        self._seen: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            for pid in self._pids:
+                try:
+                    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+                except psutil.Error:
+                    continue
+                for p in procs:
+                    try:
+                        t = p.cpu_times()
+                        self._seen[p.pid] = t.user + t.system
+                    except psutil.Error:
+                        pass
+            self._done.wait(0.2)
+
+    def __enter__(self) -> "ServerCpu":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self._seen.values())
 
 
 def worker(spec: dict) -> dict:
@@ -83,10 +109,10 @@ def one_size(corpus_name: str, limit: int, qfile: Path, per_kind: int, workdir: 
     try:
         for engine, location in (("whoosh", str(whoosh_dir)), ("cluster", local.address)):
             print(f"{limit}: indexing {engine} ...", file=sys.stderr, flush=True)
-            cpu0 = _server_cpu(local.pids)
-            m = measured({"step": "index", "location": location, "corpus": str(corpus)}, workdir,
-                         f"index-{engine}-{limit}")
-            m["server_cpu_s"] = _server_cpu(local.pids) - cpu0 if engine == "cluster" else 0.0
+            with ServerCpu(local.pids if engine == "cluster" else []) as server:
+                m = measured({"step": "index", "location": location, "corpus": str(corpus)}, workdir,
+                             f"index-{engine}-{limit}")
+            m["server_cpu_s"] = server.seconds
             m["index_mb"] = run.dir_size(whoosh_dir if engine == "whoosh" else local.folder) / 2**20
             res["index"][engine] = m
             print(f"  {m['docs']} docs in {m['wall_s']:.1f} s", file=sys.stderr, flush=True)
