@@ -15,8 +15,10 @@ phrases of 3+ words with a slop (one window for the whole phrase instead of a ga
 no did-you-mean suggestions and no wire-copy collapsing (see the README).
 
 Writes go to the shard chosen by a stable hash of the article id, inside a transaction per shard
-and batch: a batch counts as indexed only after every shard has committed it, and a connection
-that drops mid-batch leaves nothing of that batch on its shard.
+and batch: a batch counts as indexed only after every shard has committed it. An error or an
+interrupt cancels the transactions; but if the indexing process dies, the server commits what its
+connection had sent (Xapian's server commits on disconnect, measured): whole articles, which a
+re-run finds unchanged by their fingerprints.
 """
 from __future__ import annotations
 
@@ -44,7 +46,6 @@ from .schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 T = TypeVar("T")
 
 SLOT_DATE = 0  # sortable_serialise(day number); absent when undated
-SLOT_ID = 1
 SLOT_YEAR = 2  # "1987": the year facet
 SLOT_MONTH = 3  # "1987-03": the month facet
 # Sort keys, ascending: date (oldest first / newest first, undated last either way), then id.
@@ -67,7 +68,7 @@ MAX_TERM_BYTES = 245
 ID_PREFIX = "Q"
 PRESENCE_PREFIX = "Z"  # Z<field>: the document has something in <field> (`field:*`)
 FINGERPRINT_PREFIX = "F"  # F<40 hex digits><id>: the content fingerprint, read in bulk
-# Documents sent to a shard per round trip while indexing.
+# Documents handed to a shard's sending thread at a time while indexing.
 SEND_BATCH = 100
 EXPORT_PAGE = 1000
 
@@ -125,7 +126,6 @@ class _DocumentBuilder:
         idt = id_term(article.id)
         doc.add_term(idt)
         doc.add_term(PRESENCE_PREFIX + "id")  # on every document: `clear` deletes by it
-        doc.add_value(SLOT_ID, article.id)
         day = fields.get("date")
         doc.add_value(SLOT_OLDEST, f"{day or _NO_DAY:07d}\0{article.id}")
         doc.add_value(SLOT_NEWEST, f"{_NO_DAY - day if day else _NO_DAY:07d}\0{article.id}")
