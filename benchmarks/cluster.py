@@ -199,10 +199,10 @@ def main() -> None:
                          for n in args.limits.split(",")]}
         text = report(res)
         print(text)
-        if args.json:
-            Path(args.json).write_text(json.dumps(res, indent=1, default=str))
-        if args.markdown:
-            Path(args.markdown).write_text(text + "\n")
+        for path, content in ((args.json, json.dumps(res, indent=1, default=str)),
+                              (args.markdown, text + "\n")):
+            if path:
+                Path(path).write_text(content)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
