@@ -241,23 +241,22 @@ class _Translator:
             def keep(text):
                 return ((node.start is None or text > node.start or (text == node.start and not node.startexcl))
                         and (node.end is None or text < node.end or (text == node.end and not node.endexcl)))
-            start, limit = "", None
+            start = ""
         elif isinstance(node, wq.Prefix):
-            start, limit = node.text, queries.MAX_EXPANSION
-            keep = None
+            start, keep = node.text, None
         else:
             pattern = node.text
             start = pattern[:min((pattern.find(c) for c in "*?" if c in pattern), default=len(pattern))]
-            limit = queries.MAX_EXPANSION
 
             def keep(text):
                 return fnmatch.fnmatchcase(text, pattern)
         words = []
+        limit = queries.MAX_EXPANSION  # the Whoosh backend's limit (`query.check_expansions`)
         for item in self.db.allterms(prefix + start):
             text = item.term.decode()[len(prefix):]
             if keep is None or keep(text):
                 words.append(text)
-                if limit is not None and len(words) > limit:
+                if len(words) > limit:
                     raise QueryError(f"{node.fieldname}:{queries._pattern(node)} matches more than "
                                      f"{limit} different words; make the pattern more specific")
         self._note(node.fieldname, words, negated)
