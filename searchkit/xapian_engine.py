@@ -741,12 +741,9 @@ class XapianEngine:
                 unserialise = self.xapian.sortable_unserialise
                 date_range = (day_from_number(int(unserialise(lo))), day_from_number(int(unserialise(hi))))
             facets = {name: search.rank_facet(name, _decoded(counts[name]), top) for name in FACET_FIELDS}
-            return Stats(documents=documents, date_range=date_range, size_bytes=0, facets=facets)
+            return Stats(documents=documents, date_range=date_range, size_bytes=None, facets=facets)
 
         return self._read(read)
-
-    def size_bytes(self) -> int:
-        return 0  # not available over the remote protocol
 
 
 def _decoded(counts: Counter) -> Counter:

@@ -276,6 +276,11 @@ def test_cluster_commands(tmp_path):
         assert again.exit_code == 1 and "already running" in again.output
         indexed = runner.invoke(main, ["index", str(EXAMPLES), "--index", address])
         assert indexed.exit_code == 0 and "added 13" in indexed.output
+        stats = runner.invoke(main, ["stats", "--index", address])
+        assert stats.exit_code == 0 and "documents:  13" in stats.output
+        assert "index size: not known" in stats.output
+        shown = runner.invoke(main, ["show", "reuters-90002", "--index", address, "--json"])
+        assert shown.exit_code == 0 and '"id": "reuters-90002"' in shown.output
     finally:
         stopped = runner.invoke(main, ["cluster", "stop", str(tmp_path / "c")])
     assert stopped.exit_code == 0
