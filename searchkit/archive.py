@@ -17,12 +17,12 @@ from typing import Callable, Iterable, Iterator
 
 from . import sources
 from .dates import span_between
-from .engine import WhooshEngine
+from .address import is_cluster_address
 from .errors import QueryError
 from .model import (FACET_FIELDS, TAG_FIELDS, Article, IndexSummary, Problem, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
 from .search import PERIODS, SORTS
-from .wirecopies import WireCopies
+from .wirecopies import NoWireCopies, WireCopies
 
 DEFAULT_INDEX = "index"
 # Articles written between commits: an interrupted run keeps every finished batch.
@@ -31,9 +31,24 @@ BATCH_SIZE = 5000
 ProgressCallback = Callable[[int], None]
 
 
-def default_index_path() -> Path:
+def default_index_path() -> Path | str:
     """`$SEARCHKIT_INDEX`, else `./index`."""
-    return Path(os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX)
+    return _location(os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX)
+
+
+def _location(path: str | os.PathLike) -> Path | str:
+    """A cluster address stays a string; anything else is an index folder."""
+    return path if is_cluster_address(path) else Path(path)
+
+
+def open_engine(location: Path | str, create: bool, lock_timeout: float):
+    """The one place that picks the engine: Xapian for a `xapian://` address, else Whoosh."""
+    if is_cluster_address(location):
+        from .xapian_engine import XapianEngine  # noqa: PLC0415  (only clusters load xapian)
+        # It waits for the shards' write locks when emptying them (`clear`).
+        return XapianEngine(location, lock_timeout=lock_timeout)
+    from .engine import WhooshEngine  # noqa: PLC0415
+    return WhooshEngine(location, create=create)
 
 
 MAX_ID_CHARS = 300
@@ -70,22 +85,24 @@ def fingerprint(article: Article) -> str:
 
 
 class Archive:
-    """A searchable news archive stored in one index directory.
+    """A searchable news archive stored in one index directory or on a Xapian cluster.
 
     `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`), creating it
-    unless `create=False`. Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
+    unless `create=False`; a `xapian://HOST:PORT[,HOST:PORT...]` address opens the archive on those
+    `xapian-tcpsrv` shards instead (see `searchkit.cluster`). Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
     prints or exits.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
                  lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int = 1):
-        self.path = Path(path) if path is not None else default_index_path()
+        self.path = _location(path) if path is not None else default_index_path()
         self.lock_timeout = lock_timeout
         self.batch_size = batch_size
         # Indexing processes (see `WhooshWriter`); 1 = everything in this process.
         self.procs = procs
-        self._engine = WhooshEngine(self.path, create=create)
-        self._wire = WireCopies(self.path)
+        self._engine = open_engine(self.path, create, lock_timeout)
+        # Wire copies are kept in a local folder beside the index; a cluster has none.
+        self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
 
     def __enter__(self) -> "Archive":
         return self

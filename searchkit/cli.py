@@ -57,7 +57,9 @@ def handle_errors(func):
 def index_option(func):
     return click.option(
         "--index", "index_dir", envvar="SEARCHKIT_INDEX", default="index", show_default=True,
-        type=click.Path(file_okay=False), help="Index folder (or set $SEARCHKIT_INDEX).")(func)
+        type=click.Path(file_okay=False),
+        help="Index folder, or a Xapian cluster xapian://HOST:PORT[,HOST:PORT...] "
+             "(or set $SEARCHKIT_INDEX).")(func)
 
 
 def output_options(func):
@@ -344,3 +346,69 @@ def stats(index_dir, top, as_json):
     """
     result = _open(index_dir).stats(top)
     click.echo(output.to_json(result.to_dict()) if as_json else output.stats_text(result))
+
+
+@main.group()
+def cluster():
+    """Start and stop a local Xapian cluster (one xapian-tcpsrv per shard) to try the
+    xapian:// backend on one machine.
+
+    \b
+    Example:
+      searchkit cluster start --shards 2 cluster/
+      searchkit index ../shared/corpora/reuters21578 --index "$(searchkit cluster address cluster/)"
+      searchkit cluster stop cluster/
+    """
+
+
+@cluster.command("start")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--shards", default=2, show_default=True, type=click.IntRange(1, 64), help="Number of shards.")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port of the first shard (the next ones count up); default: free ports.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@handle_errors
+def cluster_start(folder, shards, port, host):
+    """Start a writable xapian-tcpsrv per shard on FOLDER/shard-N and print the cluster address.
+
+    Shard databases already in FOLDER are served as they are. The servers run in the background
+    until `searchkit cluster stop FOLDER`.
+
+    \b
+    Example:
+      searchkit cluster start --shards 2 --port 7100 cluster/
+    """
+    from . import cluster as clusters  # noqa: PLC0415  (process handling: only for these commands)
+    click.echo(clusters.start(folder, shards=shards, port=port, host=host).address)
+
+
+@cluster.command("stop")
+@click.argument("folder", type=click.Path(file_okay=False))
+@handle_errors
+def cluster_stop(folder):
+    """Stop the servers started in FOLDER (the shard databases stay).
+
+    \b
+    Example:
+      searchkit cluster stop cluster/
+    """
+    from . import cluster as clusters  # noqa: PLC0415
+    click.echo(f"stopped {clusters.stop(folder).address}")
+
+
+@cluster.command("address")
+@click.argument("folder", type=click.Path(file_okay=False))
+@handle_errors
+def cluster_address(folder):
+    """Print the xapian:// address of the cluster started in FOLDER (exit 1 if a server is down).
+
+    \b
+    Example:
+      export SEARCHKIT_INDEX="$(searchkit cluster address cluster/)"
+    """
+    from . import cluster as clusters  # noqa: PLC0415
+    local = clusters.status(folder)
+    down = [str(pid) for pid, up in zip(local.pids, local.running()) if not up]
+    if down:
+        raise click.ClickException(f"{local.address}: server process(es) {', '.join(down)} not running")
+    click.echo(local.address)

@@ -242,7 +242,7 @@ class Related:
 class Stats:
     documents: int
     date_range: tuple[date, date] | None
-    size_bytes: int
+    size_bytes: int | None  # None: not known (a Xapian cluster)
     facets: dict[str, list[FacetValue]]
 
     def to_dict(self) -> dict[str, Any]:

@@ -119,7 +119,9 @@ def stats_text(stats: Stats) -> str:
     span = (f"{stats.date_range[0].isoformat()} to {stats.date_range[1].isoformat()}"
             if stats.date_range else "no dated articles")
     lines = [f"documents:  {stats.documents}", f"dates:      {span}",
-             f"index size: {stats.size_bytes / 1e6:.1f} MB", "", "Top values:"]
+             "index size: " + (f"{stats.size_bytes / 1e6:.1f} MB" if stats.size_bytes is not None
+                               else "not known (a cluster's shards do not report it)"),
+             "", "Top values:"]
     lines.extend(_facets_text({k: v for k, v in stats.facets.items() if v}))
     return "\n".join(lines)
 

@@ -187,6 +187,8 @@ def check_expansions(q: query.Query, reader) -> None:
 
 
 def _pattern(node: query.MultiTerm) -> str:
+    if isinstance(node, query.TermRange):
+        return f"[{node.start or ''} TO {node.end or ''}]"
     return f"{node.text}*" if isinstance(node, query.Prefix) else node.text
 
 

@@ -224,15 +224,22 @@ class FacetColumns:
             values = self.values(searcher, fieldname)
             # One C-level pass (map/chain/Counter) instead of a Counter.update call per document.
             counts = Counter(chain.from_iterable(map(values.__getitem__, docnums)))
-        items = counts.items()
-        if top and len(counts) > top:
-            # Only values that can make the top need the (slow, keyed) sort.
-            threshold = heapq.nlargest(top, counts.values())[-1]
-            items = [kv for kv in items if kv[1] >= threshold]
-        ranked = sorted(items, key=lambda kv: (-kv[1], kv[0].casefold()))[:top or None]
-        if fieldname in _DATE_FACETS:
-            ranked.sort()  # periods read best in time order
-        return [FacetValue(v, n) for v, n in ranked]
+        return rank_facet(fieldname, counts, top)
+
+
+def rank_facet(fieldname: str, counts: Counter, top: int) -> list[FacetValue]:
+    """The `top` values by count (ties alphabetical); year and month facets then in time order."""
+    items = counts.items()
+    if top and len(counts) > top:
+        # Only values that can make the top need the (slow, keyed) sort.
+        threshold = heapq.nlargest(top, counts.values())[-1]
+        items = [kv for kv in items if kv[1] >= threshold]
+    # Ties: alphabetical regardless of case, then by exact spelling (so the order never depends
+    # on the order values were counted in).
+    ranked = sorted(items, key=lambda kv: (-kv[1], kv[0].casefold(), kv[0]))[:top or None]
+    if fieldname in _DATE_FACETS:
+        ranked.sort()  # periods read best in time order
+    return [FacetValue(v, n) for v, n in ranked]
 
 
 class SnippetFormatter(highlight.Formatter):
@@ -597,13 +604,18 @@ def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
     snippet, spans = "", []
     if snippets and article.body:
         snippet, spans = hit.highlights("body", text=article.body, top=2)
+    return make_hit(article, hit.score if sort == "relevance" else None, snippet, spans)
+
+
+def make_hit(article: Article, score: float | None, snippet: str, spans: list[Span]) -> Hit:
+    """A hit of `article`; without a snippet, the lead of its body stands in."""
     if not snippet:
-        snippet = _lead(article.body)
+        snippet, spans = _lead(article.body), []
     return Hit(
         id=article.id, headline=article.headline, published=article.published,
         source=article.source, section=article.section, people=article.people,
         orgs=article.orgs, places=article.places, topics=article.topics,
-        score=round(float(hit.score), 4) if sort == "relevance" else None,
+        score=round(float(score), 4) if score is not None else None,
         snippet=snippet, highlights=spans)
 
 
@@ -693,14 +705,20 @@ def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColu
     days = facet_columns.values(searcher, "date")
     matched = Counter(days[d] for d in docset)
     undated = matched.pop(0, 0)
+    return timeline_buckets(matched, Counter(days[d] for d in all_docnums(searcher)), by), undated
+
+
+def timeline_buckets(matched: Counter, everything: Counter, by: str) -> list[TimelineBucket]:
+    """Buckets from counts of matching and of all articles per day number (undated ones left
+    out): every period from the first match to the last."""
     if not matched:
-        return [], undated
+        return []
     first, last = day_from_number(min(matched)), day_from_number(max(matched))
     counts: Counter = Counter()
     for day, n in matched.items():
         counts[period_of(day_from_number(day), by)] += n
     totals: Counter = Counter()
-    for day, n in Counter(days[d] for d in all_docnums(searcher)).items():
+    for day, n in everything.items():
         if day:
             totals[period_of(day_from_number(day), by)] += n
     periods: list[str] = []
@@ -710,7 +728,7 @@ def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColu
         if not periods or periods[-1] != label:
             periods.append(label)
         day += timedelta(days=1)
-    return [TimelineBucket(p, counts[p], totals[p]) for p in periods], undated
+    return [TimelineBucket(p, counts[p], totals[p]) for p in periods]
 
 
 # ------------------------------------------------------------ related entities
@@ -742,7 +760,13 @@ def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, f
     counts: Counter = Counter()
     for d in docset:
         counts.update(values[d])
-    n, documents = len(docset), len(everything)
+    return related_entities(counts, background, len(docset), len(everything), top, min_count)
+
+
+def related_entities(counts: Counter, background: Counter, n: int, documents: int, top: int,
+                     min_count: int = 2) -> list[RelatedEntity]:
+    """Ranked over-represented values from their counts among `n` matches and among all
+    `documents` articles."""
     out = []
     for value, k in counts.items():
         b = background[value]

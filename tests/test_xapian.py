@@ -1,0 +1,307 @@
+"""The Xapian cluster backend against a real cluster of `xapian-tcpsrv` processes on loopback:
+the same totals and facet counts as the Whoosh backend, and shard failures (down, hung, killed
+while indexing, failover to a replica)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from searchkit import Archive, cluster
+from searchkit.cli import main
+from searchkit.errors import ArchiveError, ArchiveLockedError, QueryError
+
+from .conftest import BBC, EXAMPLES, REUTERS, SEED, needs_corpora
+
+try:
+    import xapian  # noqa: F401
+    HAVE_BINDINGS = True
+except ImportError:
+    HAVE_BINDINGS = False
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which(cluster.TCPSRV) is None,
+                       reason="xapian-tcpsrv not installed (apt-get install xapian-tools)"),
+    pytest.mark.skipif(not HAVE_BINDINGS, reason="Xapian bindings not installed (pip install '.[xapian]')"),
+]
+
+FACETS = ("places", "people", "orgs", "topics", "countries", "source", "section", "year", "month")
+
+# Every query form of the query language (and the options that narrow a search).
+QUERY_FORMS = [
+    "oil prices", "oil OR gas", "oil -gas", "oil NOT gas", "(oil OR gas) prices", "-oil gas",
+    '"interest rates"', '"oil prices"~3', '"prices oil"~2', "headline:oil", "body:harbour",
+    "title:oil", "places:norway", "places:west-germany", 'people:"ingrid halvorsen"',
+    "entities:halvorsen", "topics:crude", "source:reuters", "infla*", "ship*", "p?ices",
+    "date:1987", "date:1987-03", "date:[1987-03-01 TO 1987-03-15]", "date:[2021 TO]", "date:[TO 1987-03-02]",
+    "date:*", "mentioned:1985", "oil AND date:2021", "*", "id:reuters-90002", "the",
+    "shipping OR (oil AND -gas)", "places:*", "headline:*", "places:nor*", "headline:[a TO c]",
+]
+
+
+@pytest.fixture(scope="session")
+def xapian_cluster(tmp_path_factory):
+    """A 2-shard cluster on loopback, for the whole session."""
+    folder = tmp_path_factory.mktemp("cluster")
+    local = cluster.start(folder, shards=2)
+    yield local
+    cluster.stop(folder)
+
+
+@pytest.fixture()
+def fresh_cluster(tmp_path):
+    """A 2-shard cluster of its own (tests that kill or stop servers)."""
+    local = cluster.start(tmp_path / "cluster", shards=2)
+    yield local
+    for pid in local.pids:
+        try:
+            os.killpg(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    cluster.stop(tmp_path / "cluster")
+
+
+@pytest.fixture(scope="session")
+def example_cluster(xapian_cluster) -> Archive:
+    archive = Archive(xapian_cluster.address)
+    summary = archive.add([EXAMPLES])
+    assert summary.failed == 0 and summary.added == 13, summary
+    return archive
+
+
+def _same(whoosh: Archive, xap: Archive, query: str, **options) -> int:
+    try:
+        expected = whoosh.search(query, facets=FACETS, limit=0, **options)
+    except QueryError as exc:  # refused the same way
+        with pytest.raises(QueryError, match=re.escape(str(exc))):
+            xap.search(query, facets=FACETS, limit=0, **options)
+        return 0
+    got = xap.search(query, facets=FACETS, limit=0, **options)
+    assert got.total == expected.total, query
+    assert got.facets == expected.facets, query
+    return got.total
+
+
+@pytest.mark.parametrize("query", QUERY_FORMS)
+def test_same_totals_and_facets_as_whoosh(example_archive, example_cluster, query):
+    _same(example_archive, example_cluster, query)
+
+
+@pytest.mark.parametrize("options", [
+    {"date_from": "1987", "date_to": "1987-03"}, {"filters": {"places": ["norway", "oslo"]}},
+    {"filters": {"year": "2021"}}, {"filters": {"source": "reuters", "places": "norway"}},
+])
+def test_same_with_dates_and_filters(example_archive, example_cluster, options):
+    _same(example_archive, example_cluster, "*", **options)
+    _same(example_archive, example_cluster, "oil OR harbour", **options)
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sorts_and_pages_match(example_archive, example_cluster, sort):
+    for page in (1, 2, 3):
+        expected = example_archive.search("*", sort=sort, limit=5, page=page)
+        got = example_cluster.search("*", sort=sort, limit=5, page=page)
+        assert [h.id for h in got.hits] == [h.id for h in expected.hits]
+        assert all(h.score is None for h in got.hits)
+
+
+def test_hits_snippets_and_articles(example_archive, example_cluster):
+    got = example_cluster.search("oil prices", limit=20)
+    assert {h.id for h in got.hits} == {h.id for h in example_archive.search("oil prices", limit=20).hits}
+    hit = got.hits[0]
+    assert hit.score is not None and hit.highlights
+    assert hit.snippet[hit.highlights[0].start:hit.highlights[0].end].lower().startswith(("oil", "price"))
+    assert example_cluster.get(hit.id) == example_archive.get(hit.id)
+    assert example_cluster.get("no-such-id") is None
+
+
+def test_explore_features_match(example_archive, example_cluster):
+    for by in ("year", "month", "week"):
+        assert example_cluster.timeline("oil", by=by) == example_archive.timeline("oil", by=by)
+    for field in ("places", "people", "countries"):
+        assert example_cluster.related("oil OR harbour", field=field) == \
+            example_archive.related("oil OR harbour", field=field)
+    assert [a.id for a in example_cluster.export("*")] == [a.id for a in example_archive.export("*")]
+    got = example_cluster.stats()
+    expected = example_archive.stats()
+    assert (got.documents, got.date_range, got.facets) == (expected.documents, expected.date_range,
+                                                           expected.facets)
+    similar = example_cluster.similar("reuters-90002")
+    assert similar.total > 0 and "reuters-90002" not in {h.id for h in similar.hits}
+
+
+def test_what_the_cluster_cannot_do_is_said(example_cluster):
+    with pytest.raises(QueryError, match="not available on a xapian:// cluster"):
+        example_cluster.search("oil", collapse=True)
+    with pytest.raises(QueryError, match="cannot start with a wildcard"):
+        example_cluster.search("*il")
+
+
+def test_reindexing_updates_in_place(example_cluster):
+    summary = example_cluster.add([EXAMPLES])
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 0, 13)
+    assert example_cluster.search("*", limit=0).total == 13
+
+
+@needs_corpora
+def test_reuters_same_totals_and_facets_on_cluster_and_whoosh(corpus, tmp_path_factory):
+    """Reuters, BBC and the seed article on a 2-shard cluster: every query form gives the same
+    total and facet counts as the Whoosh index of the same files."""
+    local = cluster.start(tmp_path_factory.mktemp("reuters-cluster"), shards=2)
+    try:
+        xap = Archive(local.address)
+        summary = xap.add([REUTERS, BBC, SEED])
+        assert summary.added == corpus.stats().documents
+        forms = QUERY_FORMS + [
+            "coffee", "coffee brazil", "oil OR opec", "bank -england", "interest NOT rates",
+            '"bank of england"', '"oil price"~4', "headline:coffee", "places:usa", "people:volcker",
+            "orgs:opec", "topics:grain", "date:1987-03", "date:[1987-03-01 TO 1987-03-10] oil",
+            "mentioned:1986", "gold*", "compan*", "section:business", "entities:reagan",
+        ]
+        totals = [_same(corpus, xap, q) for q in forms]
+        assert sum(totals) > 10_000
+        _same(corpus, xap, "oil", date_from="1987-03", date_to="1987-04",
+              filters={"places": "usa"})
+        _same(corpus, xap, "trade", filters={"topics": ["trade", "grain"], "year": "1987"})
+    finally:
+        cluster.stop(local.folder)
+
+
+# ------------------------------------------------------------ failures
+
+def _port(local: cluster.LocalCluster, n: int) -> str:
+    return local.address[len(cluster.SCHEME):].split(",")[n]
+
+
+def test_a_shard_that_is_down_is_named(fresh_cluster):
+    archive = Archive(fresh_cluster.address)
+    archive.add([EXAMPLES])
+    cluster.stop_process(fresh_cluster.pids[1])
+    with pytest.raises(ArchiveError, match=f"shard {_port(fresh_cluster, 1)} is down"):
+        archive.search("oil")
+    result = CliRunner().invoke(main, ["search", "oil", "--index", fresh_cluster.address])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: shard {_port(fresh_cluster, 1)} is down or unreachable: Couldn't connect"]
+
+
+def test_a_shard_killed_while_queries_run(fresh_cluster):
+    archive = Archive(fresh_cluster.address)
+    archive.add([EXAMPLES])
+    errors: list[Exception] = []
+
+    def search_until_it_fails():
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                archive.search("oil OR harbour", facets=["places"], limit=5)
+            except Exception as exc:  # noqa: BLE001  (the test checks its type)
+                errors.append(exc)
+                return
+
+    searching = threading.Thread(target=search_until_it_fails)
+    searching.start()
+    time.sleep(0.2)
+    cluster.stop_process(fresh_cluster.pids[0])
+    searching.join()
+    assert len(errors) == 1 and isinstance(errors[0], ArchiveError)
+    assert str(errors[0]).startswith(f"shard {_port(fresh_cluster, 0)} ")
+
+
+def test_a_hung_shard_times_out(fresh_cluster):
+    Archive(fresh_cluster.address).add([EXAMPLES])
+    os.killpg(fresh_cluster.pids[0], signal.SIGSTOP)
+    with pytest.raises(ArchiveError, match=f"shard {_port(fresh_cluster, 0)} did not answer within 1 s"):
+        Archive(fresh_cluster.address + "?timeout=1").search("oil")
+
+
+def test_failover_to_a_replica(fresh_cluster, tmp_path):
+    archive = Archive(fresh_cluster.address)
+    archive.add([EXAMPLES])
+    # The replica: a read-only server of a copy of shard 0 taken after the commit.
+    shutil.copytree(fresh_cluster.folder / "shard-0", tmp_path / "replica-0")
+    port = cluster.free_port()
+    replica = cluster.serve(tmp_path / "replica-0", port, writable=False)
+    try:
+        primary0, shard1 = _port(fresh_cluster, 0), _port(fresh_cluster, 1)
+        with_replica = Archive(f"{cluster.SCHEME}{primary0}|127.0.0.1:{port},{shard1}")
+        assert with_replica.search("*", limit=0).total == 13
+        cluster.stop_process(fresh_cluster.pids[0])
+        assert with_replica.search("*", limit=0).total == 13  # the open connection failed over
+        assert Archive(with_replica.path).search("oil", limit=0).total == 8  # a new one too
+    finally:
+        cluster.stop_process(replica.pid)
+
+
+def test_a_shard_killed_while_indexing_then_a_rerun(fresh_cluster):
+    archive = Archive(fresh_cluster.address, batch_size=2)
+    files_done = []
+
+    def kill_after_three_files(_size):
+        files_done.append(1)
+        if len(files_done) == 3:
+            cluster.stop_process(fresh_cluster.pids[1])
+
+    with pytest.raises(ArchiveError, match=f"shard {_port(fresh_cluster, 1)}"):
+        archive.add([EXAMPLES], progress=kill_after_three_files)
+    # The shard comes back on the same port with what it had committed.
+    host, port = _port(fresh_cluster, 1).split(":")
+    server = cluster.serve(fresh_cluster.folder / "shard-1", int(port), host)
+    try:
+        summary = Archive(fresh_cluster.address).add([EXAMPLES])
+        assert summary.failed == 0 and summary.added + summary.unchanged == 13
+        again = Archive(fresh_cluster.address)
+        ids = [a.id for a in again.export("*")]
+        assert len(ids) == len(set(ids)) == 13
+        assert again.search("*", limit=0).total == 13
+    finally:
+        cluster.stop_process(server.pid)
+
+
+def test_cluster_commands(tmp_path):
+    runner = CliRunner()
+    started = runner.invoke(main, ["cluster", "start", "--shards", "2", str(tmp_path / "c")])
+    assert started.exit_code == 0, started.output
+    address = started.output.strip()
+    assert address.startswith("xapian://") and address.count(",") == 1
+    try:
+        assert runner.invoke(main, ["cluster", "address", str(tmp_path / "c")]).output.strip() == address
+        again = runner.invoke(main, ["cluster", "start", str(tmp_path / "c")])
+        assert again.exit_code == 1 and "already running" in again.output
+        indexed = runner.invoke(main, ["index", str(EXAMPLES), "--index", address])
+        assert indexed.exit_code == 0 and "added 13" in indexed.output
+        stats = runner.invoke(main, ["stats", "--index", address])
+        assert stats.exit_code == 0 and "documents:  13" in stats.output
+        assert "index size: not known" in stats.output
+        shown = runner.invoke(main, ["show", "reuters-90002", "--index", address, "--json"])
+        assert shown.exit_code == 0 and '"id": "reuters-90002"' in shown.output
+    finally:
+        stopped = runner.invoke(main, ["cluster", "stop", str(tmp_path / "c")])
+    assert stopped.exit_code == 0
+    assert runner.invoke(main, ["cluster", "address", str(tmp_path / "c")]).exit_code == 1
+
+
+def test_bad_addresses_are_usage_errors():
+    for address in ("xapian://", "xapian://host", "xapian://h:1?timeout=x", "xapian://h:99999"):
+        result = CliRunner().invoke(main, ["search", "oil", "--index", address])
+        assert result.exit_code == 2, address
+
+
+def test_rebuild_and_a_second_writer(fresh_cluster):
+    archive = Archive(fresh_cluster.address, lock_timeout=0.5)
+    archive.add([EXAMPLES])
+    writer = archive._engine.writer(lock_timeout=1)  # another indexer holding the shards
+    try:
+        with pytest.raises(ArchiveLockedError, match="is being written by another process"):
+            archive.add([EXAMPLES], rebuild=True)
+    finally:
+        writer.cancel()
+    summary = archive.add([EXAMPLES], rebuild=True)
+    assert summary.added == 13
+    assert archive.search("*", limit=0).total == 13
