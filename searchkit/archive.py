@@ -19,9 +19,8 @@ from . import sources
 from .dates import span_between
 from .address import is_cluster_address
 from .errors import QueryError
-from .model import (FACET_FIELDS, TAG_FIELDS, Article, IndexSummary, Problem, Related, SearchOptions,
-                    SearchResult, Stats, Timeline)
-from .search import PERIODS, SORTS
+from .model import (FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary, Problem, Related,
+                    SearchOptions, SearchResult, Stats, Timeline)
 from .wirecopies import NoWireCopies, WireCopies
 
 DEFAULT_INDEX = "index"

@@ -14,6 +14,9 @@ TAG_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "c
 # The tag fields that entity extraction adds to (see `Article.extracted`).
 ENTITY_FIELDS = ("people", "orgs", "places", "countries")
 # Fields a user can facet on.
+# Orders of search results, and the periods a timeline can count by.
+SORTS = ("relevance", "newest", "oldest")
+PERIODS = ("year", "month", "week", "day")
 FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
                 "section", "year", "month")
 

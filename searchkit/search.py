@@ -30,7 +30,6 @@ from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
 from .whoosh_patches import segment_lengths
 
-SORTS = ("relevance", "newest", "oldest")
 
 
 # ------------------------------------------------------------ the set of matching documents
@@ -683,7 +682,6 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
 
 # ------------------------------------------------------------ timeline
 
-PERIODS = ("year", "month", "week", "day")
 
 
 def period_of(day: date, by: str) -> str:
