@@ -39,6 +39,11 @@ def default_index_path() -> Path:
 MAX_ID_CHARS = 300
 
 
+def default_procs() -> int:
+    """Indexing processes by default: 2, or 1 on a one-core machine."""
+    return min(2, os.cpu_count() or 1)
+
+
 def _problem(article: Article, reason: str) -> Problem:
     path, sep, record = article.origin.rpartition(":")
     if not sep or not record:
@@ -78,12 +83,13 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int = 1):
+                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int | None = None):
         self.path = Path(path) if path is not None else default_index_path()
         self.lock_timeout = lock_timeout
         self.batch_size = batch_size
-        # Indexing processes (see `WhooshWriter`); 1 = everything in this process.
-        self.procs = procs
+        # Indexing processes, each writing its own segments (see `segments`); 0 = Whoosh's own
+        # writer in this process.
+        self.procs = default_procs() if procs is None else procs
         self._engine = WhooshEngine(self.path, create=create)
         self._wire = WireCopies(self.path)
 
@@ -137,9 +143,12 @@ class Archive:
                summary: IndexSummary) -> None:
         for problem in problems:
             summary.report(problem)
+        # A full batch becomes one segment per process, in reading order. The first writer starts
+        # the indexing processes: before this process's memory grows.
+        segment_size = -(-self.batch_size // max(1, self.procs))
+        writer = self._engine.writer(self.lock_timeout, self.procs, segment_size)
         known = self._engine.fingerprints()
         first_seen: dict[str, str] = {}  # id -> origin, for articles read in this run
-        writer = self._engine.writer(self.lock_timeout, self.procs)
         uncommitted = 0
         # Indexing allocates millions of small objects (tokens, postings) but makes almost no
         # reference cycles: the cyclic collector's passes are wasted time. It runs once per batch.
@@ -168,7 +177,7 @@ class Archive:
                     self._wire.commit()
                     gc.collect()
                     uncommitted = 0
-                    writer = self._engine.writer(self.lock_timeout, self.procs)
+                    writer = self._engine.writer(self.lock_timeout, self.procs, segment_size)
                 cluster = self._wire.assign(article.id, article.headline, article.body)
                 writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1
@@ -180,11 +189,15 @@ class Archive:
         except BaseException:
             writer.cancel()
             self._wire.rollback()
+            self._engine.stop_workers()
             raise
         finally:
             if gc_was_enabled:
                 gc.enable()
-        writer.commit()
+        try:
+            writer.commit()
+        finally:
+            self._engine.stop_workers()
         self._wire.commit()
 
     # ------------------------------------------------------------ searching
