@@ -251,7 +251,8 @@ class WhooshEngine:
 
     # ------------------------------------------------------------ writing
 
-    def writer(self, lock_timeout: float, procs: int, segment_size: int) -> WhooshWriter | SegmentsWriter:
+    def writer(self, lock_timeout: float, procs: int = 0,
+               segment_size: int = 5000) -> WhooshWriter | SegmentsWriter:
         """procs = 0: Whoosh's own writer in this process (merging segments as Whoosh's policy
         says); otherwise `procs` worker processes writing a segment per `segment_size` articles."""
         if procs <= 0:
