@@ -173,11 +173,13 @@ class Archive:
                     summary.unchanged += 1
                     continue
                 if uncommitted >= self.batch_size:
+                    # The wire-copy table may be committed before the index (a segment writer
+                    # commits in the background): an article it holds that the index lacks is
+                    # simply assigned again by the next run.
                     writer.commit()
                     self._wire.commit()
                     gc.collect()
                     uncommitted = 0
-                    writer = self._engine.writer(self.lock_timeout, self.procs, segment_size)
                 cluster = self._wire.assign(article.id, article.headline, article.body)
                 writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1
@@ -195,7 +197,7 @@ class Archive:
             if gc_was_enabled:
                 gc.enable()
         try:
-            writer.commit()
+            writer.close()
         finally:
             self._engine.stop_workers()
         self._wire.commit()

@@ -97,16 +97,22 @@ class WhooshWriter:
     """
 
     def __init__(self, ix: index.Index, lock_timeout: float):
+        self._ix, self._lock_timeout = ix, lock_timeout
         self._folder = ix.storage.folder
+        self._writer = self._open()
+
+    def _open(self):
         try:
-            self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False)
+            return self._ix.writer(timeout=self._lock_timeout, limitmb=256, compound=False)
         except LockError:
-            raise _locked(self._folder, lock_timeout) from None
+            raise _locked(self._folder, self._lock_timeout) from None
         except OSError as exc:
             raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
         doc = to_document(article, fingerprint, cluster)
+        if self._writer is None:
+            self._writer = self._open()
         try:
             if replace:
                 self._writer.update_document(**doc)
@@ -117,14 +123,21 @@ class WhooshWriter:
             raise _write_error(self._folder, exc) from None
 
     def commit(self) -> None:
+        """Commits the articles added so far; the next `add` starts a new Whoosh writer."""
         try:
             self._writer.commit()
         except OSError as exc:
             self.cancel()
             raise _write_error(self._folder, exc) from None
+        self._writer = None
+
+    def close(self) -> None:
+        """Commits what is left."""
+        if self._writer is not None:
+            self.commit()
 
     def cancel(self) -> None:
-        if self._writer.is_closed:
+        if self._writer is None or self._writer.is_closed:
             return
         try:
             self._writer.cancel()
@@ -134,7 +147,9 @@ class WhooshWriter:
 
 class SegmentsWriter:
     """The same interface, writing segments directly in worker processes (see `segments`): no
-    merging at commit, one new segment per `segment_size` articles. Same crash safety and lock."""
+    merging at commit, one new segment per `segment_size` articles; a commit becomes visible in
+    the background while the next batch is read (all of them by `close`). Same crash safety; the
+    lock is held until `close`."""
 
     def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
         from . import segments
@@ -151,6 +166,9 @@ class SegmentsWriter:
 
     def commit(self) -> None:
         self._guard(self._writer.commit)
+
+    def close(self) -> None:
+        self._guard(self._writer.close)
 
     def cancel(self) -> None:
         self._writer.cancel()

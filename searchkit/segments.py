@@ -119,9 +119,9 @@ def _check_schema(schema: Schema) -> None:
 
 
 def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
-    """Builds segments from ("docs", run, [documents]) messages. At ("flush",) it finishes its
-    segment and answers ("flushed", {run: Segment}); an error is answered ("error", exception) at
-    the next flush. Runs until ("stop",) or until its caller has died."""
+    """Builds segments from ("docs", run, [documents]) messages. At ("flush", batch) it finishes
+    its segment and answers ("flushed", batch, {run: Segment}); an error is answered ("error",
+    exception) at the next flush. Runs until ("stop",) or until its caller has died."""
     # Indexing makes millions of small objects and almost no reference cycles (see Archive._write).
     gc.disable()
     parent = os.getppid()
@@ -143,7 +143,7 @@ def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
             if message[0] == "flush":
                 if builder is not None and error is None:
                     done[run] = builder.finish()
-                outbox.put(("error", error) if error is not None else ("flushed", done))
+                outbox.put(("error", error) if error is not None else ("flushed", message[1], done))
                 builder, done, error = None, {}, None
             elif error is None:
                 if builder is not None and message[1] != run:
@@ -180,21 +180,26 @@ class Workers:
     def send(self, worker: int, run: int, docs: list[Document]) -> None:
         self._inboxes[worker].put(("docs", run, docs))
 
-    def flush(self) -> dict[int, Any]:
-        """Every worker's finished segments, by run."""
+    def flush(self, batch: int) -> None:
+        """Asks every worker to finish its segments of `batch` (answers come through `receive`)."""
         for inbox in self._inboxes:
-            inbox.put(("flush",))
-        segments: dict[int, Any] = {}
-        error: Exception | None = None
-        for _ in self._procs:
-            kind, payload = self._outbox.get()
-            if kind == "error":
-                error = payload
-            else:
-                segments.update(payload)
-        if error is not None:
-            raise WorkerError(error)
-        return segments
+            inbox.put(("flush", batch))
+
+    def receive(self, block: bool) -> tuple[int, dict[int, Any]] | None:
+        """One worker's finished segments of a batch: (batch, {run: Segment}), or None if none
+        is ready and not `block`."""
+        while True:
+            try:
+                message = self._outbox.get(block, _POLL)
+                break
+            except queue.Empty:
+                if not block:
+                    return None
+                if not all(proc.is_alive() for proc in self._procs):
+                    raise WorkerError(RuntimeError("an indexing process died"))
+        if message[0] == "error":
+            raise WorkerError(message[1])
+        return message[1], message[2]
 
     def stop(self) -> None:
         for inbox in self._inboxes:
@@ -217,8 +222,11 @@ class Workers:
 
 
 class SegmentsWriter:
-    """Writes a batch of documents as new segments in the workers' processes; `commit` makes them
-    visible together (with the deletions of replaced documents) in one new TOC."""
+    """Writes batches of documents as new segments in the workers' processes, holding the
+    WRITELOCK until `close`. `commit` ends a batch without waiting: the batch becomes visible
+    (its segments and the deletions of the documents it replaces, in one new TOC) as soon as every
+    worker has finished it, while the next batch is being read; batches become visible in order.
+    At most two batches are in progress, so memory stays bounded when reading outpaces indexing."""
 
     def __init__(self, ix: index.FileIndex, timeout: float, workers: Workers, segment_size: int):
         self._storage, self._indexname = ix.storage, ix.indexname
@@ -235,11 +243,15 @@ class SegmentsWriter:
             raise
         self._schema, self._segments, self._generation = toc.schema, toc.segments, toc.generation
         self._replaced: list[str] = []
-        self._added = 0
+        self._added = 0  # documents of the current batch
+        self._first_run = 0  # runs are numbered across batches: the TOC lists them in order
         self._pending: list[Document] = []  # of the current run, not sent yet
+        self._batch = 0
+        # batch -> [ids it replaces, {run: Segment}, workers that have answered]
+        self._in_progress: dict[int, list] = {}
 
     def _run(self, n: int) -> int:
-        return n // self._segment_size
+        return self._first_run + n // self._segment_size
 
     def add(self, doc: Document, replace: bool) -> None:
         if replace:
@@ -255,23 +267,62 @@ class SegmentsWriter:
             run = self._run(self._added - 1)
             self._workers.send(run % len(self._workers), run, self._pending)
             self._pending = []
+        self._collect(block=False)
 
     def commit(self) -> None:
+        """Ends the current batch (it is committed in the background; see `close`)."""
+        if not self._added:
+            return
         self._send()
-        new = self._workers.flush()
-        self._delete_replaced()
-        segments = self._segments + [new[k] for k in sorted(new)]
-        generation = self._generation + 1
-        index.TOC(self._schema, segments, generation).write(self._storage, self._indexname)
-        index.clean_files(self._storage, self._indexname, generation, segments)
+        self._workers.flush(self._batch)
+        self._in_progress[self._batch] = [self._replaced, {}, 0]
+        self._first_run = self._run(self._added - 1) + 1
+        self._batch += 1
+        self._replaced, self._added = [], 0
+        while len(self._in_progress) > 2:
+            self._collect(block=True)
+
+    def close(self) -> None:
+        """Commits the current batch, waits until every batch is visible, releases the lock."""
+        self.commit()
+        while self._in_progress:
+            self._collect(block=True)
+        # Only now: `clean_files` deletes every segment file that the TOC does not list, such as
+        # those of a batch still being written (and the leftovers of a killed run).
+        index.clean_files(self._storage, self._indexname, self._generation, self._segments)
         self._finish()
 
-    def _delete_replaced(self) -> None:
+    def _collect(self, block: bool) -> None:
+        """Takes in finished segments; writes the TOC of each batch that is complete, in order."""
+        while self._in_progress:
+            answer = self._workers.receive(block)
+            if answer is None:
+                return
+            batch, segments = answer
+            entry = self._in_progress[batch]
+            entry[1].update(segments)
+            entry[2] += 1
+            oldest = min(self._in_progress)
+            while oldest in self._in_progress and self._in_progress[oldest][2] == len(self._workers):
+                replaced, new, _ = self._in_progress.pop(oldest)
+                self._write_toc(replaced, [new[k] for k in sorted(new)])
+                oldest += 1
+            if block:
+                return
+
+    def _write_toc(self, replaced: list[str], new: list) -> None:
+        self._delete(replaced)
+        segments = self._segments + new
+        generation = self._generation + 1
+        index.TOC(self._schema, segments, generation).write(self._storage, self._indexname)
+        self._segments, self._generation = segments, generation
+
+    def _delete(self, replaced: list[str]) -> None:
         """Marks the earlier versions of replaced articles deleted in their segments (saved with
         the TOC, as Whoosh's own `delete_by_term` + commit do)."""
-        if not self._replaced:
+        if not replaced:
             return
-        ids = sorted(self._replaced)
+        ids = sorted(replaced)
         for segment in self._segments:
             reader = SegmentReader(self._storage, self._schema, segment)
             try:
@@ -283,8 +334,8 @@ class SegmentsWriter:
                 reader.close()
 
     def cancel(self) -> None:
-        """Drops the batch: the workers are killed (the caller starts new ones if it goes on);
-        files already written are removed by the next commit."""
+        """Drops the batches not yet visible: the workers are killed (the caller starts new ones
+        if it goes on); files already written are removed by the next commit."""
         if not self._closed:
             self._workers.kill()
             self._finish()
