@@ -25,8 +25,11 @@ from .search import PERIODS, SORTS
 from .wirecopies import WireCopies
 
 DEFAULT_INDEX = "index"
-# Articles written between commits: an interrupted run keeps every finished batch.
-BATCH_SIZE = 5000
+# Articles written between commits: an interrupted run keeps every finished batch. With worker
+# processes a full batch is one segment per process, and each segment costs every later query a
+# little (measured in benchmarks/RESULTS.md), so batches are large; a process's postings for half a
+# batch stay well under 300 MB.
+BATCH_SIZE = 20_000
 
 ProgressCallback = Callable[[int], None]
 
