@@ -196,7 +196,7 @@ class Workers:
                 if not block:
                     return None
                 if not all(proc.is_alive() for proc in self._procs):
-                    raise WorkerError(RuntimeError("an indexing process died"))
+                    raise WorkerError(ChildProcessError("an indexing process died"))
         if message[0] == "error":
             raise WorkerError(message[1])
         return message[1], message[2]
