@@ -12,8 +12,9 @@ Engines:
 - `searchkit`: `Archive.add([file.jsonl])` from the file on disk (reading, cleaning, date and entity
   extraction, wire-copy detection, indexing, commit) and `Archive.search` (snippets off: every
   engine returns the top 10 with stored fields).
-- `searchkit_procs2`: the same through `Archive(procs=2)` (Whoosh's MpWriter, multisegment);
-  indexing only.
+- `searchkit_procs2`: the same through `Archive(procs=2)` (2 processes writing segments directly;
+  the default on a machine with 2 or more cores); indexing only. `Archive(procs=0)` is Whoosh's
+  own writer.
 - `whoosh` / `whoosh_procs2`: raw Whoosh (the installed version), the plain schema of
   ../shared/bench/BASELINES.md (StemmingAnalyzer headline/body, DATETIME date, KEYWORD places),
   default writer / `procs=2, multisegment=True, limitmb=256`; queries on the default index.

@@ -24,8 +24,11 @@ from .model import (FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSumm
 from .wirecopies import NoWireCopies, WireCopies
 
 DEFAULT_INDEX = "index"
-# Articles written between commits: an interrupted run keeps every finished batch.
-BATCH_SIZE = 5000
+# Articles written between commits: an interrupted run keeps every finished batch. With worker
+# processes a full batch is one segment per process, and each segment costs every later query a
+# little (measured in benchmarks/RESULTS.md), so batches are large; a process's postings for half a
+# batch stay well under 300 MB.
+BATCH_SIZE = 20_000
 
 ProgressCallback = Callable[[int], None]
 
@@ -51,6 +54,11 @@ def open_engine(location: Path | str, create: bool, lock_timeout: float):
 
 
 MAX_ID_CHARS = 300
+
+
+def default_procs() -> int:
+    """Indexing processes by default: 2, or 1 on a one-core machine."""
+    return min(2, os.cpu_count() or 1)
 
 
 def _problem(article: Article, reason: str) -> Problem:
@@ -93,12 +101,13 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int = 1):
+                 lock_timeout: float = 30.0, batch_size: int = BATCH_SIZE, procs: int | None = None):
         self.path = _location(path) if path is not None else default_index_path()
         self.lock_timeout = lock_timeout
         self.batch_size = batch_size
-        # Indexing processes (see `WhooshWriter`); 1 = everything in this process.
-        self.procs = procs
+        # Indexing processes, each writing its own segments (see `segments`); 0 = Whoosh's own
+        # writer in this process. (A cluster's shards are fed by one thread each instead.)
+        self.procs = default_procs() if procs is None else procs
         self._engine = open_engine(self.path, create, lock_timeout)
         # Wire copies are kept in a local folder beside the index; a cluster has none.
         self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
@@ -153,9 +162,12 @@ class Archive:
                summary: IndexSummary) -> None:
         for problem in problems:
             summary.report(problem)
+        # A full batch becomes one segment per process, in reading order. The first writer starts
+        # the indexing processes: before this process's memory grows.
+        segment_size = -(-self.batch_size // max(1, self.procs))
+        writer = self._engine.writer(self.lock_timeout, self.procs, segment_size)
         known = self._engine.fingerprints()
         first_seen: dict[str, str] = {}  # id -> origin, for articles read in this run
-        writer = self._engine.writer(self.lock_timeout, self.procs)
         uncommitted = 0
         # Indexing allocates millions of small objects (tokens, postings) but makes almost no
         # reference cycles: the cyclic collector's passes are wasted time. It runs once per batch.
@@ -180,11 +192,13 @@ class Archive:
                     summary.unchanged += 1
                     continue
                 if uncommitted >= self.batch_size:
+                    # The wire-copy table may be committed before the index (a segment writer
+                    # commits in the background): an article it holds that the index lacks is
+                    # simply assigned again by the next run.
                     writer.commit()
                     self._wire.commit()
                     gc.collect()
                     uncommitted = 0
-                    writer = self._engine.writer(self.lock_timeout, self.procs)
                 cluster = self._wire.assign(article.id, article.headline, article.body)
                 writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1
@@ -196,11 +210,15 @@ class Archive:
         except BaseException:
             writer.cancel()
             self._wire.rollback()
+            self._engine.stop_workers()
             raise
         finally:
             if gc_was_enabled:
                 gc.enable()
-        writer.commit()
+        try:
+            writer.close()
+        finally:
+            self._engine.stop_workers()
         self._wire.commit()
 
     # ------------------------------------------------------------ searching

@@ -80,8 +80,15 @@ def _write_error(folder: str, exc: OSError) -> ArchiveError:
                         f"the index keeps what its last commit held")
 
 
+def _locked(folder: str, lock_timeout: float) -> ArchiveLockedError:
+    return ArchiveLockedError(
+        f"the index at {folder} is being written by another process "
+        f"(waited {lock_timeout:g} s); try again when it has finished")
+
+
 class WhooshWriter:
-    """Adds and replaces articles; nothing is visible to searches until `commit`.
+    """Adds and replaces articles through Whoosh's own writer, in this process; nothing is visible
+    to searches until `commit`.
 
     Whoosh writes a commit's segment files first and the table of contents that lists them last,
     so a failed or killed writer leaves the previous commit intact (its stray files are removed by
@@ -89,22 +96,23 @@ class WhooshWriter:
     never blocks the next one.
     """
 
-    def __init__(self, ix: index.Index, lock_timeout: float, procs: int = 1):
+    def __init__(self, ix: index.Index, lock_timeout: float):
+        self._ix, self._lock_timeout = ix, lock_timeout
         self._folder = ix.storage.folder
-        # procs > 1: Whoosh's MpWriter analyses and writes postings in `procs` forked processes,
-        # each committing its own segment (multisegment: no single-threaded merge of them).
-        extra = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        self._writer = self._open()
+
+    def _open(self):
         try:
-            self._writer = ix.writer(timeout=lock_timeout, limitmb=256, compound=False, **extra)
+            return self._ix.writer(timeout=self._lock_timeout, limitmb=256, compound=False)
         except LockError:
-            raise ArchiveLockedError(
-                f"the index at {self._folder} is being written by another process "
-                f"(waited {lock_timeout:g} s); try again when it has finished") from None
+            raise _locked(self._folder, self._lock_timeout) from None
         except OSError as exc:
             raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
         doc = to_document(article, fingerprint, cluster)
+        if self._writer is None:
+            self._writer = self._open()
         try:
             if replace:
                 self._writer.update_document(**doc)
@@ -115,19 +123,68 @@ class WhooshWriter:
             raise _write_error(self._folder, exc) from None
 
     def commit(self) -> None:
+        """Commits the articles added so far; the next `add` starts a new Whoosh writer."""
         try:
             self._writer.commit()
         except OSError as exc:
             self.cancel()
             raise _write_error(self._folder, exc) from None
+        self._writer = None
+
+    def close(self) -> None:
+        """Commits what is left."""
+        if self._writer is not None:
+            self.commit()
 
     def cancel(self) -> None:
-        if self._writer.is_closed:
+        if self._writer is None or self._writer.is_closed:
             return
         try:
             self._writer.cancel()
         except OSError:
             pass  # nothing was committed; the lock is released with the file anyway
+
+
+class SegmentsWriter:
+    """The same interface, writing segments directly in worker processes (see `segments`): no
+    merging at commit, one new segment per `segment_size` articles; a commit becomes visible in
+    the background while the next batch is read (all of them by `close`). Same crash safety; the
+    lock is held until `close`."""
+
+    def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
+        from . import segments
+        self._folder = ix.storage.folder
+        try:
+            self._writer = segments.SegmentsWriter(ix, lock_timeout, workers, segment_size)
+        except LockError:
+            raise _locked(self._folder, lock_timeout) from None
+        except OSError as exc:
+            raise _write_error(self._folder, exc) from None
+
+    def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
+        self._guard(self._writer.add, to_document(article, fingerprint, cluster), replace)
+
+    def commit(self) -> None:
+        self._guard(self._writer.commit)
+
+    def close(self) -> None:
+        self._guard(self._writer.close)
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+    def _guard(self, call: Callable, *args) -> None:
+        from .segments import WorkerError
+        try:
+            call(*args)
+        except WorkerError as exc:
+            self.cancel()
+            if isinstance(exc.cause, OSError):
+                raise _write_error(self._folder, exc.cause) from None
+            raise exc.cause from None
+        except OSError as exc:
+            self.cancel()
+            raise _write_error(self._folder, exc) from None
 
 
 @dataclass(frozen=True)
@@ -152,6 +209,7 @@ class WhooshEngine:
         self._lock = threading.Lock()
         self._searchers: list = []
         self._facets = search.FacetColumns(self.path)
+        self._workers = None  # segments.Workers of the indexing run in progress
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
         self._schema = self._ix.schema
@@ -211,8 +269,23 @@ class WhooshEngine:
 
     # ------------------------------------------------------------ writing
 
-    def writer(self, lock_timeout: float, procs: int = 1) -> WhooshWriter:
-        return WhooshWriter(self._ix, lock_timeout, procs)
+    def writer(self, lock_timeout: float, procs: int = 0,
+               segment_size: int = 5000) -> WhooshWriter | SegmentsWriter:
+        """procs = 0: Whoosh's own writer in this process (merging segments as Whoosh's policy
+        says); otherwise `procs` worker processes writing a segment per `segment_size` articles."""
+        if procs <= 0:
+            return WhooshWriter(self._ix, lock_timeout)
+        if self._workers is None or self._workers.closed or len(self._workers) != procs:
+            from .segments import Workers
+            self.stop_workers()
+            self._workers = Workers(str(self.path), self._ix.indexname, self._schema, procs)
+        return SegmentsWriter(self._ix, lock_timeout, self._workers, segment_size)
+
+    def stop_workers(self) -> None:
+        """Ends the indexing processes started by `writer` (at the end of an indexing run)."""
+        if self._workers is not None and not self._workers.closed:
+            self._workers.stop()
+        self._workers = None
 
     def fingerprints(self) -> dict[str, str]:
         """id -> content fingerprint of every article in the index, read from two columns."""

@@ -378,6 +378,16 @@ class XapianWriter:
         self._futures.append((n, self._pools[n].submit(write)))
 
     def commit(self) -> None:
+        """Commits the batch on every shard; the next batch starts a new transaction."""
+        self._commit()
+        self._begin()
+
+    def close(self) -> None:
+        """Commits what is left and ends the connections (the end of an indexing run)."""
+        self._commit()
+        self._close()
+
+    def _commit(self) -> None:
         try:
             for n in range(len(self._servers)):
                 if self._pending[n]:
@@ -394,7 +404,6 @@ class XapianWriter:
         except BaseException:
             self.cancel()
             raise
-        self._close()
 
     @staticmethod
     def _write_metadata(db, slots: Counter) -> None:
@@ -518,8 +527,13 @@ class XapianEngine:
 
     # ------------------------------------------------------------ writing
 
-    def writer(self, lock_timeout: float, procs: int = 1) -> XapianWriter:
+    def writer(self, lock_timeout: float, procs: int = 0, segment_size: int = 0) -> XapianWriter:
+        """One writer for a whole indexing run (`procs` and `segment_size` concern the Whoosh
+        engine's segment-writing processes: here the shards do the work, each fed by a thread)."""
         return XapianWriter(self, lock_timeout)
+
+    def stop_workers(self) -> None:
+        """Nothing to stop: a cluster's writer has no worker processes."""
 
     def fingerprints(self) -> dict[str, str]:
         def read(db):
