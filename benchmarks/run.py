@@ -11,10 +11,10 @@ the child's process tree RSS with psutil every 20 ms and takes CPU time from get
 Engines:
 - `searchkit`: `Archive.add([file.jsonl])` from the file on disk (reading, cleaning, date and entity
   extraction, wire-copy detection, indexing, commit) and `Archive.search` (snippets off: every
-  engine returns the top 10 with stored fields).
-- `searchkit_procs2`: the same through `Archive(procs=2)` (2 processes writing segments directly;
-  the default on a machine with 2 or more cores); indexing only. `Archive(procs=0)` is Whoosh's
-  own writer.
+  engine returns the top 10 with stored fields), with `Archive()` as a user gets it: on 2 or
+  more cores, 2 processes writing segments directly.
+- `searchkit_procs0` (optional): the same through `Archive(procs=0)`, Whoosh's own writer in the
+  calling process (searchkit's writing path before direct segment writing); indexing only.
 - `whoosh` / `whoosh_procs2`: raw Whoosh (the installed version), the plain schema of
   ../shared/bench/BASELINES.md (StemmingAnalyzer headline/body, DATETIME date, KEYWORD places),
   default writer / `procs=2, multisegment=True, limitmb=256`; queries on the default index.
@@ -148,7 +148,7 @@ def index_fts5(corpus: Path, out: Path) -> dict:
     return {"docs": n}
 
 
-def index_searchkit(corpus: Path, out: Path, procs: int = 1) -> dict:
+def index_searchkit(corpus: Path, out: Path, procs: int | None = None) -> dict:
     from searchkit import Archive
     with Archive(out, procs=procs) as archive:
         summary = archive.add([corpus], format="jsonl")
@@ -353,7 +353,7 @@ def worker(args: argparse.Namespace) -> None:
     if step == "index":
         engine, corpus, path = spec["engine"], Path(spec["corpus"]), Path(spec["path"])
         if engine.startswith("searchkit"):
-            result = index_searchkit(corpus, path, 2 if engine == "searchkit_procs2" else 1)
+            result = index_searchkit(corpus, path, 0 if engine == "searchkit_procs0" else None)
         elif engine == "fts5":
             result = index_fts5(corpus, path)
         else:
@@ -477,7 +477,7 @@ def machine() -> str:
 
 # ---------------------------------------------------------------- report
 
-NAMES = {"searchkit": "searchkit", "searchkit_procs2": "searchkit, Archive(procs=2)", "whoosh": "raw Whoosh, default writer",
+NAMES = {"searchkit": "searchkit", "searchkit_procs0": "searchkit, Archive(procs=0)", "whoosh": "raw Whoosh, default writer",
          "whoosh_procs2": "raw Whoosh, procs=2 multisegment", "fts5": "SQLite FTS5"}
 
 
@@ -591,7 +591,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per kind at most (default 60)")
     ap.add_argument("--totals", type=int, default=10, help="queries per kind whose exact totals are compared")
     ap.add_argument("--cold-runs", type=int, default=7)
-    ap.add_argument("--engines", default="searchkit,searchkit_procs2,whoosh,whoosh_procs2,fts5")
+    ap.add_argument("--engines", default="searchkit,whoosh,whoosh_procs2,fts5")
     ap.add_argument("--workdir", help="keep corpora and indexes here (default: a temporary folder)")
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--markdown", help="write the report here")

@@ -43,11 +43,12 @@ def test_benchmark_runs_on_a_tiny_corpus(tmp_path):
     done = subprocess.run(
         [sys.executable, str(RUN), "--corpus", str(corpus), "--query-set", str(queries),
          "--queries", "2", "--cold-runs", "1", "--totals", "1", "--json", str(out),
+         "--engines", "searchkit,searchkit_procs0,whoosh,whoosh_procs2,fts5",
          "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     res = json.loads(out.read_text())
-    assert set(res["index"]) == {"searchkit", "searchkit_procs2", "whoosh", "whoosh_procs2",
+    assert set(res["index"]) == {"searchkit", "searchkit_procs0", "whoosh", "whoosh_procs2",
                                 "fts5"}
     assert all(m["docs"] == 60 for m in res["index"].values())
     for engine in ("searchkit", "whoosh", "fts5"):
