@@ -24,16 +24,17 @@ same rule runs for a first index and for articles added later, so adding files o
 once gives the same clusters. A later article that resembles two existing clusters joins one of them;
 the two are not merged (that would rewrite already indexed articles).
 
-Signatures, band keys and clusters are kept in `wirecopies.sqlite` next to the index, so a later
-`add` only computes signatures for the new articles.
+Signatures, band keys and clusters are kept in `wirecopies.sqlite` next to the index (and only
+there: the indexing process's memory stays flat), so a later `add` only computes signatures for the
+new articles.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import zlib
 from array import array
-from collections import defaultdict
 from pathlib import Path
 
 NUM_PERM = 64
@@ -85,8 +86,18 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return sum(x == y for x, y in zip(a, b)) / NUM_PERM
 
 
-def _bands(sig: tuple[int, ...]) -> list[tuple]:
-    return [(i,) + sig[i * ROWS:(i + 1) * ROWS] for i in range(BANDS)]
+def _band_keys(sig) -> list[int]:
+    """One 60-bit key per band: the band's number and a hash of its rows (a collision of two
+    different bands only adds a candidate, which the similarity check then weighs)."""
+    keys = []
+    for i in range(BANDS):
+        rows = array("I", sig[i * ROWS:(i + 1) * ROWS]).tobytes()
+        keys.append((i << 56) | int.from_bytes(hashlib.blake2b(rows, digest_size=7).digest(), "big"))
+    return keys
+
+
+def _unpack(blob: bytes) -> array:
+    return array("I", blob)
 
 
 def article_text(headline: str, body: str) -> str:
@@ -94,85 +105,84 @@ def article_text(headline: str, body: str) -> str:
 
 
 class WireCopies:
-    """The LSH table of every indexed article, loaded from and saved to the side file."""
+    """The LSH table of every indexed article, in the side file.
+
+    Everything lives in SQLite, not in memory: the articles (rank, id, cluster, signature) and, for
+    each cluster leader, its band keys (indexed), so an article's candidates are one indexed lookup
+    and the indexing process's memory does not grow with the archive (held in memory, signatures
+    and buckets took ~600 MB at 200k articles). Changes are part of the open transaction until
+    `commit`.
+    """
 
     def __init__(self, index_dir: Path):
         self.path = Path(index_dir) / FILENAME
         self._db: sqlite3.Connection | None = None
-        self._sigs: dict[str, tuple[int, ...]] = {}
-        self._cluster: dict[str, str] = {}
-        self._order: dict[str, int] = {}  # id -> insertion rank (earliest wins ties)
-        self._buckets: dict[tuple, list[str]] = defaultdict(list)
-        self._max_rank = 0
-        self._loaded = False
+        self._max_rank: int | None = None
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(self.path)
-            self._db.execute("CREATE TABLE IF NOT EXISTS articles (rank INTEGER PRIMARY KEY, "
-                             "id TEXT UNIQUE NOT NULL, cluster TEXT NOT NULL, sig BLOB)")
+            db = sqlite3.connect(self.path)
+            db.execute("CREATE TABLE IF NOT EXISTS articles (rank INTEGER PRIMARY KEY, "
+                       "id TEXT UNIQUE NOT NULL, cluster TEXT NOT NULL, sig BLOB)")
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'bands'").fetchone() is None:
+                db.execute("CREATE TABLE bands (key INTEGER NOT NULL, rank INTEGER NOT NULL)")
+                db.execute("CREATE INDEX bands_key ON bands (key)")
+                # A side file from before the band table: index its leaders once.
+                leaders = db.execute("SELECT rank, sig FROM articles WHERE cluster = id "
+                                     "AND sig IS NOT NULL").fetchall()
+                db.executemany("INSERT INTO bands (key, rank) VALUES (?, ?)",
+                               ((key, rank) for rank, blob in leaders
+                                for key in _band_keys(_unpack(blob))))
+                db.commit()
+            self._db = db
         return self._db
 
-    def load(self) -> None:
-        if self._loaded:
-            return
-        db = self._connect()
-        for rank, article_id, cluster, blob in db.execute("SELECT rank, id, cluster, sig FROM articles"):
-            self._cluster[article_id] = cluster
-            self._order[article_id] = rank
-            if blob and cluster == article_id:  # only leaders are compared with
-                sig = tuple(array("I", blob))
-                self._sigs[article_id] = sig
-                for key in _bands(sig):
-                    self._buckets[key].append(article_id)
-            self._max_rank = max(self._max_rank, rank)
-        self._loaded = True
+    def _next_rank(self) -> int:
+        if self._max_rank is None:
+            self._max_rank = self._connect().execute(
+                "SELECT coalesce(max(rank), 0) FROM articles").fetchone()[0]
+        self._max_rank += 1
+        return self._max_rank
 
     def assign(self, article_id: str, headline: str, body: str) -> str:
         """The cluster id of an article being added (or replaced); remembers its signature."""
-        self.load()
+        db = self._connect()
         self.forget(article_id)
         hashes = shingles(article_text(headline, body))
         sig = signature(hashes) if len(hashes) >= MIN_SHINGLES else None
         cluster = article_id
+        rank = self._next_rank()
         if sig is not None:
+            keys = _band_keys(sig)
             best = None
-            seen: set[str] = set()
-            bands = _bands(sig)
-            for key in bands:
-                for leader in self._buckets.get(key, ()):
-                    if leader in seen:
-                        continue
-                    seen.add(leader)
-                    sim = similarity(sig, self._sigs[leader])
-                    if sim >= THRESHOLD and (best is None or (sim, -self._order[leader]) > best):
-                        best, cluster = (sim, -self._order[leader]), leader
+            candidates = db.execute(
+                "SELECT DISTINCT a.rank, a.id, a.sig FROM bands b JOIN articles a ON a.rank = b.rank "
+                f"WHERE b.key IN ({','.join('?' * len(keys))})", keys)
+            for leader_rank, leader, blob in candidates:
+                sim = similarity(sig, _unpack(blob))
+                if sim >= THRESHOLD and (best is None or (sim, -leader_rank) > best):
+                    best, cluster = (sim, -leader_rank), leader
             if cluster == article_id:
-                for key in bands:
-                    self._buckets[key].append(article_id)
-                self._sigs[article_id] = sig
-        self._max_rank += 1
-        rank = self._max_rank
-        self._order[article_id] = rank
-        self._cluster[article_id] = cluster
+                db.executemany("INSERT INTO bands (key, rank) VALUES (?, ?)",
+                               [(key, rank) for key in keys])
         blob = array("I", sig).tobytes() if sig is not None else None
-        self._connect().execute("INSERT INTO articles (rank, id, cluster, sig) VALUES (?, ?, ?, ?)",
-                                (rank, article_id, cluster, blob))
+        db.execute("INSERT INTO articles (rank, id, cluster, sig) VALUES (?, ?, ?, ?)",
+                   (rank, article_id, cluster, blob))
         return cluster
 
     def forget(self, article_id: str) -> None:
         """Drop an article (it is being replaced); its cluster id stays valid for the others."""
-        if article_id not in self._order:
+        db = self._connect()
+        row = db.execute("SELECT rank, cluster, sig FROM articles WHERE id = ?",
+                         (article_id,)).fetchone()
+        if row is None:
             return
-        sig = self._sigs.pop(article_id, None)
-        if sig is not None:
-            for key in _bands(sig):
-                bucket = self._buckets.get(key)
-                if bucket and article_id in bucket:
-                    bucket.remove(article_id)
-        del self._order[article_id]
-        del self._cluster[article_id]
-        self._connect().execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        rank, cluster, blob = row
+        if blob and cluster == article_id:  # a leader: no longer a candidate
+            keys = _band_keys(_unpack(blob))
+            db.execute(f"DELETE FROM bands WHERE rank = ? AND key IN ({','.join('?' * len(keys))})",
+                       (rank, *keys))
+        db.execute("DELETE FROM articles WHERE rank = ?", (rank,))
 
     def commit(self) -> None:
         if self._db is not None:
@@ -181,19 +191,16 @@ class WireCopies:
     def rollback(self) -> None:
         if self._db is not None:
             self._db.rollback()
-        self._loaded = False
-        self._sigs.clear(), self._cluster.clear(), self._order.clear(), self._buckets.clear()
-        self._max_rank = 0
+        self._max_rank = None
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._max_rank = None
 
     def clear(self) -> None:
         self.close()
-        self.rollback()
-        self._loaded = False
         try:
             self.path.unlink()
         except FileNotFoundError:
