@@ -35,7 +35,10 @@ import re
 import sqlite3
 import zlib
 from array import array
+from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import ArchiveError
 
 NUM_PERM = 64
 BANDS = 16
@@ -137,6 +140,19 @@ class WireCopies:
             self._db = db
         return self._db
 
+    @contextmanager
+    def _writing(self):
+        """SQLite's errors as the index's own write errors (a full disk reads the same as when
+        Whoosh's files hit it); the caller rolls back."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            raise ArchiveError(
+                f"cannot write the index at {self.path.parent}: "
+                f"{'No space left on device' if full else exc} ({FILENAME}); the index keeps what "
+                f"its last commit held") from None
+
     def _next_rank(self) -> int:
         if self._max_rank is None:
             self._max_rank = self._connect().execute(
@@ -146,6 +162,10 @@ class WireCopies:
 
     def assign(self, article_id: str, headline: str, body: str) -> str:
         """The cluster id of an article being added (or replaced); remembers its signature."""
+        with self._writing():
+            return self._assign(article_id, headline, body)
+
+    def _assign(self, article_id: str, headline: str, body: str) -> str:
         db = self._connect()
         self.forget(article_id)
         hashes = shingles(article_text(headline, body))
@@ -186,7 +206,8 @@ class WireCopies:
 
     def commit(self) -> None:
         if self._db is not None:
-            self._db.commit()
+            with self._writing():
+                self._db.commit()
 
     def rollback(self) -> None:
         if self._db is not None:
