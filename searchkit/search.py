@@ -72,12 +72,6 @@ def _matcher_ids(m) -> set[int]:
     return set(m.all_ids())
 
 
-def _walk(q: query.Query):
-    yield q
-    for child in q.children():
-        yield from _walk(child)
-
-
 def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
     """Global document numbers matching `q`: the same set as `set(searcher.docs_for_query(q))`."""
     if type(q).docs is not query.Query.docs:  # a query with its own way (Every, ...)
