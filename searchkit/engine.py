@@ -148,8 +148,8 @@ class WhooshWriter:
 class SegmentsWriter:
     """The same interface, writing segments directly in worker processes (see `segments`): no
     merging at commit, one new segment per `segment_size` articles; a commit becomes visible in
-    the background while the next batch is read (all of them by `close`). Same crash safety; the
-    lock is held until `close`."""
+    the background while the next batch is read (all of them by `close`, which then merges small
+    adjacent segments). Same crash safety; the lock is held until `close`."""
 
     def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
         from . import segments

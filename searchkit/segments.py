@@ -4,35 +4,45 @@ Whoosh's default writer spends most of an indexing run merging segments at each 
 postings through temporary run files. Here a batch of articles is cut into runs of `segment_size`
 consecutive articles; run k goes to worker k % workers, which analyses each document with the
 schema's own fields (`field.index`, as `SegmentWriter.add_document` does), keeps the postings in
-memory and writes the run as one segment with `codec.field_writer(...).add_postings`, the very code
-that encodes blocks in Whoosh's own flush. The parent holds the index's WRITELOCK for the whole
-batch, marks replaced articles as deleted in their old segments, and makes everything visible at
+memory and writes the run as one segment: the same bytes as Whoosh's own flush, with posting blocks
+filled at once (`_write_postings`). The parent holds the index's WRITELOCK for the whole
+run, marks replaced articles as deleted in their old segments, and makes each batch visible at
 once by writing the next table of contents (TOC) listing the old segments and the new ones in run
 order. So documents are numbered in reading order, as with the default writer, and relevance ties
-come out in the same order.
+come out in the same order. At the end of a run, adjacent segments of about the same size are
+merged ten at a time, in the workers (`plan_merges`, `merge`): a 200k-article run ends with 2
+segments, not 20, and many small runs do not pile up segments.
 
 Crash safety is Whoosh's: segment files are written first and the TOC last, so a killed or failed
-batch leaves the previous commit; its stray files are removed by the next commit (`clean_files`).
-Workers are forked when indexing starts, before the WRITELOCK is taken (a forked child would share
-the lock's open file and keep it after its parent's death), and end with the run or when their
-parent dies.
+batch or merge leaves the previous commit; its stray files are removed by the next commit
+(`clean_files`). Workers are forked when indexing starts, before the WRITELOCK is taken (a forked
+child would share the lock's open file and keep it after its parent's death), and end with the run
+or when their parent dies.
 """
 from __future__ import annotations
 
 import gc
+import heapq
+import math
 import multiprocessing
 import os
 import queue
+from array import array
 from collections import defaultdict
-from typing import Any, Iterator
+from itertools import groupby, takewhile
+from typing import Any, Iterable, Iterator, Sequence
 
 from whoosh import index
 from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PostingsWriter, _lenfield
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
+from whoosh.util.numeric import byte_to_length
+
+from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.
 _CHUNK = 200
@@ -87,28 +97,211 @@ class _SegmentBuilder:
         perdoc.finish_doc()
         self._docnum += 1
 
-    def _items(self) -> Iterator[tuple]:
-        """Postings in the order the codec requires: field, term bytes, document number."""
-        for name in sorted(self._postings):
-            terms = self._postings[name]
-            for tbytes in sorted(terms):
-                for docnum, weight, vbytes in terms[tbytes]:
-                    yield name, tbytes, docnum, weight, vbytes
-
     def finish(self):
         """Write the postings and close the segment's files; returns the Segment."""
         self._perdoc.close()
         # Before any reader opens the segment (the BM25 block statistics read the lengths back).
         self.segment.set_doc_count(self._docnum)
-        lengths = self._codec.per_document_reader(self._storage, self.segment) \
-            if self._codec.length_stats else None
-        fields = self._codec.field_writer(self._storage, self.segment)
-        fields.add_postings(self._schema, lengths, self._items())
-        fields.close()
-        if lengths is not None:
-            lengths.close()
+        _write_postings(self._storage, self._schema, self.segment,
+                        ((name, self._terms(name)) for name in sorted(self._postings)))
         self._postings.clear()
         return self.segment
+
+    def _terms(self, name: str) -> Iterator[tuple]:
+        terms = self._postings[name]
+        for tbytes in sorted(terms):
+            ids, weights, values = zip(*terms[tbytes])
+            yield tbytes, ids, weights, values
+
+
+# The field length each length byte stands for (`byte_to_length`, increasing with the byte).
+_LENGTH = [byte_to_length(b) for b in range(256)]
+
+
+def _write_postings(storage: FileStorage, schema: Schema, segment, fields: Iterable[tuple]) -> None:
+    """Writes a segment's terms and postings: `fields` yields (field name, terms) in name order and
+    terms yield (term bytes, ids, weights, values) in byte order, ids increasing.
+
+    The bytes are those of Whoosh's own flush (`FieldWriter.add_postings`, which the tests compare
+    file for file), but each posting block is filled at once instead of through one
+    `add_posting` call and one length lookup per posting: Whoosh's `_write_block` then encodes
+    it and adds its statistics to the term's info as usual."""
+    codec = default_codec()
+    perdoc = codec.per_document_reader(storage, segment)
+    writer = codec.field_writer(storage, segment)
+    try:
+        for name, terms in fields:
+            lengths = length_bytes(perdoc, name)
+            started = False
+            for tbytes, ids, weights, values in terms:
+                if not started:  # a field without terms gets no entry, as in Whoosh's flush
+                    writer.start_field(name, schema[name])
+                    started = True
+                writer.start_term(tbytes)
+                _fill_blocks(writer._postwriter, ids, weights, values, lengths)
+                writer.finish_term()
+            if started:
+                writer.finish_field()
+    finally:
+        writer.close()
+        perdoc.close()
+
+
+def _fill_blocks(postings: W3PostingsWriter, ids: Sequence[int], weights: Sequence[float],
+                 values: Sequence, lengths: bytes | None) -> None:
+    """One term's postings into `postings`' block buffer, as `add_posting` would put them: every
+    full block written, the last one left for `finish_postings`."""
+    limit, count = postings._blocklimit, len(ids)
+    for start in range(0, count, limit):
+        end = start + limit
+        block = ids[start:end]
+        postings._ids = array("I", block)
+        block_weights = weights[start:end]
+        postings._weights = array("f", block_weights)
+        postings._values = [v for v in values[start:end] if v]
+        heaviest = max(block_weights)
+        postings._maxweight = heaviest if heaviest > 0 else 0
+        known = [b for b in map(lengths.__getitem__, block) if b] if lengths is not None else None
+        if known:
+            postings._minlength, postings._maxlength = _LENGTH[min(known)], _LENGTH[max(known)]
+        else:
+            postings._minlength, postings._maxlength = None, 0
+        if end < count:
+            postings._write_block()
+
+
+# ------------------------------------------------------------ merging segments
+
+# Adjacent segments of about the same size are merged this many at a time (as Lucene's
+# LogMergePolicy): the count of segments stays logarithmic in the archive's size.
+MERGE_FACTOR = 10
+
+
+def plan_merges(sizes: Sequence[int], factor: int = MERGE_FACTOR) -> list[tuple[int, int]]:
+    """Runs [start, end) of adjacent segments to merge, given the segments' document counts in
+    index order. Only adjacent segments are merged, so documents keep their order (relevance ties
+    keep coming out in reading order). As Lucene's LogMergePolicy: from the largest remaining
+    level down, the segments within 0.75 of a level of it form a group, merged `factor` at a time."""
+    levels = [math.log(max(size, 1), factor) for size in sizes]
+    runs = []
+    start = 0
+    while start < len(levels):
+        bottom = max(levels[start:]) - 0.75
+        end = max(i for i in range(start, len(levels)) if levels[i] >= bottom) + 1
+        runs += [(i, i + factor) for i in range(start, end - factor + 1, factor)]
+        start = end
+    return runs
+
+
+def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
+    """A new segment holding the live documents of `segments`, in order: stored fields, columns
+    and lengths copied, postings decoded a block at a time and written as Whoosh writes them (a
+    merge gives the same files as building its documents at once, which the tests check). The
+    field-length totals (BM25's average lengths) are the sum of the segments' exact totals."""
+    codec = default_codec()
+    merged = codec.new_segment(storage, indexname)
+    perdocs = [codec.per_document_reader(storage, segment) for segment in segments]
+    terms = [codec.terms_reader(storage, segment) for segment in segments]
+    try:
+        renumber = _copy_documents(codec, storage, schema, merged, segments, perdocs)
+        _write_postings(storage, schema, merged, (
+            (name, _merged_terms(name, schema[name].format, terms, renumber))
+            for name in sorted(schema.names()) if schema[name].indexed))
+    finally:
+        for reader in perdocs + terms:
+            reader.close()
+    return merged
+
+
+def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segments: list,
+                    perdocs: list) -> list:
+    """Copies the live documents' per-document data into `merged`; returns for each segment its
+    first new document number (no deletions) or a list old -> new number (-1: deleted)."""
+    writer = codec.per_document_writer(storage, merged)
+    scored = list(schema.scorable_names())
+    columns = [(name, schema[name].column_type) for name in schema.names()
+               if schema[name].column_type]
+    totals: dict[str, int] = defaultdict(int)
+    renumber: list = []
+    docnum = 0
+    for segment, perdoc in zip(segments, perdocs):
+        lengths = [(name, _lenfield(name), length_bytes(perdoc, name)) for name in scored]
+        lengths = [entry for entry in lengths if entry[2] is not None]
+        readers = [(name, column, perdoc.column_reader(name, column))
+                   for name, column in columns if perdoc.has_column(name)]
+        for name in scored:
+            totals[name] += perdoc.field_length(name)
+        remap = [-1] * segment.doc_count_all() if segment.has_deletions() else None
+        renumber.append(docnum if remap is None else remap)
+        for old in range(segment.doc_count_all()):
+            if remap is not None:
+                if segment.is_deleted(old):
+                    for name, _, column_lengths in lengths:  # no longer part of the totals
+                        totals[name] -= _LENGTH[column_lengths[old]]
+                    continue
+                remap[old] = docnum
+            writer.start_doc(docnum)
+            for name, value in perdoc.stored_fields(old).items():
+                writer.add_field(name, schema[name], value, 0)
+            for _, lenfield, column_lengths in lengths:
+                if column_lengths[old]:
+                    writer.add_column_value(lenfield, LENGTHS_COLUMN, column_lengths[old])
+            for name, column, reader in readers:
+                writer.add_column_value(name, column, reader[old])
+            writer.finish_doc()
+            docnum += 1
+    writer._fieldlengths = totals  # what `close` gives the segment
+    writer.close()
+    merged.set_doc_count(docnum)
+    return renumber
+
+
+def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator[tuple]:
+    """The field's terms across the segments' terms readers, in byte order, each with its
+    postings renumbered into the merged segment."""
+    def field_terms(i: int, reader) -> Iterator[tuple]:
+        items = takewhile(lambda item: item[0][0] == name, reader.items_from(name, b""))
+        return ((key[1], i, info) for key, info in items)
+
+    streams = [field_terms(i, reader) for i, reader in enumerate(readers)]
+    for tbytes, found in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+        ids: list[int] = []
+        weights: list[float] = []
+        values: list = []
+        for _, i, info in found:
+            old_ids, old_weights, old_values = _postings(readers[i], info, format_)
+            new = renumber[i]
+            if isinstance(new, int):
+                ids += [docnum + new for docnum in old_ids]
+                weights += old_weights
+                values += old_values
+            else:
+                for docnum, weight, value in zip(old_ids, old_weights, old_values):
+                    if new[docnum] >= 0:
+                        ids.append(new[docnum])
+                        weights.append(weight)
+                        values.append(value)
+        if ids:  # a term of deleted documents only is dropped, as in Whoosh's merge
+            yield tbytes, ids, weights, values
+
+
+def _postings(reader, info, format_) -> tuple[list, list, list]:
+    """A term's postings in one segment: ids, weights and values, read a block at a time."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        return list(ids), list(weights), list(values)
+    m = W3LeafMatcher(reader._postfile, *info.extent(), format_)
+    ids, weights, values = [], [], []
+    while True:
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        ids += m._ids
+        weights += m._weights
+        values += m._values
+        if m._lastblock:
+            return ids, weights, values
+        m._next_block()
 
 
 def _check_schema(schema: Schema) -> None:
@@ -121,7 +314,8 @@ def _check_schema(schema: Schema) -> None:
 def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
     """Builds segments from ("docs", run, [documents]) messages. At ("flush", batch) it finishes
     its segment and answers ("flushed", batch, {run: Segment}); an error is answered ("error",
-    exception) at the next flush. Runs until ("stop",) or until its caller has died."""
+    exception) at the next flush. ("merge", job, [Segment]) is answered ("merged", job, Segment)
+    or ("error", exception). Runs until ("stop",) or until its caller has died."""
     # Indexing makes millions of small objects and almost no reference cycles (see Archive._write).
     gc.disable()
     parent = os.getppid()
@@ -140,7 +334,10 @@ def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
         if message[0] == "stop":
             return
         try:
-            if message[0] == "flush":
+            if message[0] == "merge":
+                _, job, segments = message
+                outbox.put(("merged", job, merge(storage, schema, indexname, segments)))
+            elif message[0] == "flush":
                 if builder is not None and error is None:
                     done[run] = builder.finish()
                 outbox.put(("error", error) if error is not None else ("flushed", message[1], done))
@@ -154,7 +351,10 @@ def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
                 for doc in message[2]:
                     builder.add(doc)
         except Exception as exc:  # the rest of the batch is skipped; the caller cancels it
-            error = exc
+            if message[0] == "merge":
+                outbox.put(("error", exc))
+            else:
+                error = exc
 
 
 class Workers:
@@ -185,9 +385,13 @@ class Workers:
         for inbox in self._inboxes:
             inbox.put(("flush", batch))
 
-    def receive(self, block: bool) -> tuple[int, dict[int, Any]] | None:
-        """One worker's finished segments of a batch: (batch, {run: Segment}), or None if none
-        is ready and not `block`."""
+    def merge(self, worker: int, job: int, segments: list) -> None:
+        """Asks a worker to merge `segments` into one (the answer comes through `receive`)."""
+        self._inboxes[worker].put(("merge", job, segments))
+
+    def receive(self, block: bool) -> tuple[int, Any] | None:
+        """One worker's answer: (batch, {run: Segment}) for a flush, (job, Segment) for a merge;
+        None if none is ready and not `block`."""
         while True:
             try:
                 message = self._outbox.get(block, _POLL)
@@ -287,6 +491,7 @@ class SegmentsWriter:
         self.commit()
         while self._in_progress:
             self._collect(block=True)
+        self._merge()
         # Only now: `clean_files` deletes every segment file that the TOC does not list, such as
         # those of a batch still being written (and the leftovers of a killed run).
         index.clean_files(self._storage, self._indexname, self._generation, self._segments)
@@ -310,9 +515,30 @@ class SegmentsWriter:
             if block:
                 return
 
+    def _merge(self) -> None:
+        """Merges runs of adjacent small segments (`plan_merges`), in parallel in the workers,
+        until none is left to merge; each round becomes visible in one new TOC."""
+        while True:
+            runs = plan_merges([segment.doc_count() for segment in self._segments], MERGE_FACTOR)
+            if not runs:
+                return
+            for job, (start, end) in enumerate(runs):
+                self._workers.merge(job % len(self._workers), job, self._segments[start:end])
+            merged: dict[int, Any] = {}
+            while len(merged) < len(runs):
+                job, segment = self._workers.receive(block=True)
+                merged[job] = segment
+            segments, kept = [], 0
+            for job, (start, end) in enumerate(runs):
+                segments += self._segments[kept:start] + [merged[job]]
+                kept = end
+            self._write_segments(segments + self._segments[kept:])
+
     def _write_toc(self, replaced: list[str], new: list) -> None:
         self._delete(replaced)
-        segments = self._segments + new
+        self._write_segments(self._segments + new)
+
+    def _write_segments(self, segments: list) -> None:
         generation = self._generation + 1
         index.TOC(self._schema, segments, generation).write(self._storage, self._indexname)
         self._segments, self._generation = segments, generation

@@ -25,15 +25,17 @@ def _cached_reader(self, fieldname, column):
     return reader
 
 
-def _length_bytes(self, fieldname):
-    cache = self.__dict__.get("_searchkit_lengths")
+def length_bytes(perdoc, fieldname: str):
+    """A per-document reader's length bytes of `fieldname` (one per document; None without a
+    lengths column), read once; a column reader if its layout is not the expected one."""
+    cache = perdoc.__dict__.get("_searchkit_lengths")
     if cache is None:
-        cache = self.__dict__["_searchkit_lengths"] = {}
+        cache = perdoc.__dict__["_searchkit_lengths"] = {}
     try:
         return cache[fieldname]
     except KeyError:
         pass
-    reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    reader = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
     lengths = None
     if reader is not None:
         if getattr(reader, "_typecode", None) == "B" and getattr(reader, "_default", None) == 0:
@@ -48,7 +50,7 @@ def _length_bytes(self, fieldname):
 def _doc_field_length(self, docnum, fieldname, default=0):
     if docnum > self._doccount:
         raise IndexError("Asked for docnum %r of %d" % (docnum, self._doccount))
-    lengths = _length_bytes(self, fieldname)
+    lengths = length_bytes(self, fieldname)
     if lengths is None:
         return default
     lbyte = lengths[docnum] if docnum < len(lengths) else 0
@@ -61,7 +63,7 @@ def segment_lengths(segment_reader, fieldname: str) -> bytes | None:
     """A segment's length bytes of `fieldname`, one per document (`byte_to_length` decodes one), or
     None when they are not available as one byte string."""
     perdoc = getattr(segment_reader, "_perdoc", None)
-    lengths = _length_bytes(perdoc, fieldname) if isinstance(perdoc, _Reader) else None
+    lengths = length_bytes(perdoc, fieldname) if isinstance(perdoc, _Reader) else None
     return lengths if isinstance(lengths, bytes) else None
 
 

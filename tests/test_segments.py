@@ -9,7 +9,7 @@ import pytest
 from whoosh import index
 from whoosh.qparser import QueryParser
 
-from searchkit import Archive
+from searchkit import Archive, segments
 
 from .conftest import EXAMPLES, REUTERS, needs_corpora
 
@@ -74,3 +74,82 @@ def test_the_index_is_a_normal_whoosh_index(pair):
         assert len(searcher.search(q, limit=None)) == segments.search("body:oil", limit=0).total
         assert searcher.doc_count() == segments.stats().documents
     assert all(not s.is_compound() for s in ix._segments())  # the engine reads segment files
+
+
+# ------------------------------------------------------------ segment files and merging
+
+def _segment_files(folder) -> list[tuple[bytes, bytes]]:
+    """(terms file, postings file) bytes of each segment of the index in `folder`, in order."""
+    ix = index.open_dir(str(folder))
+    return [(ix.storage.open_file(s.make_filename(".trm")).read(),
+             ix.storage.open_file(s.make_filename(".pst")).read()) for s in ix._segments()]
+
+
+def _sources() -> list:
+    return [EXAMPLES] + ([REUTERS / "reut2-000.sgm"] if REUTERS.is_dir() else [])
+
+
+def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
+    """Postings filled a block at a time: the terms and postings files are byte for byte those of
+    Whoosh's own writer for the same articles in one commit."""
+    whoosh_writer = Archive(tmp_path / "whoosh", procs=0, batch_size=100_000)
+    direct = Archive(tmp_path / "direct", procs=1, batch_size=100_000)
+    for archive in (whoosh_writer, direct):
+        archive.add(_sources())
+    files = _segment_files(direct.path)
+    assert len(files) == 1 and len(files[0][1]) > 10_000
+    assert files == _segment_files(whoosh_writer.path)
+
+
+def test_merging_gives_the_segment_built_at_once(tmp_path, monkeypatch):
+    """Many small segments merged (as `add` does at its end) give the same files as one batch."""
+    at_once = Archive(tmp_path / "once", procs=1, batch_size=100_000)
+    at_once.add(_sources())
+    monkeypatch.setattr(segments, "MERGE_FACTOR", 10**9)  # keep the small segments
+    small = Archive(tmp_path / "small", procs=2, batch_size=70)
+    small.add(_sources())
+    count = len(index.open_dir(str(small.path))._segments())
+    assert count > 10
+    results = [_result(small, text) for text in QUERIES]
+    monkeypatch.setattr(segments, "MERGE_FACTOR", count)  # all of them at once
+    small.add([])  # nothing new: only merges
+    assert len(index.open_dir(str(small.path))._segments()) == 1
+    assert _segment_files(small.path) == _segment_files(at_once.path)
+    assert [_result(small, text) for text in QUERIES] == results
+    assert small.stats().documents == at_once.stats().documents
+
+
+def _matches(archive: Archive, text: str) -> tuple:
+    """What a query finds, apart from relevance scores (deleted articles count in BM25's
+    statistics until their segment is merged, as in Whoosh and Lucene)."""
+    total, _, facets, newest = _result(archive, text)
+    return total, facets, newest
+
+
+def test_merging_drops_replaced_articles(tmp_path, monkeypatch):
+    monkeypatch.setattr(segments, "MERGE_FACTOR", 10**9)
+    archive = Archive(tmp_path / "ix", procs=2, batch_size=60)
+    archive.add(_sources())
+    changed = [replace(a, body=a.body + " zqreplaced") for a in archive.export("*")][::7]
+    archive.add(changed)
+    before = [_matches(archive, text) for text in QUERIES + ["zqreplaced"]]
+    found = index.open_dir(str(archive.path))._segments()
+    assert sum(s.deleted_count() for s in found) == len(changed)
+    monkeypatch.setattr(segments, "MERGE_FACTOR", len(found))
+    archive.add([])
+    merged = index.open_dir(str(archive.path))._segments()
+    assert len(merged) == 1 and merged[0].deleted_count() == 0
+    assert [_matches(archive, text) for text in QUERIES + ["zqreplaced"]] == before
+
+
+@pytest.mark.parametrize("sizes, runs", [
+    ([10_000] * 20, [(0, 10), (10, 20)]),  # a 200k-article run: 2 segments
+    ([10_000] * 19 + [9_991], [(0, 10), (10, 20)]),  # the last batch's remainder joins in
+    ([100_000] * 2, []),
+    ([100_000, 100_000] + [50] * 12, [(2, 12)]),  # small additions merge among themselves
+    ([100_000] + [10_000] * 9, []),  # not yet 10 of a size
+    ([5] * 30, [(0, 10), (10, 20), (20, 30)]),
+    ([], []),
+])
+def test_merge_plan(sizes, runs):
+    assert segments.plan_merges(sizes, 10) == runs
