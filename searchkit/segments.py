@@ -23,24 +23,31 @@ from __future__ import annotations
 
 import gc
 import heapq
+import io
 import math
 import multiprocessing
 import os
+import pickle
 import queue
+import struct
+import zlib
 from array import array
 from collections import defaultdict
-from itertools import groupby, takewhile
+from itertools import accumulate, groupby, takewhile
+from operator import sub
+from pickle import dumps, loads
 from typing import Any, Iterable, Iterator, Sequence
 
 from whoosh import index
 from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PostingsWriter, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
+from whoosh.system import pack_int, pack_long, pack_ushort, unpack_int
 from whoosh.util.filelock import try_for
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .whoosh_patches import length_bytes
 
@@ -114,60 +121,103 @@ class _SegmentBuilder:
             yield tbytes, ids, weights, values
 
 
-# The field length each length byte stands for (`byte_to_length`, increasing with the byte).
-_LENGTH = [byte_to_length(b) for b in range(256)]
-
-
 def _write_postings(storage: FileStorage, schema: Schema, segment, fields: Iterable[tuple]) -> None:
     """Writes a segment's terms and postings: `fields` yields (field name, terms) in name order and
-    terms yield (term bytes, ids, weights, values) in byte order, ids increasing.
-
-    The bytes are those of Whoosh's own flush (`FieldWriter.add_postings`, which the tests compare
-    file for file), but each posting block is filled at once instead of through one
-    `add_posting` call and one length lookup per posting: Whoosh's `_write_block` then encodes
-    it and adds its statistics to the term's info as usual."""
+    terms yield (term bytes, ids, weights, values) in byte order, ids increasing."""
     codec = default_codec()
     perdoc = codec.per_document_reader(storage, segment)
     writer = codec.field_writer(storage, segment)
     try:
         for name, terms in fields:
-            lengths = length_bytes(perdoc, name)
-            started = False
-            for tbytes, ids, weights, values in terms:
-                if not started:  # a field without terms gets no entry, as in Whoosh's flush
-                    writer.start_field(name, schema[name])
-                    started = True
-                writer.start_term(tbytes)
-                _fill_blocks(writer._postwriter, ids, weights, values, lengths)
-                writer.finish_term()
-            if started:
-                writer.finish_field()
+            _write_field(writer, name, schema[name].format, terms, length_bytes(perdoc, name))
     finally:
         writer.close()
         perdoc.close()
 
 
-def _fill_blocks(postings: W3PostingsWriter, ids: Sequence[int], weights: Sequence[float],
-                 values: Sequence, lengths: bytes | None) -> None:
-    """One term's postings into `postings`' block buffer, as `add_posting` would put them: every
-    full block written, the last one left for `finish_postings`."""
-    limit, count = postings._blocklimit, len(ids)
-    for start in range(0, count, limit):
-        end = start + limit
-        block = ids[start:end]
-        postings._ids = array("I", block)
-        block_weights = weights[start:end]
-        postings._weights = array("f", block_weights)
-        postings._values = [v for v in values[start:end] if v]
-        heaviest = max(block_weights)
-        postings._maxweight = heaviest if heaviest > 0 else 0
-        known = [b for b in map(lengths.__getitem__, block) if b] if lengths is not None else None
-        if known:
-            postings._minlength, postings._maxlength = _LENGTH[min(known)], _LENGTH[max(known)]
-        else:
-            postings._minlength, postings._maxlength = None, 0
-        if end < count:
-            postings._write_block()
+# Posting blocks whose pickle is shorter are stored uncompressed (see `_write_field`).
+COMPRESS_FROM = 100
+
+
+def _compress(data: bytes, level: int) -> bytes:
+    """zlib with a 4 KB window and a small hash table: ~15 µs a block against ~70 µs for
+    `zlib.compress`, which sets up and clears 256 KB of state per call for blocks of a few hundred
+    bytes. Any zlib reader decompresses it (the window size is in the stream's header)."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 12, 4)
+    return compressor.compress(data) + compressor.flush()
+
+# The field length each length byte stands for (`byte_to_length`, increasing with the byte).
+_LENGTH = [byte_to_length(b) for b in range(256)]
+_TERM_INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's header
+
+
+def _write_field(writer, name: str, format_, terms: Iterable[tuple], lengths) -> None:
+    """One field's terms through `writer` (a W3FieldWriter): the bytes of Whoosh's own flush
+    (`FieldWriter.add_postings` -> `W3PostingsWriter` -> `W3TermInfo.to_bytes`), which the tests
+    compare file for file, encoded a term at a time instead of through ~40 calls per term and 4
+    per posting. Two differences, both in compression (see `_compress`): a small block is not
+    compressed. Whoosh means to skip blocks under
+    20 bytes, but a slip (`comp` is set again right after) compresses every block, and one zlib
+    call costs 20-60 µs, more than the rest of a small block's encoding, for nothing (a 61-byte
+    pickle compresses to 63). Most blocks are small: a term's postings in one segment. Readers
+    look at each block's compression flag, so the index stays a normal Whoosh index."""
+    codec = writer._codec
+    assert codec._inlinelimit <= 1  # never inlined: postings always go to the postings file
+    limit, level = codec._blocklimit, codec._compression
+    postfile, table, fieldmap = writer._postfile, writer._tindex, writer._fieldmap
+    fixed = format_.fixed_value_size()
+    prefix = None
+    for tbytes, ids, weights, values in terms:
+        if prefix is None:  # a field without terms gets no entry, as in Whoosh's flush
+            fieldmap.setdefault(name, len(fieldmap))
+            prefix = pack_ushort(fieldmap[name])
+        count = len(ids)
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        total, minlength, maxlength, maxweight = 0, None, 0, 0
+        for first in range(0, count, limit):
+            end = first + limit
+            block = ids[first:end]
+            given = weights[first:end]
+            stored = array("f", given)
+            total += sum(stored)
+            heaviest = max(given)
+            heaviest = heaviest if heaviest > 0 else 0
+            maxweight = max(maxweight, heaviest)
+            known = list(filter(None, map(lengths.__getitem__, block))) if lengths is not None else None
+            if known:
+                low, high = _LENGTH[min(known)], _LENGTH[max(known)]
+                minlength = low if minlength is None else min(minlength, low)
+                maxlength = max(maxlength, high)
+            else:
+                low, high = None, 0
+            if all(w == 1.0 for w in stored):
+                mini_weights = None
+            elif all(w == stored[0] for w in stored):
+                mini_weights = stored[0]
+            else:
+                mini_weights = tuple(stored)
+            kept = list(filter(None, values[first:end]))
+            if fixed is None or fixed < 0:
+                mini_values = tuple(kept)
+            elif fixed == 0:
+                mini_values = None
+            else:
+                mini_values = b"".join(kept)
+            deltas = (block[0],) + tuple(map(sub, block[1:], block)) if len(block) > 1 else (block[0],)
+            data = dumps((deltas, mini_weights, mini_values), 2)
+            compression = level if len(data) >= COMPRESS_FROM else 0
+            if compression:
+                data = _compress(data, compression)
+            info = dumps((len(block), block[-1], heaviest, compression, length_to_byte(low),
+                          length_to_byte(high)), 2)
+            size = len(info) + len(data)
+            postfile.write(pack_int(-size if end >= count else size))  # negative: the last block
+            postfile.write(info)
+            postfile.write(data)
+        term_info = _TERM_INFO.pack(0, total, count, length_to_byte(minlength),
+                                    length_to_byte(maxlength), maxweight, ids[0], ids[-1])
+        table.add(prefix + tbytes, term_info + pack_long(start) + pack_int(postfile.tell() - start))
 
 
 # ------------------------------------------------------------ merging segments
@@ -175,20 +225,27 @@ def _fill_blocks(postings: W3PostingsWriter, ids: Sequence[int], weights: Sequen
 # Adjacent segments of about the same size are merged this many at a time (as Lucene's
 # LogMergePolicy): the count of segments stays logarithmic in the archive's size.
 MERGE_FACTOR = 10
+# No merge makes a segment larger than this: a merge costs ~0.8 ms of one process per article
+# (a 1M-article merge would take a quarter of an hour), while a query gains little from fewer
+# segments once they are this large.
+MERGE_MAX_DOCS = 250_000
 
 
-def plan_merges(sizes: Sequence[int], factor: int = MERGE_FACTOR) -> list[tuple[int, int]]:
+def plan_merges(sizes: Sequence[int], factor: int = MERGE_FACTOR,
+                max_docs: int = MERGE_MAX_DOCS) -> list[tuple[int, int]]:
     """Runs [start, end) of adjacent segments to merge, given the segments' document counts in
     index order. Only adjacent segments are merged, so documents keep their order (relevance ties
     keep coming out in reading order). As Lucene's LogMergePolicy: from the largest remaining
-    level down, the segments within 0.75 of a level of it form a group, merged `factor` at a time."""
+    level down, the segments within 0.75 of a level of it form a group, merged `factor` at a time;
+    a run that would exceed `max_docs` is left alone."""
     levels = [math.log(max(size, 1), factor) for size in sizes]
     runs = []
     start = 0
     while start < len(levels):
         bottom = max(levels[start:]) - 0.75
         end = max(i for i in range(start, len(levels)) if levels[i] >= bottom) + 1
-        runs += [(i, i + factor) for i in range(start, end - factor + 1, factor)]
+        runs += [(i, i + factor) for i in range(start, end - factor + 1, factor)
+                 if sum(sizes[i:i + factor]) <= max_docs]
         start = end
     return runs
 
@@ -259,9 +316,14 @@ def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segment
 def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator[tuple]:
     """The field's terms across the segments' terms readers, in byte order, each with its
     postings renumbered into the merged segment."""
+    fixed = format_.fixed_value_size()
+
     def field_terms(i: int, reader) -> Iterator[tuple]:
-        items = takewhile(lambda item: item[0][0] == name, reader.items_from(name, b""))
-        return ((key[1], i, info) for key, info in items)
+        if name not in reader._fieldmap:
+            return iter(())
+        prefix = pack_ushort(reader._fieldmap[name])
+        items = takewhile(lambda item: item[0][:2] == prefix, reader._tindex.items_from(prefix))
+        return ((key[2:], i, info) for key, info in items)
 
     streams = [field_terms(i, reader) for i, reader in enumerate(readers)]
     for tbytes, found in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
@@ -269,10 +331,10 @@ def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator
         weights: list[float] = []
         values: list = []
         for _, i, info in found:
-            old_ids, old_weights, old_values = _postings(readers[i], info, format_)
+            old_ids, old_weights, old_values = _postings(readers[i]._postfile, info, fixed)
             new = renumber[i]
             if isinstance(new, int):
-                ids += [docnum + new for docnum in old_ids]
+                ids += map(new.__add__, old_ids)
                 weights += old_weights
                 values += old_values
             else:
@@ -285,23 +347,40 @@ def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator
             yield tbytes, ids, weights, values
 
 
-def _postings(reader, info, format_) -> tuple[list, list, list]:
-    """A term's postings in one segment: ids, weights and values, read a block at a time."""
-    if info.is_inlined():
-        ids, weights, values = info.inlined_postings()
+_EXTENT = struct.Struct("!qi")  # where W3TermInfo's postings are: offset, length
+
+
+def _postings(postfile, info: bytes, fixed: int | None) -> tuple[list, list, list]:
+    """A term's postings in one segment, from its W3TermInfo bytes: ids, weights and values,
+    decoded a block at a time as `W3LeafMatcher` decodes them."""
+    if info[0]:  # inlined in the term info (not written by this codec's settings, but valid)
+        ids, weights, values = W3TermInfo.from_bytes(info).inlined_postings()
         return list(ids), list(weights), list(values)
-    m = W3LeafMatcher(reader._postfile, *info.extent(), format_)
+    offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
+    raw = io.BytesIO(postfile.get(offset, length))
+    raw.seek(4)  # the header
     ids, weights, values = [], [], []
     while True:
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        ids += m._ids
-        weights += m._weights
-        values += m._values
-        if m._lastblock:
+        size = unpack_int(raw.read(4))[0]
+        end = raw.tell() + abs(size)
+        count, _, _, compression, _, _ = pickle.load(raw)
+        data = raw.read(end - raw.tell())
+        block_ids, block_weights, block_values = loads(zlib.decompress(data) if compression else data)
+        ids += accumulate(block_ids)
+        if block_weights is None:
+            weights += [1.0] * count
+        elif isinstance(block_weights, float):
+            weights += [block_weights] * count
+        else:
+            weights += block_weights
+        if fixed is None or fixed < 0:
+            values += block_values
+        elif fixed == 0:
+            values += [None] * count
+        else:
+            values += [block_values[i:i + fixed] for i in range(0, len(block_values), fixed)]
+        if size < 0:  # the last block
             return ids, weights, values
-        m._next_block()
 
 
 def _check_schema(schema: Schema) -> None:
@@ -519,7 +598,8 @@ class SegmentsWriter:
         """Merges runs of adjacent small segments (`plan_merges`), in parallel in the workers,
         until none is left to merge; each round becomes visible in one new TOC."""
         while True:
-            runs = plan_merges([segment.doc_count() for segment in self._segments], MERGE_FACTOR)
+            runs = plan_merges([segment.doc_count() for segment in self._segments], MERGE_FACTOR,
+                               MERGE_MAX_DOCS)
             if not runs:
                 return
             for job, (start, end) in enumerate(runs):
