@@ -10,13 +10,14 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain
+from itertools import accumulate, chain
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from pickle import loads
 from types import SimpleNamespace
 from typing import Callable, Iterable, Iterator, Sequence
 
-from whoosh import highlight, query, sorting
+from whoosh import formats, highlight, query, sorting
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, wrappers
 from whoosh.reading import TermNotFound
@@ -24,6 +25,7 @@ from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.searching import Results, Searcher
 from whoosh.support.levenshtein import distance
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
@@ -64,7 +66,7 @@ def _matcher_ids(m) -> set[int]:
         out: set[int] = set()
         while m.is_active():  # one posting block at a time
             if m._ids is None:
-                m._read_ids()
+                _load_ids(m)
             out.update(m._ids[m._i:m._blocklength])
             m._i = m._blocklength
             m._next_block()
@@ -354,8 +356,10 @@ def _matcher_scores(m, reader, among: _Among | None = None) -> dict[int, float]:
         if t is binary.AndMaybeMatcher:
             b = _matcher_scores(m.b, reader, _Among(a)) if a else {}
             return {d: a[d] + b[d] if d in b else a[d] for d in a}
-        for d, score in _matcher_scores(m.b, reader, among).items():
-            a[d] = a[d] + score if d in a else score
+        b = _matcher_scores(m.b, reader, among)
+        both = {d: a[d] + b[d] for d in (a.keys() & b.keys())}
+        a.update(b)
+        a.update(both)
         return a
     if t is binary.IntersectionMatcher:
         a = _matcher_scores(m.a, reader, among)
@@ -374,7 +378,7 @@ def _matcher_scores(m, reader, among: _Among | None = None) -> dict[int, float]:
     if t is W3LeafMatcher and isinstance(getattr(m, "scorer", None), WeightLengthScorer):
         return _leaf_scores(m, among, reader)
     if t is query.SpanNear2.SpanNear2Matcher:
-        phrase = _phrase_scores(m, among)
+        phrase = _phrase_scores(m, among, reader)
         if phrase is not None:
             return phrase
     out: dict[int, float] = {}
@@ -393,6 +397,14 @@ def _matcher_scores(m, reader, among: _Among | None = None) -> dict[int, float]:
     return out
 
 
+def _load_ids(m: W3LeafMatcher) -> None:
+    """`W3LeafMatcher._read_ids` with the delta decoding at C speed (`accumulate`, the same
+    numbers): Whoosh decodes each id in a Python generator."""
+    if m._data is None:
+        m._read_data()
+    m._ids = tuple(accumulate(m._data[0]))
+
+
 def _candidate_blocks(m: W3LeafMatcher, among: _Among | None) -> Iterator[tuple[int, int]]:
     """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
     candidate in it (ids loaded); blocks without one are skipped unread."""
@@ -404,43 +416,48 @@ def _candidate_blocks(m: W3LeafMatcher, among: _Among | None) -> Iterator[tuple[
             continue
         previous_max = m._maxid
         if m._ids is None:
-            m._read_ids()
+            _load_ids(m)
         yield m._i, m._blocklength
         m._i = m._blocklength
         m._next_block()
 
 
-def _leaf_scores(m: W3LeafMatcher, among: _Among | None, reader) -> dict[int, float]:
+class _ScoreMemo(dict):
+    """Score per (weight, length byte) key, computed on first use."""
+
+    def __init__(self, compute: Callable) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key):
+        score = self[key] = self._compute(*key)
+        return score
+
+
+def _leaf_scorer(m: W3LeafMatcher, reader) -> tuple[_ScoreMemo, Callable[[int], object]]:
+    """A leaf's scores as memo[(weight, length_of(docnum))]: the score depends on the weight and
+    the length byte only (the length decoded as the scorer's own lookup decodes it)."""
     scorer = m.scorer
     score_of = scorer._score
     lengths = segment_lengths(reader, m._term[0]) if m._term else None
     if lengths is not None:
-        # The score depends on the weight and the length byte only: memoised per pair (the length
-        # decoded as the scorer's own lookup decodes it).
-        def score_key(docnum, weight):
-            return weight, lengths[docnum]
+        return _ScoreMemo(lambda weight, length_byte: score_of(
+            weight, byte_to_length(length_byte) if length_byte else None)), lengths.__getitem__
+    return _ScoreMemo(score_of), scorer.dfl
 
-        def compute(weight, length_byte):
-            return score_of(weight, byte_to_length(length_byte) if length_byte else None)
-    else:
-        def score_key(docnum, weight):
-            return weight, scorer.dfl(docnum)
 
-        compute = score_of
-    memo: dict = {}
+def _leaf_scores(m: W3LeafMatcher, among: _Among | None, reader) -> dict[int, float]:
+    memo, length_of = _leaf_scorer(m, reader)  # looked up at C speed below
     out: dict[int, float] = {}
     wanted = among.set if among is not None else None
     for i, end in _candidate_blocks(m, among):
         if m._weights is None:
             m._read_weights()
-        for docnum, weight in zip(m._ids[i:end], m._weights[i:end]):
-            if wanted is not None and docnum not in wanted:
-                continue
-            key = score_key(docnum, weight)
-            score = memo.get(key)
-            if score is None:
-                score = memo[key] = compute(*key)
-            out[docnum] = score
+        ids, weights = m._ids[i:end], m._weights[i:end]
+        if wanted is not None:
+            kept = [(d, w) for d, w in zip(ids, weights) if d in wanted]
+            ids, weights = [d for d, _ in kept], [w for _, w in kept]
+        out.update(zip(ids, map(memo.__getitem__, zip(weights, map(length_of, ids)))))
     return out
 
 
@@ -476,12 +493,26 @@ def _two_words_near(lists: list, slop: int) -> Callable[[int], bool]:
 
     def near(docnum: int) -> bool:
         after = set(decode_second(second[docnum][1]))
-        return any(p + gap in after for p in decode_first(first[docnum][1]) for gap in gaps)
+        starts = decode_first(first[docnum][1])
+        return any(not after.isdisjoint(map(gap.__add__, starts)) for gap in gaps)
 
     return near
 
 
-def _phrase_scores(m, among: _Among | None) -> dict[int, float] | None:
+def _positions_decoder(format_) -> Callable[[bytes], list[int]]:
+    """`format_.decoder("positions")`; for Whoosh's Positions format the same numbers with the
+    delta decoding at C speed (the value is a count, then the pickled deltas, stop byte dropped)."""
+    if type(format_) is not formats.Positions:
+        return format_.decoder("positions")
+
+    def decode(value: bytes) -> list[int]:
+        body = value[_INT_SIZE:]
+        return list(accumulate(loads(body if body.endswith(b".") else body + b".")))
+
+    return decode
+
+
+def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
     """A phrase (`SpanNear2Matcher` over its words' posting lists) in one read of each list: the
     documents with every word (each list read only where the previous ones matched), Whoosh's own
     span check on their positions, and for each match the score Whoosh gives it (the sum of the
@@ -501,28 +532,32 @@ def _phrase_scores(m, among: _Among | None) -> dict[int, float] | None:
                 leaf._read_weights()
             if leaf._values is None:
                 leaf._read_values()
-            for docnum, weight, value in zip(leaf._ids[i:end], leaf._weights[i:end],
-                                             leaf._values[i:end]):
-                if wanted is None or docnum in wanted:
-                    found[docnum] = (weight, value)
+            block = zip(leaf._ids[i:end], zip(leaf._weights[i:end], leaf._values[i:end]))
+            if wanted is None:
+                found.update(block)
+            else:
+                found.update(entry for entry in block if entry[0] in wanted)
         postings[id(leaf)] = found
         if not found:
             return {}
         candidates = _Among(found)
-    lists = [(postings[id(leaf)], leaf.format.decoder("positions")) for leaf in leaves]
+    lists = [(postings[id(leaf)], _positions_decoder(leaf.format)) for leaf in leaves]
     if len(lists) == 2 and m.ordered and m.mindist == 1:
         near = _two_words_near(lists, m.slop)
     else:
         near = _spans_near(lists, m)
+    matched = [docnum for docnum in candidates.sorted if near(docnum)]
 
-    def score(node, docnum: int) -> float:
+    def scores(node) -> list[float]:
+        """The node's score of each matched document, summed in Whoosh's matcher tree order."""
         if type(node) is binary.IntersectionMatcher:
-            return score(node.a, docnum) + score(node.b, docnum)
-        weight, _value = postings[id(node)][docnum]
-        return node.scorer._score(weight, node.scorer.dfl(docnum))
+            return [a + b for a, b in zip(scores(node.a), scores(node.b))]
+        found = postings[id(node)]
+        memo, length_of = _leaf_scorer(node, reader)
+        return [memo[found[docnum][0], length_of(docnum)] for docnum in matched]
 
     boost = m.boost
-    return {docnum: score(m.child, docnum) * boost for docnum in candidates.sorted if near(docnum)}
+    return {docnum: score * boost for docnum, score in zip(matched, scores(m.child))}
 
 
 def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
@@ -551,8 +586,10 @@ def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None
             continue
         if allowed is not None and not restrict:
             out.update((d + offset, score) for d, score in scores.items() if d + offset in allowed)
+        elif offset:
+            out.update(zip(map(offset.__add__, scores), scores.values()))
         else:
-            out.update((d + offset, score) for d, score in scores.items())
+            out.update(scores)
     return out
 
 
@@ -571,9 +608,13 @@ def _first(items: Iterable, wanted: int, bound: Callable, key: Callable) -> list
 def _ranked(searcher: Searcher, q: query.Query, scores: dict[int, float], docset: set[int],
             wanted: int) -> Results:
     """The first `wanted` documents by score, ties by document number (Whoosh's order)."""
-    top = _first(scores.items(), wanted, bound=lambda item: -item[1],
-                 key=lambda item: (-item[1], item[0]))
-    return Results(searcher, q, [(score, d) for d, score in top], docset=docset)
+    if len(scores) > wanted:
+        threshold = heapq.nlargest(wanted, scores.values())[-1]
+        top = [(-score, d) for d, score in scores.items() if score >= threshold]
+    else:
+        top = [(-score, d) for d, score in scores.items()]
+    top.sort()
+    return Results(searcher, q, [(-score, d) for score, d in top[:wanted]], docset=docset)
 
 
 def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_columns: FacetColumns,
