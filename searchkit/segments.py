@@ -36,7 +36,7 @@ from collections import defaultdict
 from itertools import accumulate, groupby, takewhile
 from operator import sub
 from pickle import dumps, loads
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from whoosh import index
 from whoosh.codec import default_codec
@@ -155,12 +155,12 @@ def _write_field(writer, name: str, format_, terms: Iterable[tuple], lengths) ->
     """One field's terms through `writer` (a W3FieldWriter): the bytes of Whoosh's own flush
     (`FieldWriter.add_postings` -> `W3PostingsWriter` -> `W3TermInfo.to_bytes`), which the tests
     compare file for file, encoded a term at a time instead of through ~40 calls per term and 4
-    per posting. Two differences, both in compression (see `_compress`): a small block is not
-    compressed. Whoosh means to skip blocks under
-    20 bytes, but a slip (`comp` is set again right after) compresses every block, and one zlib
-    call costs 20-60 µs, more than the rest of a small block's encoding, for nothing (a 61-byte
-    pickle compresses to 63). Most blocks are small: a term's postings in one segment. Readers
-    look at each block's compression flag, so the index stays a normal Whoosh index."""
+    per posting. Two differences, both in compression (see `_compress`). A small block is not
+    compressed: Whoosh means to skip blocks under 20 bytes, but a slip (`comp` is set again right
+    after) compresses every block, and one zlib call costs 20-60 µs, more than the rest of a small
+    block's encoding, for nothing (a 61-byte pickle compresses to 63). Most blocks are small: a
+    term's postings in one segment. Readers look at each block's compression flag, so the index
+    stays a normal Whoosh index. A term given as `_Shifted` postings (from a merge) is copied."""
     codec = writer._codec
     assert codec._inlinelimit <= 1  # never inlined: postings always go to the postings file
     limit, level = codec._blocklimit, codec._compression
@@ -171,6 +171,11 @@ def _write_field(writer, name: str, format_, terms: Iterable[tuple], lengths) ->
         if prefix is None:  # a field without terms gets no entry, as in Whoosh's flush
             fieldmap.setdefault(name, len(fieldmap))
             prefix = pack_ushort(fieldmap[name])
+        if type(ids) is _Shifted:
+            start = postfile.tell()
+            postfile.write(ids.postings)
+            table.add(prefix + tbytes, ids.header + pack_long(start) + pack_int(len(ids.postings)))
+            continue
         count = len(ids)
         start = postfile.tell()
         postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -262,7 +267,7 @@ def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
     try:
         renumber = _copy_documents(codec, storage, schema, merged, segments, perdocs)
         _write_postings(storage, schema, merged, (
-            (name, _merged_terms(name, schema[name].format, terms, renumber))
+            (name, _merged_terms(name, schema[name].format, terms, renumber, codec._compression))
             for name in sorted(schema.names()) if schema[name].indexed))
     finally:
         for reader in perdocs + terms:
@@ -313,9 +318,11 @@ def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segment
     return renumber
 
 
-def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator[tuple]:
+def _merged_terms(name: str, format_, readers: list, renumber: list, level: int) -> Iterator[tuple]:
     """The field's terms across the segments' terms readers, in byte order, each with its
-    postings renumbered into the merged segment."""
+    postings renumbered into the merged segment. A term found in one segment without deletions
+    (most terms: ids, rare words) keeps its blocks, only renumbered (`_shift_term`); the others are
+    decoded and written anew."""
     fixed = format_.fixed_value_size()
 
     def field_terms(i: int, reader) -> Iterator[tuple]:
@@ -326,7 +333,14 @@ def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator
         return ((key[2:], i, info) for key, info in items)
 
     streams = [field_terms(i, reader) for i, reader in enumerate(readers)]
-    for tbytes, found in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+    for tbytes, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+        found = list(group)
+        if len(found) == 1 and isinstance(renumber[found[0][1]], int):
+            _, i, info = found[0]
+            shifted = _shift_term(readers[i]._postfile, info, renumber[i], level)
+            if shifted is not None:
+                yield tbytes, shifted, None, None
+                continue
         ids: list[int] = []
         weights: list[float] = []
         values: list = []
@@ -348,6 +362,67 @@ def _merged_terms(name: str, format_, readers: list, renumber: list) -> Iterator
 
 
 _EXTENT = struct.Struct("!qi")  # where W3TermInfo's postings are: offset, length
+
+
+class _Shifted(NamedTuple):
+    """A term's postings ready to copy: the posting bytes and the term info's header."""
+    postings: bytes
+    header: bytes
+
+
+def _shift_term(postfile, info: bytes, shift: int, level: int) -> _Shifted | None:
+    """A term's blocks with every document number plus `shift`: the bytes `_write_field` gives
+    the same postings (blocks keep their boundaries and statistics, and only the first id of a
+    block is stored whole: the rest are deltas). None if a block is not as expected."""
+    if info[0]:
+        return None  # inlined postings
+    offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
+    source = io.BytesIO(postfile.get(offset, length))
+    chunks = [source.read(4)]  # the header
+    while True:
+        size = unpack_int(source.read(4))[0]
+        end = source.tell() + abs(size)
+        count, last, heaviest, compression, low, high = pickle.load(source)
+        data = source.read(end - source.tell())
+        data = _shift_first_int(zlib.decompress(data) if compression else data, shift)
+        if data is None:
+            return None
+        compression = level if len(data) >= COMPRESS_FROM else 0
+        if compression:
+            data = _compress(data, compression)
+        block_info = dumps((count, last + shift, heaviest, compression, low, high), 2)
+        new_size = len(block_info) + len(data)
+        chunks += [pack_int(-new_size if size < 0 else new_size), block_info, data]
+        if size < 0:  # the last block
+            break
+    flags, weight, df, low, high, heaviest, first, last = _TERM_INFO.unpack_from(info)
+    return _Shifted(b"".join(chunks), _TERM_INFO.pack(flags, weight, df, low, high, heaviest,
+                                                       first + shift, last + shift))
+
+
+def _shift_first_int(data: bytes, shift: int) -> bytes | None:
+    """A block's pickled (deltas, weights, values), protocol 2, with the first delta (the block's
+    first id) plus `shift`, in the bytes pickle itself writes for the new number; None if the
+    pickle does not start as expected."""
+    at = 3 if data[2:3] == b"(" else 2  # after PROTO 2, and MARK when the ids are more than 3
+    opcode = data[at:at + 1]
+    width = _INT_WIDTH.get(opcode)
+    if width is None:
+        return None
+    value = int.from_bytes(data[at + 1:at + 1 + width], "little", signed=opcode == b"J") + shift
+    if value <= 0xFF:
+        encoded = b"K" + value.to_bytes(1, "little")
+    elif value <= 0xFFFF:
+        encoded = b"M" + value.to_bytes(2, "little")
+    elif value <= 0x7FFFFFFF:
+        encoded = b"J" + value.to_bytes(4, "little", signed=True)
+    else:
+        return None
+    return data[:at] + encoded + data[at + 1 + width:]
+
+
+# pickle's opcodes for a non-negative int: BININT1, BININT2, BININT, and their widths.
+_INT_WIDTH = {b"K": 1, b"M": 2, b"J": 4}
 
 
 def _postings(postfile, info: bytes, fixed: int | None) -> tuple[list, list, list]:
