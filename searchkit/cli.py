@@ -14,8 +14,7 @@ import click
 from . import __version__, output
 from .archive import Archive
 from .errors import QueryError, SearchkitError
-from .model import FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
-from .sources import FORMATS
+from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS
 
 
 class UsageError(click.UsageError):

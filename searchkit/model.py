@@ -17,6 +17,8 @@ ENTITY_FIELDS = ("people", "orgs", "places", "countries")
 # Orders of search results, and the periods a timeline can count by.
 SORTS = ("relevance", "newest", "oldest")
 PERIODS = ("year", "month", "week", "day")
+# Source formats `add` reads (`sources`).
+FORMATS = ("text", "reuters", "jsonl")
 FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
                 "section", "year", "month")
 

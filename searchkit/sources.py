@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .dates import parse_datetime
-from .model import Article, Problem
+from .model import FORMATS, Article, Problem
 from .text import CONTROL_CHARS, clean_text
 
-FORMATS = ("text", "reuters", "jsonl")
 _EXTENSIONS = {".txt": "text", ".text": "text", ".sgm": "reuters", ".sgml": "reuters",
                ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # Files that sit beside articles but are not articles.
