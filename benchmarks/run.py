@@ -498,8 +498,9 @@ def report(res: dict) -> str:
     fts = ix.get("fts5")
     for eng, m in ix.items():
         rate = m["docs"] / m["wall_s"]
+        name = NAMES[eng] + (f" (index of the run of {m['reused_from']})" if "reused_from" in m else "")
         L.append("| %s | %d | %.1f | %.0f | %.1f | %.0f | %s | %s | %.0f | %.1f | %s |" % (
-            NAMES[eng], m["docs"], m["wall_s"], rate, m["cpu_s"], m["docs"] / m["cpu_s"],
+            name, m["docs"], m["wall_s"], rate, m["cpu_s"], m["docs"] / m["cpu_s"],
             f"{rate / (base['docs'] / base['wall_s']):.2f}x" if base else "-",
             f"{rate / (fts['docs'] / fts['wall_s']):.3f}x" if fts else "-",
             m["peak_rss_mb"], m["index_mb"],
@@ -596,6 +597,10 @@ def main() -> None:
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--markdown", help="write the report here")
     ap.add_argument("--report-from", help="print the report of a --json file and stop")
+    ap.add_argument("--reuse", default="", help="engines whose index is not rebuilt: the index in "
+                    "--workdir and its indexing measurements in --reuse-json (an earlier run's --json "
+                    "in the same --workdir) are used; queries and cold starts are measured anew")
+    ap.add_argument("--reuse-json", help="the earlier run's --json file for --reuse")
     ap.add_argument("--worker", dest="worker_args", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker_args:
@@ -609,6 +614,8 @@ def main() -> None:
         return
     if not args.corpus:
         ap.error("--corpus is required")
+    if args.reuse and not (args.reuse_json and args.workdir):
+        ap.error("--reuse needs --reuse-json and the --workdir of that run")
     engines = args.engines.split(",")
     qname = args.query_set or Path(args.corpus).stem
     qfile = Path(qname) if Path(qname).suffix == ".json" else BENCH / "queries" / f"{qname}.json"
@@ -632,8 +639,15 @@ def main() -> None:
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "workdir": str(workdir),
                "index": {}, "query": {}, "cold": {}}
         paths = {}
+        reused = json.loads(Path(args.reuse_json).read_text()) if args.reuse else None
         for eng in engines:
             path = workdir / f"index-{eng}"
+            if eng in args.reuse.split(","):
+                if not path.is_dir() or eng not in reused["index"]:
+                    ap.error(f"--reuse {eng}: no {path} or no indexing measurements in --reuse-json")
+                res["index"][eng] = dict(reused["index"][eng], reused_from=reused["date"])
+                paths[eng] = path
+                continue
             if path.exists():
                 shutil.rmtree(path)
             print(f"indexing: {eng} ...", file=sys.stderr, flush=True)
