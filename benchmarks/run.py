@@ -645,7 +645,8 @@ def main() -> None:
             if eng in args.reuse.split(","):
                 if not path.is_dir() or eng not in reused["index"]:
                     ap.error(f"--reuse {eng}: no {path} or no indexing measurements in --reuse-json")
-                res["index"][eng] = dict(reused["index"][eng], reused_from=reused["date"])
+                res["index"][eng] = dict(reused["index"][eng])
+                res["index"][eng].setdefault("reused_from", reused["date"])  # where it was built
                 paths[eng] = path
                 continue
             if path.exists():
