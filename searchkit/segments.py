@@ -210,19 +210,41 @@ def _write_field(writer, name: str, format_, terms: Iterable[tuple], lengths) ->
             else:
                 mini_values = b"".join(kept)
             deltas = (block[0],) + tuple(map(sub, block[1:], block)) if len(block) > 1 else (block[0],)
-            data = dumps((deltas, mini_weights, mini_values), 2)
-            compression = level if len(data) >= COMPRESS_FROM else 0
-            if compression:
-                data = _compress(data, compression)
-            info = dumps((len(block), block[-1], heaviest, compression, length_to_byte(low),
-                          length_to_byte(high)), 2)
-            size = len(info) + len(data)
-            postfile.write(pack_int(-size if end >= count else size))  # negative: the last block
-            postfile.write(info)
-            postfile.write(data)
+            postfile.write(_block(dumps((deltas, mini_weights, mini_values), 2), len(block),
+                                  block[-1], heaviest, length_to_byte(low), length_to_byte(high),
+                                  level, last=end >= count))
         term_info = _TERM_INFO.pack(0, total, count, length_to_byte(minlength),
                                     length_to_byte(maxlength), maxweight, ids[0], ids[-1])
         table.add(prefix + tbytes, term_info + pack_long(start) + pack_int(postfile.tell() - start))
+
+
+def _block(data: bytes, count: int, last_id: int, heaviest: float, low: int, high: int,
+           level: int, last: bool) -> bytes:
+    """One posting block as `W3PostingsWriter._write_block` lays it out: its signed size (negative
+    for a term's last block), the pickled block info, then `data` (the pickled ids, weights and
+    values), compressed unless short. `low` and `high` are length bytes."""
+    compression = level if len(data) >= COMPRESS_FROM else 0
+    if compression:
+        data = _compress(data, compression)
+    info = dumps((count, last_id, heaviest, compression, low, high), 2)
+    size = len(info) + len(data)
+    return pack_int(-size if last else size) + info + data
+
+
+def _read_blocks(postfile, info: bytes) -> Iterator[tuple[tuple, bytes, bool]]:
+    """A term's blocks in one segment, from its (not inlined) W3TermInfo bytes: (block info,
+    pickled data, whether it is the last block), the data decompressed."""
+    offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
+    source = io.BytesIO(postfile.get(offset, length))
+    source.seek(len(WHOOSH3_HEADER_MAGIC))
+    while True:
+        size = unpack_int(source.read(4))[0]
+        end = source.tell() + abs(size)
+        block_info = pickle.load(source)
+        data = source.read(end - source.tell())
+        yield block_info, zlib.decompress(data) if block_info[3] else data, size < 0
+        if size < 0:
+            return
 
 
 # ------------------------------------------------------------ merging segments
@@ -376,25 +398,12 @@ def _shift_term(postfile, info: bytes, shift: int, level: int) -> _Shifted | Non
     block is stored whole: the rest are deltas). None if a block is not as expected."""
     if info[0]:
         return None  # inlined postings
-    offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
-    source = io.BytesIO(postfile.get(offset, length))
-    chunks = [source.read(4)]  # the header
-    while True:
-        size = unpack_int(source.read(4))[0]
-        end = source.tell() + abs(size)
-        count, last, heaviest, compression, low, high = pickle.load(source)
-        data = source.read(end - source.tell())
-        data = _shift_first_int(zlib.decompress(data) if compression else data, shift)
+    chunks = [WHOOSH3_HEADER_MAGIC]
+    for (count, last_id, heaviest, _, low, high), data, last in _read_blocks(postfile, info):
+        data = _shift_first_int(data, shift)
         if data is None:
             return None
-        compression = level if len(data) >= COMPRESS_FROM else 0
-        if compression:
-            data = _compress(data, compression)
-        block_info = dumps((count, last + shift, heaviest, compression, low, high), 2)
-        new_size = len(block_info) + len(data)
-        chunks += [pack_int(-new_size if size < 0 else new_size), block_info, data]
-        if size < 0:  # the last block
-            break
+        chunks.append(_block(data, count, last_id + shift, heaviest, low, high, level, last))
     flags, weight, df, low, high, heaviest, first, last = _TERM_INFO.unpack_from(info)
     return _Shifted(b"".join(chunks), _TERM_INFO.pack(flags, weight, df, low, high, heaviest,
                                                        first + shift, last + shift))
@@ -431,16 +440,9 @@ def _postings(postfile, info: bytes, fixed: int | None) -> tuple[list, list, lis
     if info[0]:  # inlined in the term info (not written by this codec's settings, but valid)
         ids, weights, values = W3TermInfo.from_bytes(info).inlined_postings()
         return list(ids), list(weights), list(values)
-    offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
-    raw = io.BytesIO(postfile.get(offset, length))
-    raw.seek(4)  # the header
     ids, weights, values = [], [], []
-    while True:
-        size = unpack_int(raw.read(4))[0]
-        end = raw.tell() + abs(size)
-        count, _, _, compression, _, _ = pickle.load(raw)
-        data = raw.read(end - raw.tell())
-        block_ids, block_weights, block_values = loads(zlib.decompress(data) if compression else data)
+    for (count, *_), data, _last in _read_blocks(postfile, info):
+        block_ids, block_weights, block_values = loads(data)
         ids += accumulate(block_ids)
         if block_weights is None:
             weights += [1.0] * count
@@ -454,8 +456,7 @@ def _postings(postfile, info: bytes, fixed: int | None) -> tuple[list, list, lis
             values += [None] * count
         else:
             values += [block_values[i:i + fixed] for i in range(0, len(block_values), fixed)]
-        if size < 0:  # the last block
-            return ids, weights, values
+    return ids, weights, values
 
 
 def _check_schema(schema: Schema) -> None:
