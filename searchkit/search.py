@@ -900,7 +900,9 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str
     reader = searcher.reader()
     corrector = reader.corrector("body")
     edits: dict[tuple[int, int], str] = {}
-    for token in q.all_tokens():
+    # Ranges have no word to correct (and Whoosh's TermRange.tokens fails on them).
+    words = (leaf for leaf in q.leaves() if not isinstance(leaf, query.RangeMixin))
+    for token in chain.from_iterable(leaf.tokens() for leaf in words):
         if token.fieldname != "body" or token.startchar is None or token.endchar is None:
             continue
         span = (token.startchar, token.endchar)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from searchkit import Archive, ArchiveError, ArchiveLockedError, Article, QueryError, sources
@@ -425,6 +425,7 @@ QUERY_CHARS = st.sampled_from(list('abcoilé "()*?:~^-+[]{}\\/') + ["AND", "OR",
 
 @settings(max_examples=300, deadline=10_000, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.lists(QUERY_CHARS | st.text(max_size=6), max_size=25))
+@example(parts=["[", "TO", "-", "]"])  # a range without a start: did-you-mean used to crash
 def test_fuzzed_queries_get_results_or_a_query_error(example_archive, parts):
     query = "".join(parts)
     try:
