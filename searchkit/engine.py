@@ -316,6 +316,11 @@ class WhooshEngine:
         self._facets.retain(segment_ids)
         prefixes = tuple(s + "." for s in segment_ids)
         files = frozenset(name for name in os.listdir(self.path) if name.startswith(prefixes))
+        if not searcher.up_to_date() and not self._still_listed(segment_ids):
+            # A merge may have deleted some of these files before the listing, and then `intact`
+            # could not tell.
+            searcher.close()
+            raise FileNotFoundError("the commit being opened was replaced meanwhile")
         fresh = _Snapshot(searcher, self.path, files)
         with self._lock:
             if snapshot is not None:
@@ -324,6 +329,13 @@ class WhooshEngine:
             self._searchers.append(searcher)
         self._local.snapshot = fresh
         return fresh
+
+    def _still_listed(self, segment_ids: tuple) -> bool:
+        """Whether the newest commit still has all these segments. A segment's files are deleted
+        only after a commit without it, and a dropped segment never returns, so then none of
+        them can have been deleted before now."""
+        toc = index.TOC.read(self._ix.storage, self._ix.indexname)
+        return set(segment_ids) <= {segment.segment_id() for segment in toc.segments}
 
     def _on_snapshot(self, read: Callable[[Searcher], T]) -> T:
         """Run `read` on the latest commit, consistently.

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import traceback
 import time
 from pathlib import Path
 
@@ -401,8 +402,8 @@ def test_searches_during_indexing_see_whole_commits_from_threads_and_processes(t
                 else:
                     assert result.total == expected[q], (q, result.total)
                 checked[k] += 1
-        except Exception as exc:  # collected and reported by the main thread
-            failures.append(f"thread {k}: {exc!r}")
+        except Exception:  # collected and reported by the main thread, with where it happened
+            failures.append(f"thread {k}: {traceback.format_exc()}")
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
     for t in threads:
@@ -412,7 +413,7 @@ def test_searches_during_indexing_see_whole_commits_from_threads_and_processes(t
     assert writer.wait(timeout=300) == 0
     out, _ = reader.communicate(timeout=300)
     assert reader.returncode == 0 and int(out) > 0
-    assert failures == []
+    assert not failures, "\n".join(failures)
     assert sum(checked) == 8 * per_thread
     assert archive.search("zqsynth", limit=0).total == 1500
 
