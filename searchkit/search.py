@@ -28,6 +28,7 @@ from whoosh.support.levenshtein import distance
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
+from .blocks import load_ids_weights
 from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from .schema import day_from_number
 from .whoosh_patches import segment_lengths
@@ -66,7 +67,7 @@ def _matcher_ids(m) -> set[int]:
         out: set[int] = set()
         while m.is_active():  # one posting block at a time
             if m._ids is None:
-                _load_ids(m)
+                load_ids_weights(m)
             out.update(m._ids[m._i:m._blocklength])
             m._i = m._blocklength
             m._next_block()
@@ -446,17 +447,11 @@ def _matcher_scores(m, reader, among: _Among | None = None) -> dict[int, float]:
     return out
 
 
-def _load_ids(m: W3LeafMatcher) -> None:
-    """`W3LeafMatcher._read_ids` with the delta decoding at C speed (`accumulate`, the same
-    numbers): Whoosh decodes each id in a Python generator."""
-    if m._data is None:
-        m._read_data()
-    m._ids = tuple(accumulate(m._data[0]))
-
-
-def _candidate_blocks(m: W3LeafMatcher, among: _Among | None) -> Iterator[tuple[int, int]]:
+def _candidate_blocks(m: W3LeafMatcher, among: _Among | None,
+                      values: bool = False) -> Iterator[tuple[int, int]]:
     """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
-    candidate in it (ids loaded); blocks without one are skipped unread."""
+    candidate in it (ids and weights loaded, and with `values` the whole block); blocks without
+    one are skipped unread."""
     previous_max = -1
     while m.is_active():
         if among is not None and not among.any_in(previous_max + 1, m._maxid):
@@ -464,8 +459,10 @@ def _candidate_blocks(m: W3LeafMatcher, among: _Among | None) -> Iterator[tuple[
             m._next_block()
             continue
         previous_max = m._maxid
-        if m._ids is None:
-            _load_ids(m)
+        if values and m._data is None:
+            m._read_data()
+        if m._ids is None or m._weights is None:  # Whoosh may have read the ids alone
+            load_ids_weights(m)
         yield m._i, m._blocklength
         m._i = m._blocklength
         m._next_block()
@@ -500,8 +497,6 @@ def _leaf_scores(m: W3LeafMatcher, among: _Among | None, reader) -> dict[int, fl
     out: dict[int, float] = {}
     wanted = among.set if among is not None else None
     for i, end in _candidate_blocks(m, among):
-        if m._weights is None:
-            m._read_weights()
         ids, weights = m._ids[i:end], m._weights[i:end]
         if wanted is not None:
             kept = [(d, w) for d, w in zip(ids, weights) if d in wanted]
@@ -576,9 +571,7 @@ def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
     for leaf in leaves:
         found: dict[int, tuple] = {}
         wanted = candidates.set if candidates is not None else None
-        for i, end in _candidate_blocks(leaf, candidates):
-            if leaf._weights is None:
-                leaf._read_weights()
+        for i, end in _candidate_blocks(leaf, candidates, values=True):
             if leaf._values is None:
                 leaf._read_values()
             block = zip(leaf._ids[i:end], zip(leaf._weights[i:end], leaf._values[i:end]))

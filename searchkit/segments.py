@@ -49,6 +49,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort, unpack_int
 from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from .blocks import block_pickle, moved_values, values_at
 from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.
@@ -210,7 +211,7 @@ def _write_field(writer, name: str, format_, terms: Iterable[tuple], lengths) ->
             else:
                 mini_values = b"".join(kept)
             deltas = (block[0],) + tuple(map(sub, block[1:], block)) if len(block) > 1 else (block[0],)
-            postfile.write(_block(dumps((deltas, mini_weights, mini_values), 2), len(block),
+            postfile.write(_block(block_pickle(deltas, mini_weights, mini_values), len(block),
                                   block[-1], heaviest, length_to_byte(low), length_to_byte(high),
                                   level, last=end >= count))
         term_info = _TERM_INFO.pack(0, total, count, length_to_byte(minlength),
@@ -413,7 +414,9 @@ def _shift_first_int(data: bytes, shift: int) -> bytes | None:
     """A block's pickled (deltas, weights, values), protocol 2, with the first delta (the block's
     first id) plus `shift`, in the bytes pickle itself writes for the new number; None if the
     pickle does not start as expected."""
-    at = 3 if data[2:3] == b"(" else 2  # after PROTO 2, and MARK when the ids are more than 3
+    hinted = values_at(data) is not None
+    at = 8 if hinted else 2  # after PROTO 2 (and the prefix of `block_pickle`)
+    at += data[at:at + 1] == b"("  # and after MARK when the ids are more than 3
     opcode = data[at:at + 1]
     width = _INT_WIDTH.get(opcode)
     if width is None:
@@ -427,7 +430,8 @@ def _shift_first_int(data: bytes, shift: int) -> bytes | None:
         encoded = b"J" + value.to_bytes(4, "little", signed=True)
     else:
         return None
-    return data[:at] + encoded + data[at + 1 + width:]
+    data = data[:at] + encoded + data[at + 1 + width:]
+    return moved_values(data, len(encoded) - 1 - width) if hinted else data
 
 
 # pickle's opcodes for a non-negative int: BININT1, BININT2, BININT, and their widths.
