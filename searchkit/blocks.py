@@ -5,8 +5,9 @@ with positions the values, a pickled position list per document, are most of the
 200k-article index, unpickling a whole body block takes ~64 µs and its ids and weights alone ~4.
 `block_pickle` writes the same tuple (any unpickler, Whoosh's included, reads it unchanged) but
 first pushes and pops an int saying where the values start, so `load_ids_weights` can decompress
-and unpickle only the part before them. Blocks without that prefix (written by Whoosh's own
-writer) are read whole, as Whoosh reads them.
+and unpickle only the part before them; and it pickles the values' bytes in a form ~7x faster
+to unpickle, for the searches that need positions (phrases). Blocks without that prefix (written
+by Whoosh's own writer) are read whole, as Whoosh reads them.
 """
 from __future__ import annotations
 
@@ -26,11 +27,15 @@ def plain_block_pickle(deltas: tuple, weights, values) -> bytes:
 
 
 def block_pickle(deltas: tuple, weights, values) -> bytes:
-    """The same tuple as `plain_block_pickle`, prefixed with where its values start."""
+    """The same tuple as `plain_block_pickle`, prefixed with where its values start, and with
+    the values' bytes as protocol 3 writes them (SHORT_BINBYTES). Protocol 2 has no opcode for
+    bytes: each value becomes a call of `_codecs.encode(text, "latin1")`, and unpickling a body
+    block took ~64 µs instead of ~9 (its pickle is also a third smaller). Every Python 3
+    unpickler reads any protocol's opcodes, whatever the PROTO header says."""
     ids_part = pickle.dumps(deltas, 2)[2:-1]  # without PROTO and STOP
     weights_part = pickle.dumps(weights, 2)[2:-1]
     values_at = _PREFIX_SIZE + len(ids_part) + len(weights_part)
-    return (_prefix(values_at) + ids_part + weights_part + pickle.dumps(values, 2)[2:-1]
+    return (_prefix(values_at) + ids_part + weights_part + pickle.dumps(values, 3)[2:-1]
             + pickle.TUPLE3 + pickle.STOP)
 
 

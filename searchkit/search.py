@@ -10,7 +10,8 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress, islice, repeat, takewhile
+from operator import getitem, methodcaller
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from pickle import loads
@@ -515,45 +516,41 @@ class _KnownSpans:
         return self.current
 
 
-def _spans_near(lists: list, m) -> Callable[[int], bool]:
-    """Whether a document's word positions satisfy the phrase, by Whoosh's own span check."""
-    words = [_KnownSpans() for _ in lists]
+def _spans_near(positions: list, m) -> Iterator[bool]:
+    """Whether each document's word positions (`positions`: a list per word, aligned by
+    document) satisfy the phrase, by Whoosh's own span check."""
+    words = [_KnownSpans() for _ in positions]
     check = SimpleNamespace(ms=words, slop=m.slop, mindist=m.mindist, ordered=m.ordered)
     get_spans = query.SpanNear2.SpanNear2Matcher._get_spans
-
-    def near(docnum: int) -> bool:
-        for word, (found, decode) in zip(words, lists):
-            word.current = [WordSpan(p) for p in decode(found[docnum][1])]
-        return bool(get_spans(check))
-
-    return near
+    for per_word in zip(*positions):
+        for word, found in zip(words, per_word):
+            word.current = [WordSpan(p) for p in found]
+        yield bool(get_spans(check))
 
 
-def _two_words_near(lists: list, slop: int) -> Callable[[int], bool]:
+def _two_words_near(starts: list, after: list, slop: int) -> Iterator[bool]:
     """The span check for two words in order (the common phrase), which comes down to: the second
     word 1..slop positions after the first."""
-    (first, decode_first), (second, decode_second) = lists
     gaps = range(1, slop + 1)
-
-    def near(docnum: int) -> bool:
-        after = set(decode_second(second[docnum][1]))
-        starts = decode_first(first[docnum][1])
-        return any(not after.isdisjoint(map(gap.__add__, starts)) for gap in gaps)
-
-    return near
+    for first, second in zip(starts, map(set, after)):
+        yield any(not second.isdisjoint(map(gap.__add__, first)) for gap in gaps)
 
 
-def _positions_decoder(format_) -> Callable[[bytes], list[int]]:
-    """`format_.decoder("positions")`; for Whoosh's Positions format the same numbers with the
-    delta decoding at C speed (the value is a count, then the pickled deltas, stop byte dropped)."""
+def _positions(values: list[bytes], format_) -> list[list[int]]:
+    """Each value's positions. For Whoosh's Positions format (a count, then the pickled deltas)
+    all the values are unpickled at once, their pickles joined into one list, and the deltas
+    summed at C speed: one `loads` per document cost more than the check itself."""
     if type(format_) is not formats.Positions:
-        return format_.decoder("positions")
+        return list(map(format_.decoder("positions"), values))
+    if not all(map(methodcaller("endswith", b"."), values)):  # older values without a stop
+        values = [value if value.endswith(b".") else value + b"." for value in values]
+    bodies = b"".join(map(getitem, values, repeat(_PICKLED_BODY)))
+    return list(map(list, map(accumulate, loads(_JOINED_START + bodies + _JOINED_END))))
 
-    def decode(value: bytes) -> list[int]:
-        body = value[_INT_SIZE:]
-        return list(accumulate(loads(body if body.endswith(b".") else body + b".")))
 
-    return decode
+# A value's pickle without its PROTO and STOP; the bodies joined between MARK and LIST.
+_PICKLED_BODY = slice(_INT_SIZE + 2, -1)
+_JOINED_START, _JOINED_END = b"\x80\x02(", b"l."
 
 
 def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
@@ -583,12 +580,14 @@ def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
         if not found:
             return {}
         candidates = _Among(found)
-    lists = [(postings[id(leaf)], _positions_decoder(leaf.format)) for leaf in leaves]
-    if len(lists) == 2 and m.ordered and m.mindist == 1:
-        near = _two_words_near(lists, m.slop)
+    docs = candidates.sorted
+    positions = [_positions([found[d][1] for d in docs], leaf.format)
+                 for found, leaf in ((postings[id(leaf)], leaf) for leaf in leaves)]
+    if len(positions) == 2 and m.ordered and m.mindist == 1:
+        near = _two_words_near(*positions, m.slop)
     else:
-        near = _spans_near(lists, m)
-    matched = [docnum for docnum in candidates.sorted if near(docnum)]
+        near = _spans_near(positions, m)
+    matched = list(compress(docs, near))
 
     def scores(node) -> list[float]:
         """The node's score of each matched document, summed in Whoosh's matcher tree order."""
@@ -672,8 +671,34 @@ def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_col
     else:
         def day(d):
             return days[d] or _NO_DATE_LAST
-    top = _first(docset, wanted, bound=day, key=lambda d: (day(d), ids[d]))
+    leaves = [(r, offset) for r, offset in searcher.reader().leaf_readers() if r.segment() is not None]
+    # Walking each segment's date order until `wanted` matches turn up reads ~wanted * size /
+    # matches documents: far fewer than the matches when they are many (a common word).
+    if len(docset) ** 2 > wanted * len(leaves) * len(days):
+        candidates = []
+        for reader, offset in leaves:
+            sorted_days, order = facet_columns.segment_day_order(reader)
+            dated = bisect_left(sorted_days, 1)  # undated articles (day 0) come last either way
+            if sort == "newest":
+                walk = chain(reversed(order[dated:]), reversed(order[:dated]))
+            else:
+                walk = chain(order[dated:], order[:dated])
+            candidates += _first_walked(filter(docset.__contains__, map(offset.__add__, walk)),
+                                        wanted, day)
+    else:
+        candidates = docset
+    top = _first(candidates, wanted, bound=day, key=lambda d: (day(d), ids[d]))
     return Results(searcher, q, [(0.0, d) for d in top], docset=docset)
+
+
+def _first_walked(walk: Iterator[int], wanted: int, bound: Callable) -> list[int]:
+    """The first `wanted` items of a walk in `bound` order, and every later one that ties with
+    the last of them."""
+    taken = list(islice(walk, wanted))
+    if len(taken) == wanted:
+        last = bound(taken[-1])
+        taken += takewhile(lambda d: bound(d) == last, walk)
+    return taken
 
 
 def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
