@@ -144,3 +144,47 @@ print(cached_property.asyncio.iscoroutinefunction(coroutine),
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["[]", "True False True True _urlretrieve"]
+
+
+def _ranked(counts, top):
+    from searchkit.search import rank_facet
+    return rank_facet("places", counts, top)
+
+
+def test_facet_counts_with_numpy_are_the_python_counts():
+    """From its second count on, a large tag column is counted with numpy (`TagValues.top_counts`):
+    the top values and their counts, ties included, are those of the pass over every value."""
+    from searchkit.search import _ARRAYS_FROM, DocSet, TagValues
+
+    rng = random.Random(7)
+    names = [f"value {i}" for i in range(300)]
+    weights = [1 / (i + 1) for i in range(300)]  # a few frequent values, many rare ones
+    column = TagValues.of(tuple(sorted(set(rng.choices(names, weights, k=rng.randrange(4)))))
+                          for _ in range(_ARRAYS_FROM + 5_000))
+    everyone = range(len(column))
+    assert column.top_counts(DocSet(everyone), 10) == column.value_counts(everyone)  # first: Python
+    for size in (len(column) // 2, 3_000, 600, 0):
+        docs = rng.sample(everyone, size)
+        for top in (10, 3, 0):
+            counted = column.top_counts(DocSet(set(docs)), top)
+            assert _ranked(counted, top) == _ranked(column.value_counts(docs), top), (size, top)
+    assert column._arrays is not None  # the numpy path ran
+
+
+def test_a_one_off_count_does_not_import_numpy():
+    """numpy's import (~75 ms) is paid by processes that count a column again, not by a one-off
+    `searchkit search` (whose cold start is a benchmark target)."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from searchkit.search import _ARRAYS_FROM, DocSet, TagValues
+column = TagValues.of((("a", "b") if d % 3 else ("c",)) for d in range(_ARRAYS_FROM))
+first = column.top_counts(DocSet(range(_ARRAYS_FROM)), 10)
+print("numpy" in sys.modules)
+second = column.top_counts(DocSet(range(_ARRAYS_FROM)), 10)
+print("numpy" in sys.modules, first == second)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["False", "True True"]
