@@ -221,11 +221,42 @@ class _TagArrays:
                                 per_value[found].astype(np.int64).tolist())))
 
 
+class PackedStrings:
+    """Strings (ids, cluster names) as one UTF-8 blob and their end offsets: ~30 bytes per string
+    at 1M articles instead of ~95 for a list of str objects. Read one at a time (sort keys)."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, blob: bytes, ends: array) -> None:
+        self.blob, self.ends = blob, ends
+
+    @classmethod
+    def of(cls, strings: Iterable[str]) -> PackedStrings:
+        encoded = [text.encode() for text in strings]
+        return cls(b"".join(encoded), array("q", accumulate(map(len, encoded))))
+
+    @classmethod
+    def joined(cls, parts: list[PackedStrings]) -> PackedStrings:
+        ends, base = array("q"), 0
+        for part in parts:
+            ends.extend(map(base.__add__, part.ends) if base else part.ends)
+            base += len(part.blob)
+        return cls(b"".join(part.blob for part in parts), ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:
+        return self.blob[self.ends[index - 1] if index else 0:self.ends[index]].decode()
+
+
 def _load_saved(path: Path) -> Sequence | TagValues | None:
     try:
         kind, data = marshal.loads(path.read_bytes())
-        if kind == "tags":
+        if kind == "tag-codes":  # ("tags": an older version's, without shared strings)
             return TagValues(data[0], array("i", data[1]))
+        if kind == "strings":
+            return PackedStrings(data[0], array("q", data[1]))
     except (OSError, ValueError, EOFError, TypeError, IndexError):
         return None  # not saved yet, or unreadable: read the column instead
     return array("i", data) if kind == "array" else data
@@ -234,9 +265,11 @@ def _load_saved(path: Path) -> Sequence | TagValues | None:
 def _save(path: Path, values: Sequence | TagValues) -> None:
     """Save atomically; an index folder that is read-only (or full) just keeps nothing."""
     if isinstance(values, TagValues):
-        payload = ("tags", (values.distinct, values.codes.tobytes()))
+        payload = ("tag-codes", (values.distinct, values.codes.tobytes()))
+    elif isinstance(values, PackedStrings):
+        payload = ("strings", (values.blob, values.ends.tobytes()))
     else:
-        payload = ("array", values.tobytes()) if isinstance(values, array) else ("list", values)
+        payload = ("array", values.tobytes())
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     try:
         temporary.write_bytes(marshal.dumps(payload))
@@ -253,6 +286,11 @@ _RAW_COLUMNS = ("id", "cluster")
 def _is_tags(column: str) -> bool:
     """Whether a column's values are tag tuples (`TagValues`): not ids, clusters or days."""
     return column not in _RAW_COLUMNS and not column.startswith("date")  # date, date_order, ...
+
+
+def _kind(column: str) -> type:
+    """How a column's values are kept: days (date, date_order, ...) in an array."""
+    return TagValues if _is_tags(column) else PackedStrings if column in _RAW_COLUMNS else array
 
 
 class FacetColumns:
@@ -287,13 +325,13 @@ class FacetColumns:
                 parts = [self._segment_values(reader, column) for reader in leaves]
                 if len(parts) == 1:
                     self._global[key] = parts[0]
-                elif _is_tags(column):
-                    self._global[key] = TagValues.joined(parts)
-                else:
-                    joined = array("i") if column == "date" else []
+                elif _kind(column) is array:
+                    joined = array("i")
                     for part in parts:
                         joined.extend(part)
                     self._global[key] = joined
+                else:
+                    self._global[key] = _kind(column).joined(parts)
             return self._global[key]
 
     def retain(self, segment_ids: tuple) -> None:
@@ -324,9 +362,14 @@ class FacetColumns:
             if column == "date":
                 return array("i", (day if day > 0 else 0 for day in raw))
             if column in _RAW_COLUMNS:
-                return list(raw)
-            shared: dict = {}  # equal tag lists: one tuple (and one string per value)
-            return TagValues.of(shared.setdefault(value, tuple(_tags(value))) for value in raw)
+                return PackedStrings.of(raw)
+            # Equal tag lists are one tuple, equal tags one string (saved once: marshal writes
+            # an object seen before as a reference): at 1M articles the places went 160 -> ~35 MB.
+            tuples: dict = {}
+            strings: dict = {}
+            return TagValues.of(tuples.setdefault(value, tuple(strings.setdefault(tag, tag)
+                                                               for tag in _tags(value)))
+                                for value in raw)
 
         return self._cached(reader, column, read)
 
@@ -337,7 +380,7 @@ class FacetColumns:
             path = self._folder / f"{segment_id}.skc_{name}" if self._folder else None
             values = _load_saved(path) if path else None
             if (values is None or len(values) != reader.doc_count_all()
-                    or _is_tags(name) != isinstance(values, TagValues)):  # (an older version's)
+                    or type(values) is not _kind(name)):  # (an older version's)
                 values = build()
                 if path:
                     _save(path, values)

@@ -188,3 +188,26 @@ print("numpy" in sys.modules, first == second)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["False", "True True"]
+
+
+def test_packed_strings_read_back_as_given():
+    from searchkit.search import PackedStrings
+
+    parts = [PackedStrings.of(["a-1", "", "Zürich 北京"]), PackedStrings.of([]), PackedStrings.of(["x" * 300])]
+    joined = PackedStrings.joined(parts)
+    assert [joined[i] for i in range(len(joined))] == ["a-1", "", "Zürich 北京", "x" * 300]
+    assert [parts[0][i] for i in range(3)] == ["a-1", "", "Zürich 北京"]
+
+
+def test_facet_columns_keep_one_string_per_tag(tmp_path):
+    """Equal tags in different tag lists are one str object, also once saved and loaded again."""
+    from searchkit.search import FacetColumns
+
+    archive = Archive(tmp_path / "ix")
+    archive.add([Article(id=f"a{i}", headline="oil", body="oil",
+                         places=["usa", "canada"] if i % 2 else ["usa"]) for i in range(6)])
+    for _ in range(2):  # built from the column, then loaded from the saved file
+        columns = FacetColumns(archive.path)
+        places = archive._engine._on_snapshot(lambda s: columns.values(s, "places"))
+        firsts = {id(values[0]) for values in places.distinct if values and values[0] == "usa"}
+        assert len(places.distinct) == 2 and len(firsts) == 1
