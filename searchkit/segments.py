@@ -42,14 +42,16 @@ from whoosh import index
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
 from whoosh.fields import Schema
+from whoosh.formats import Positions
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_int, pack_long, pack_ushort, unpack_int
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort, unpack_int
 from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .blocks import block_pickle, moved_values, values_at
+from .schema import bulk_words
 from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.
@@ -79,6 +81,10 @@ class _SegmentBuilder:
         self._perdoc = self._codec.per_document_writer(storage, self.segment)
         self._postings: dict[str, dict[bytes, list]] = defaultdict(lambda: defaultdict(list))
         self._docnum = 0
+        # Text fields analysed in bulk (`schema.bulk_words`), with their field boost.
+        self._bulk = {name: (words, field.format.field_boost) for name, field in schema.items()
+                      if type(field.format) is Positions
+                      and (words := bulk_words(field.analyzer)) is not None}
 
     def add(self, doc: Document) -> None:
         # As SegmentWriter.add_document, for what this schema uses (no boosts, vectors or spelling
@@ -91,7 +97,9 @@ class _SegmentBuilder:
                 continue
             field = schema[name]
             length = 0
-            if field.indexed:
+            if name in self._bulk:
+                length = self._add_positions(name, value, docnum)
+            elif field.indexed:
                 terms = self._postings[name]
                 scorable = field.scorable
                 for tbytes, freq, weight, vbytes in field.index(value):
@@ -104,6 +112,26 @@ class _SegmentBuilder:
                 perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
         perdoc.finish_doc()
         self._docnum += 1
+
+    def _add_positions(self, name: str, value: str, docnum: int) -> int:
+        """Postings of a bulk-analysed text field, as `Positions.word_values` makes them (weight:
+        the frequency times the field boost; value: the count and the pickled position deltas);
+        returns the field's length in tokens."""
+        analyse, boost = self._bulk[name]
+        words = analyse(value)
+        positions: dict[str, list[int]] = defaultdict(list)
+        for pos, word in enumerate(words):
+            positions[word].append(pos)
+        terms = self._postings[name]
+        once = _ONCE
+        for word, found in positions.items():
+            count = len(found)
+            if count == 1:  # most terms of a document
+                value = once.get(found[0]) or once.setdefault(found[0], _positions_value(found))
+            else:
+                value = _positions_value(found)
+            terms[word.encode()].append((docnum, count * boost, value))
+        return len(words)
 
     def finish(self):
         """Write the postings and close the segment's files; returns the Segment."""
@@ -120,6 +148,16 @@ class _SegmentBuilder:
         for tbytes in sorted(terms):
             ids, weights, values = zip(*terms[tbytes])
             yield tbytes, ids, weights, values
+
+
+# Value bytes of a posting at a single position, by position (shared by every such posting).
+_ONCE: dict[int, bytes] = {}
+
+
+def _positions_value(positions: list[int]) -> bytes:
+    """`Positions.encode`: the count, then the pickled deltas between positions."""
+    deltas = [positions[0], *map(sub, positions[1:], positions)]
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
 def _write_postings(storage: FileStorage, schema: Schema, segment, fields: Iterable[tuple]) -> None:

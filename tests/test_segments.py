@@ -10,7 +10,7 @@ import pytest
 from whoosh import index
 from whoosh.qparser import QueryParser
 
-from searchkit import Archive, blocks, segments
+from searchkit import Archive, blocks, schema, segments
 
 from .conftest import EXAMPLES, REUTERS, needs_corpora
 
@@ -86,16 +86,45 @@ def _segment_files(folder) -> list[tuple[bytes, bytes]]:
              ix.storage.open_file(s.make_filename(".pst")).read()) for s in ix._segments()]
 
 
+def _segment_postings(folder) -> list[dict]:
+    """Each segment's terms as Whoosh reads them: statistics and every (id, weight, value)."""
+    ix = index.open_dir(str(folder))
+    segments_terms = []
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            terms = {}
+            for field, text in leaf.all_terms():
+                info = leaf.term_info(field, text)
+                matcher, postings = leaf.postings(field, text), []
+                while matcher.is_active():
+                    postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+                terms[field, text] = (info.weight(), info.doc_frequency(), info.min_length(),
+                                      info.max_length(), info.max_weight(), info.min_id(),
+                                      info.max_id(), postings)
+            segments_terms.append(terms)
+    return segments_terms
+
+
 def _sources() -> list:
     return [EXAMPLES] + ([REUTERS / "reut2-000.sgm"] if REUTERS.is_dir() else [])
+
+
+class _Unshared(dict):
+    """A `segments._ONCE` that keeps nothing: each posting's value is a bytes object of its own."""
+
+    def setdefault(self, key, value):
+        return value
 
 
 def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
     """Postings filled a block at a time: the terms and postings files are byte for byte those of
     Whoosh's own writer for the same articles in one commit, when every block is compressed as
     Whoosh does and pickled without the values' offset (by default small ones are not
-    compressed, zlib uses a smaller window and each block says where its values start:
+    compressed, zlib uses a smaller window, each block says where its values start, and equal
+    one-position values are one shared bytes object, which a block's pickle refers back to:
     `test_same_results_as_whooshs_own_writer` checks that index)."""
+    monkeypatch.setattr(segments, "_ONCE", _Unshared())
     monkeypatch.setattr(segments, "COMPRESS_FROM", 0)
     monkeypatch.setattr(segments, "_compress", zlib.compress)
     monkeypatch.setattr(segments, "block_pickle", blocks.plain_block_pickle)
@@ -109,7 +138,8 @@ def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
 
 
 def test_merging_gives_the_segment_built_at_once(tmp_path, monkeypatch):
-    """Many small segments merged (as `add` does at its end) give the same files as one batch."""
+    """Many small segments merged (as `add` does at its end) give the terms, statistics and
+    postings of one batch."""
     at_once = Archive(tmp_path / "once", procs=1, batch_size=100_000)
     at_once.add(_sources())
     monkeypatch.setattr(segments, "MERGE_FACTOR", 10**9)  # keep the small segments
@@ -121,7 +151,7 @@ def test_merging_gives_the_segment_built_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(segments, "MERGE_FACTOR", count)  # all of them at once
     small.add([])  # nothing new: only merges
     assert len(index.open_dir(str(small.path))._segments()) == 1
-    assert _segment_files(small.path) == _segment_files(at_once.path)
+    assert _segment_postings(small.path) == _segment_postings(at_once.path)
     assert [_result(small, text) for text in QUERIES] == results
     assert small.stats().documents == at_once.stats().documents
 
@@ -161,3 +191,25 @@ def test_merging_drops_replaced_articles(tmp_path, monkeypatch):
 ])
 def test_merge_plan(sizes, runs):
     assert segments.plan_merges(sizes, 10, 250_000) == runs
+
+
+# ------------------------------------------------------------ bulk analysis
+
+TRICKY = ["Zürich ÉCOLE naïve café İstanbul ǅemal x*y 3.5 u.s. a..b _x_ ﬁnance Straße ΣΑΣ",
+          "Running runs ran; RUNNER's 1,000.50 dlrs U.S.-based e-mail", "", "  \n\t ", "İİ i̇"]
+
+
+@pytest.mark.parametrize("analyzer", [schema.text_analyzer, schema.name_analyzer])
+def test_bulk_words_are_the_analyzers_tokens(analyzer):
+    """The segment writer's bulk analysis gives the token texts of Whoosh's analyzer chain, on
+    made-up tricky text and on real articles (headline and body)."""
+    words = schema.bulk_words(analyzer())
+    texts = list(TRICKY)
+    if REUTERS.is_dir():
+        from searchkit.sources import discover, read
+        found = discover([REUTERS / "reut2-000.sgm"], None)
+        articles = [a for f in found.files for a in read(f) if hasattr(a, "body")][:300]
+        texts += [a.headline for a in articles] + [a.body for a in articles]
+    for text in texts:
+        assert words(text) == [t.text for t in analyzer()(text)], text
+    assert schema.bulk_words(schema.fields.KEYWORD().analyzer) is None
