@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import os
 from datetime import date
 from pathlib import Path
@@ -23,6 +21,7 @@ from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, 
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
+    from .prepare import Prepared
     from .sources import Discovery
 
 DEFAULT_INDEX = "index"
@@ -55,42 +54,9 @@ def open_engine(location: Path | str, create: bool, lock_timeout: float):
     return WhooshEngine(location, create=create)
 
 
-MAX_ID_CHARS = 300
-
-
 def default_procs() -> int:
     """Indexing processes by default: 2, or 1 on a one-core machine."""
     return min(2, os.cpu_count() or 1)
-
-
-def _problem(article: Article, reason: str) -> Problem:
-    path, sep, record = article.origin.rpartition(":")
-    if not sep or not record:
-        path, record = article.origin or "(article given to Archive.add)", None
-    return Problem(path, reason, record)
-
-
-def _prepare(article: Article) -> tuple[Article, Problem | None]:
-    """The enriched article, or the reason it cannot be indexed."""
-    from .enrich import enrich  # entity extraction's tables load on the first article (not in `search`)
-    try:
-        article = enrich(article)
-    except (TypeError, AttributeError, ValueError) as exc:  # wrong field types from a library user
-        return article, _problem(article, f"invalid article: {exc}")
-    if not article.id:
-        return article, _problem(article, "article has no id")
-    if len(article.id) > MAX_ID_CHARS:
-        return article, _problem(article, f"id longer than {MAX_ID_CHARS} characters")
-    if not (article.headline or article.body):
-        return article, _problem(article, "empty article: no headline and no body")
-    return article, None
-
-
-def fingerprint(article: Article) -> str:
-    """A digest of everything indexed about an article, to tell unchanged articles on a re-run."""
-    data = article.to_dict()
-    data.pop("origin", None)
-    return hashlib.sha1(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 class Archive:
@@ -165,8 +131,22 @@ class Archive:
 
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
                summary: IndexSummary) -> None:
+        from .prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
         for problem in problems:
             summary.report(problem)
+        signatures = self._wire.needs_signatures
+        # With worker processes, articles are prepared (enriched, fingerprinted) in as many
+        # processes of their own, forked first: before the writer takes the write lock.
+        preparers = Preparers(self.procs, signatures) if self.procs >= 2 else None
+        try:
+            self._write_prepared(preparers.prepare(stream) if preparers is not None
+                                 else prepare_all(stream, signatures), summary)
+        finally:
+            if preparers is not None:
+                preparers.stop()
+
+    def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary) -> None:
+        from .prepare import problem_with  # noqa: PLC0415
         # A full batch becomes one segment per process, in reading order. The first writer starts
         # the indexing processes: before this process's memory grows.
         segment_size = -(-self.batch_size // max(1, self.procs))
@@ -183,15 +163,13 @@ class Archive:
                 if isinstance(item, Problem):
                     summary.report(item)
                     continue
-                article, problem = _prepare(item)
-                if problem is None and article.id in first_seen:
-                    problem = _problem(item, f"duplicate id {article.id!r}: already read from "
-                                             f"{first_seen[article.id] or 'an earlier article'}")
-                if problem is not None:
-                    summary.report(problem)
+                article, digest = item.article, item.fingerprint
+                if article.id in first_seen:
+                    summary.report(problem_with(
+                        article, f"duplicate id {article.id!r}: already read from "
+                                 f"{first_seen[article.id] or 'an earlier article'}"))
                     continue
                 first_seen[article.id] = article.origin
-                digest = fingerprint(article)
                 # Popped: a later copy of the id is caught by first_seen, and the map shrinks as
                 # the run goes (memory that would otherwise grow with the archive).
                 previous = known.pop(article.id, None)
@@ -206,7 +184,7 @@ class Archive:
                     self._wire.commit()
                     gc.collect()
                     uncommitted = 0
-                cluster = self._wire.assign(article.id, article.headline, article.body)
+                cluster = self._wire.assign(article.id, item.signature)
                 writer.add(article, digest, replace=previous is not None, cluster=cluster)
                 uncommitted += 1
                 if previous is None:

@@ -107,6 +107,16 @@ def article_text(headline: str, body: str) -> str:
     return f"{headline}\n{body}"
 
 
+Signature = tuple[int, ...]
+
+
+def text_signature(headline: str, body: str) -> Signature | None:
+    """An article's signature, or None when its text is too short to compare (computed where
+    articles are prepared, possibly in another process; `WireCopies.assign` takes it)."""
+    hashes = shingles(article_text(headline, body))
+    return signature(hashes) if len(hashes) >= MIN_SHINGLES else None
+
+
 class WireCopies:
     """The LSH table of every indexed article, in the side file.
 
@@ -116,6 +126,8 @@ class WireCopies:
     and buckets took ~600 MB at 200k articles). Changes are part of the open transaction until
     `commit`.
     """
+
+    needs_signatures = True
 
     def __init__(self, index_dir: Path):
         self.path = Path(index_dir) / FILENAME
@@ -160,16 +172,15 @@ class WireCopies:
         self._max_rank += 1
         return self._max_rank
 
-    def assign(self, article_id: str, headline: str, body: str) -> str:
-        """The cluster id of an article being added (or replaced); remembers its signature."""
+    def assign(self, article_id: str, sig: Signature | None) -> str:
+        """The cluster id of an article being added (or replaced), given its `text_signature`;
+        remembers the signature."""
         with self._writing():
-            return self._assign(article_id, headline, body)
+            return self._assign(article_id, sig)
 
-    def _assign(self, article_id: str, headline: str, body: str) -> str:
+    def _assign(self, article_id: str, sig: Signature | None) -> str:
         db = self._connect()
         self.forget(article_id)
-        hashes = shingles(article_text(headline, body))
-        sig = signature(hashes) if len(hashes) >= MIN_SHINGLES else None
         cluster = article_id
         rank = self._next_rank()
         if sig is not None:
@@ -232,7 +243,9 @@ class NoWireCopies:
     """Stands in for `WireCopies` where there is no local index folder (a Xapian cluster): every
     article is its own cluster, and collapsing is refused by the engine."""
 
-    def assign(self, article_id: str, headline: str, body: str) -> None:
+    needs_signatures = False
+
+    def assign(self, article_id: str, sig: Signature | None) -> None:
         return None
 
     def commit(self) -> None:

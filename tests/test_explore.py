@@ -205,23 +205,25 @@ def test_a_side_file_without_band_keys_is_upgraded(tmp_path):
     """Side files written before band keys were stored in SQLite get them on first use."""
     import sqlite3
 
-    from searchkit.wirecopies import WireCopies
+    from searchkit.wirecopies import WireCopies, text_signature
 
     story = ("The harbour authority of Eastport said on Monday that grain shipments through the "
              "northern terminal rose by a fifth in the spring, helped by dredging of the channel "
              "and a new crane that loads barges twice as fast as the old one.")
     wire = WireCopies(tmp_path)
-    assert wire.assign("first", "Eastport grain shipments rise", story) == "first"
-    assert wire.assign("other", "Council approves budget", "The town council approved a budget "
-                       "for schools, roads and the library after a long evening debate.") == "other"
+    assert wire.assign("first", text_signature("Eastport grain shipments rise", story)) == "first"
+    assert wire.assign("other", text_signature(
+        "Council approves budget", "The town council approved a budget for schools, roads and "
+        "the library after a long evening debate.")) == "other"
     wire.commit()
     wire.close()
     with sqlite3.connect(tmp_path / "wirecopies.sqlite") as db:
         db.execute("DROP TABLE bands")
     again = WireCopies(tmp_path)
-    assert again.assign("copy", "Eastport grain shipments rise", story + " (Updated.)") == "first"
+    assert again.assign("copy", text_signature("Eastport grain shipments rise",
+                                               story + " (Updated.)")) == "first"
     again.forget("first")  # a leader that is replaced stops being a candidate
-    assert again.assign("copy2", "Eastport grain shipments rise", story) == "copy2"
+    assert again.assign("copy2", text_signature("Eastport grain shipments rise", story)) == "copy2"
     again.close()
 
 

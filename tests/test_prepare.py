@@ -1,0 +1,68 @@
+"""Preparing articles in worker processes (`searchkit.prepare.Preparers`) gives what preparing them
+in the calling process gives, in the same order; a failing or dying process is reported, never
+waited for forever."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from searchkit import prepare
+from searchkit.errors import ArchiveError
+from searchkit.model import Article, Problem
+from searchkit.sources import discover, read
+
+from .conftest import EXAMPLES, REUTERS
+
+
+def _items() -> list:
+    """Articles and problems as a run reads them: the examples, one Reuters file, and articles
+    that fail the checks (no id, empty)."""
+    paths = [EXAMPLES] + ([REUTERS / "reut2-001.sgm"] if REUTERS.is_dir() else [])
+    items = [item for f in discover(paths, None).files for item in read(f)]
+    items[5:5] = [Article(id="", headline="no id"), Article(id="empty"),
+                  Problem("made-up.jsonl", "not JSON", "3")]
+    return items
+
+
+def _summary(results: list) -> list:
+    return [(r.article.id, r.fingerprint, r.signature) if isinstance(r, prepare.Prepared) else str(r)
+            for r in results]
+
+
+def test_processes_give_the_results_of_this_process_in_order():
+    expected = _summary(prepare.prepare_all(_items(), signatures=True))
+    assert len(expected) > prepare.CHUNK * 2 or not REUTERS.is_dir()
+    assert any(isinstance(r, str) for r in expected)  # the problems are kept in their places
+    preparers = prepare.Preparers(2, signatures=True)
+    try:
+        assert _summary(preparers.prepare(_items())) == expected
+        # The processes serve another run too (`Archive.add` starts them once per run).
+        assert _summary(preparers.prepare(_items()[:7])) == expected[:7]
+    finally:
+        preparers.stop()
+
+
+def test_an_exception_in_a_process_is_raised_here(monkeypatch):
+    def broken(article):
+        raise KeyError("made-up bug")
+
+    monkeypatch.setattr("searchkit.enrich.STEPS", [broken])  # the processes fork with it
+    preparers = prepare.Preparers(2, signatures=False)
+    try:
+        with pytest.raises(KeyError, match="made-up bug"):
+            list(preparers.prepare([Article(id="a", headline="x")]))
+    finally:
+        preparers.stop()
+
+
+def test_a_dead_process_is_reported_not_waited_for():
+    preparers = prepare.Preparers(2, signatures=False)
+    try:
+        os.kill(preparers._procs[0].pid, signal.SIGKILL)
+        preparers._procs[0].join()
+        with pytest.raises(ArchiveError, match="died"):
+            list(preparers.prepare([Article(id=str(i), headline="x") for i in range(3)]))
+    finally:
+        preparers.stop()
