@@ -5,10 +5,15 @@ A date names a span: `1987` the whole year, `March 1987` the whole month, `1 Mar
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime, timezone
 
-
 from .errors import QueryError
+
+# A full ISO 8601 date, optionally with a time and a zone: what JSON sources mostly give. These are
+# read by `datetime.fromisoformat` (~1 µs) with the same result as dateutil (~80 µs, twice).
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+                  r"(?:Z|[+-]\d{2}:\d{2})?")
 
 
 def _parse(text: str, default: datetime) -> datetime:
@@ -29,19 +34,32 @@ def parse_datetime(text: str) -> datetime:
     text = text.strip()
     if not text:
         raise ValueError("empty date")
-    try:
-        a = _parse(text, default=_DEFAULT_A)
-        b = _parse(text, default=_DEFAULT_B)
-    except (ValueError, OverflowError, TypeError) as exc:
-        raise ValueError(f"unparseable date {text!r} ({exc})") from None
-    if a.year != b.year:
-        raise ValueError(f"date {text!r} has no year")
+    a = _iso_datetime(text)
+    if a is None:
+        try:
+            a = _parse(text, default=_DEFAULT_A)
+            b = _parse(text, default=_DEFAULT_B)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise ValueError(f"unparseable date {text!r} ({exc})") from None
+        if a.year != b.year:
+            raise ValueError(f"date {text!r} has no year")
     if a.tzinfo is not None:
         try:
             a = a.astimezone(timezone.utc).replace(tzinfo=None)
         except (ValueError, OverflowError):
             raise ValueError(f"date {text!r} is out of range once converted to UTC") from None
     return a
+
+
+def _iso_datetime(text: str) -> datetime | None:
+    """A full ISO 8601 date (and time) read directly; None for any other text, or an impossible
+    date (dateutil then gives the reason)."""
+    if not _ISO.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
 
 
 def parse_span(text: str) -> tuple[date, date]:

@@ -37,6 +37,7 @@ import zlib
 from array import array
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ArchiveError
 
@@ -107,14 +108,21 @@ def article_text(headline: str, body: str) -> str:
     return f"{headline}\n{body}"
 
 
-Signature = tuple[int, ...]
+class Signature(NamedTuple):
+    """An article's MinHash signature and its band keys."""
+
+    minhash: tuple[int, ...]
+    bands: list[int]
 
 
 def text_signature(headline: str, body: str) -> Signature | None:
     """An article's signature, or None when its text is too short to compare (computed where
     articles are prepared, possibly in another process; `WireCopies.assign` takes it)."""
     hashes = shingles(article_text(headline, body))
-    return signature(hashes) if len(hashes) >= MIN_SHINGLES else None
+    if len(hashes) < MIN_SHINGLES:
+        return None
+    minhash = signature(hashes)
+    return Signature(minhash, _band_keys(minhash))
 
 
 class WireCopies:
@@ -184,19 +192,19 @@ class WireCopies:
         cluster = article_id
         rank = self._next_rank()
         if sig is not None:
-            keys = _band_keys(sig)
+            keys = sig.bands
             best = None
             candidates = db.execute(
                 "SELECT DISTINCT a.rank, a.id, a.sig FROM bands b JOIN articles a ON a.rank = b.rank "
                 f"WHERE b.key IN ({','.join('?' * len(keys))})", keys)
             for leader_rank, leader, blob in candidates:
-                sim = similarity(sig, _unpack(blob))
+                sim = similarity(sig.minhash, _unpack(blob))
                 if sim >= THRESHOLD and (best is None or (sim, -leader_rank) > best):
                     best, cluster = (sim, -leader_rank), leader
             if cluster == article_id:
                 db.executemany("INSERT INTO bands (key, rank) VALUES (?, ?)",
                                [(key, rank) for key in keys])
-        blob = array("I", sig).tobytes() if sig is not None else None
+        blob = array("I", sig.minhash).tobytes() if sig is not None else None
         db.execute("INSERT INTO articles (rank, id, cluster, sig) VALUES (?, ?, ?, ?)",
                    (rank, article_id, cluster, blob))
         return cluster

@@ -154,3 +154,29 @@ def test_decode_handles_boms_and_rejects_binary():
     assert sources.decode("caf\xe9".encode("latin-1")) == "café"
     with pytest.raises(ValueError, match="binary"):
         sources.decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+@pytest.mark.parametrize("text", [
+    "2021-03-04", "2021-03-04T10:11:12", "2021-03-04 10:11", "2021-03-04T10:11:12.5",
+    "1987-02-26T15:01:01Z", "2021-03-04T23:30:00+05:30", "2021-03-04T01:30:00-08:00", "2000-02-29"])
+def test_iso_dates_read_directly_are_what_dateutil_reads(text):
+    """Full ISO dates skip dateutil (`dates._iso_datetime`), with the same naive UTC result."""
+    from datetime import timezone
+
+    from dateutil import parser
+
+    from searchkit import dates
+    expected = parser.parse(text)
+    if expected.tzinfo is not None:
+        expected = expected.astimezone(timezone.utc).replace(tzinfo=None)
+    assert dates._iso_datetime(text) is not None
+    assert dates.parse_datetime(text) == expected
+
+
+@pytest.mark.parametrize("text, reason", [("2021-02-30", "day is out of range"),
+                                          ("2021-13-01", "month must be in 1..12"),
+                                          ("2021-03-04T25:00", "hour must be in 0..23")])
+def test_impossible_iso_dates_still_get_dateutils_reason(text, reason):
+    from searchkit import dates
+    with pytest.raises(ValueError, match=reason):
+        dates.parse_datetime(text)
