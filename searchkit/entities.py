@@ -80,13 +80,6 @@ _ERAS = (
 _MODERN = {"CD": "dr-congo", "MM": "myanmar", "KH": "cambodia", "WG": "germany", "DD": "germany"}
 
 
-def load() -> None:
-    """Reads the data files now (they are otherwise read on first use)."""
-    _gazetteer()
-    _given_names()
-    _country_codes()
-
-
 def country_code(iso: str, day: date | None) -> str:
     """The canonical code of a country (ISO 3166 alpha-2) as of `day` (None: today's borders)."""
     codes = _gazetteer()[2]

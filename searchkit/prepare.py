@@ -117,8 +117,8 @@ class Preparers:
     lock: a forked child shares the lock's open file (see `segments.Workers`)."""
 
     def __init__(self, count: int, signatures: bool):
-        from . import entities  # noqa: PLC0415
-        entities.load()  # once here, shared with the children, instead of once in each
+        # Each process reads the entity tables itself, on its first article: this one never
+        # needs them, nor do the indexing processes forked from it after these.
         ctx = multiprocessing.get_context("fork")  # fork: spawn would re-run the caller's main module
         self._inboxes = [ctx.Queue() for _ in range(count)]
         self._outboxes = [ctx.Queue() for _ in range(count)]

@@ -19,7 +19,8 @@ from typing import Callable
 
 import Stemmer
 from whoosh import fields, query
-from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
+from whoosh.analysis import (CharsetFilter, Filter, KeywordAnalyzer, LowercaseFilter,
+                             RegexTokenizer)
 from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
@@ -85,7 +86,17 @@ def bulk_words(analyzer) -> Callable[[str], list[str]] | None:
         return _stemmed_words
     if analyzer == name_analyzer():
         return _folded_words
+    if analyzer == KeywordAnalyzer(lowercase=True, commas=True):
+        return _tag_words
     return None
+
+
+_TAG = re.compile(r"[^,]+")  # CommaSeparatedTokenizer's pattern
+
+
+def _tag_words(text: str) -> list[str]:
+    """The token texts of the tag fields' analyzer (`KEYWORD(commas=True, lowercase=True)`)."""
+    return [tag.strip().lower() for tag in _TAG.findall(text)]
 
 
 class DayField(fields.NUMERIC):
@@ -181,6 +192,18 @@ def day_from_number(n: int) -> date:
     return date.fromordinal(n)
 
 
+class StringColumn(fields.ID):
+    """A string kept per document in a column (and stored if asked) but not indexed: for values
+    that are read back by document, never searched for (the content fingerprint, the wire-copy
+    cluster). Indexed, each made a term per article: 2 of every 13 terms of a segment, which cost
+    writing and merging time. Indexes made with them as ID fields keep their schema."""
+
+    indexed = False
+
+    def __init__(self, stored: bool = False):
+        super().__init__(stored=stored, sortable=True)
+
+
 def _tag_field():
     # Whole values, comma separated; the column keeps the original spelling for facets.
     return fields.KEYWORD(commas=True, lowercase=True, scorable=False, sortable=True, stored=True)
@@ -190,7 +213,7 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(unique=True, stored=True, sortable=True),
         # Content fingerprint: lets a re-run skip unchanged articles without reading stored fields.
-        fingerprint=fields.ID(sortable=True),
+        fingerprint=StringColumn(),
         headline=fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
         body=fields.TEXT(analyzer=text_analyzer(), stored=True),
         date=DayField(sortable=True),
@@ -215,7 +238,7 @@ def build_schema() -> fields.Schema:
         authors=fields.STORED(),
         origin=fields.STORED(),
         # Wire-copy cluster (see `wirecopies`): the id of the cluster's first article.
-        cluster=fields.ID(stored=True, sortable=True),
+        cluster=StringColumn(stored=True),
         mentioned_periods=fields.STORED(),
         extracted=fields.STORED(),
     )

@@ -32,7 +32,7 @@ import queue
 import struct
 import zlib
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import accumulate, groupby, takewhile
 from operator import sub
 from pickle import dumps, loads
@@ -44,7 +44,7 @@ from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_
                                   _lenfield)
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import Schema
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
@@ -84,8 +84,12 @@ class _SegmentBuilder:
         self._postings: dict[str, dict[bytes, list]] = defaultdict(lambda: defaultdict(list))
         self._docnum = 0
         # Text fields analysed in bulk (`schema.bulk_words`), with their field boost.
-        self._bulk = {name: (words, field.format.field_boost) for name, field in schema.items()
-                      if type(field.format) is Positions
+        # Fields analysed in bulk (`schema.bulk_words`): name -> (the method that adds their
+        # postings for their format, the analysis, the field boost).
+        by_format = {Positions: self._add_positions, Frequency: self._add_frequencies}
+        self._bulk = {name: (by_format[type(field.format)], words, field.format.field_boost)
+                      for name, field in schema.items()
+                      if field.indexed and type(field.format) in by_format
                       and (words := bulk_words(field.analyzer)) is not None}
 
     def add(self, doc: Document) -> None:
@@ -99,8 +103,11 @@ class _SegmentBuilder:
                 continue
             field = schema[name]
             length = 0
-            if name in self._bulk:
-                length = self._add_positions(name, value, docnum)
+            if name in self._bulk and type(value) is str:
+                add_postings, analyse, boost = self._bulk[name]
+                length = add_postings(self._postings[name], analyse(value), boost, docnum)
+                if not field.scorable:
+                    length = 0
             elif field.indexed:
                 terms = self._postings[name]
                 scorable = field.scorable
@@ -115,16 +122,14 @@ class _SegmentBuilder:
         perdoc.finish_doc()
         self._docnum += 1
 
-    def _add_positions(self, name: str, value: str, docnum: int) -> int:
-        """Postings of a bulk-analysed text field, as `Positions.word_values` makes them (weight:
+    @staticmethod
+    def _add_positions(terms: dict, words: list[str], boost: float, docnum: int) -> int:
+        """Postings of a document's analysed words as `Positions.word_values` makes them (weight:
         the frequency times the field boost; value: the count and the pickled position deltas);
         returns the field's length in tokens."""
-        analyse, boost = self._bulk[name]
-        words = analyse(value)
         positions: dict[str, list[int]] = defaultdict(list)
         for pos, word in enumerate(words):
             positions[word].append(pos)
-        terms = self._postings[name]
         once = _ONCE
         for word, found in positions.items():
             count = len(found)
@@ -133,6 +138,13 @@ class _SegmentBuilder:
             else:
                 value = _positions_value(found)
             terms[word.encode()].append((docnum, count * boost, value))
+        return len(words)
+
+    @staticmethod
+    def _add_frequencies(terms: dict, words: list[str], boost: float, docnum: int) -> int:
+        """The same as `Frequency.word_values` makes them (value: the packed count)."""
+        for word, count in Counter(words).items():
+            terms[word.encode()].append((docnum, count * boost, pack_uint(count)))
         return len(words)
 
     def finish(self):

@@ -196,13 +196,15 @@ def test_merge_plan(sizes, runs):
 # ------------------------------------------------------------ bulk analysis
 
 TRICKY = ["Zürich ÉCOLE naïve café İstanbul ǅemal x*y 3.5 u.s. a..b _x_ ﬁnance Straße ΣΑΣ",
-          "Running runs ran; RUNNER's 1,000.50 dlrs U.S.-based e-mail", "", "  \n\t ", "İİ i̇"]
+          "Running runs ran; RUNNER's 1,000.50 dlrs U.S.-based e-mail", "", "  \n\t ", "İİ i̇",
+          "usa,UK, west-germany ,, Paul Volcker,İstanbul,usa", ",", " , a"]
 
 
-@pytest.mark.parametrize("analyzer", [schema.text_analyzer, schema.name_analyzer])
+@pytest.mark.parametrize("analyzer", [schema.text_analyzer, schema.name_analyzer,
+                                      lambda: schema._tag_field().analyzer])
 def test_bulk_words_are_the_analyzers_tokens(analyzer):
     """The segment writer's bulk analysis gives the token texts of Whoosh's analyzer chain, on
-    made-up tricky text and on real articles (headline and body)."""
+    made-up tricky text (with tag lists) and on real articles (headline and body)."""
     words = schema.bulk_words(analyzer())
     texts = list(TRICKY)
     if REUTERS.is_dir():
@@ -213,3 +215,30 @@ def test_bulk_words_are_the_analyzers_tokens(analyzer):
     for text in texts:
         assert words(text) == [t.text for t in analyzer()(text)], text
     assert schema.bulk_words(schema.fields.KEYWORD().analyzer) is None
+
+
+# ------------------------------------------------------------ older schemas
+
+def test_an_index_with_indexed_fingerprints_and_clusters_keeps_working(tmp_path, monkeypatch):
+    """Indexes made when the fingerprint and the cluster were indexed ID fields keep that schema
+    (it is saved in the index): re-runs still find unchanged articles, clusters still collapse."""
+    def older_schema():
+        older = schema.build_schema()
+        older.remove("fingerprint")
+        older.remove("cluster")
+        older.add("fingerprint", schema.fields.ID(sortable=True))
+        older.add("cluster", schema.fields.ID(stored=True, sortable=True))
+        return older
+
+    monkeypatch.setattr("searchkit.engine.build_schema", older_schema)
+    Archive(tmp_path / "ix").add([EXAMPLES])
+    monkeypatch.undo()
+    archive = Archive(tmp_path / "ix")
+    assert archive._engine._schema["cluster"].indexed  # the index's own schema
+    again = archive.add([EXAMPLES])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 13)
+    first = archive.search("*", limit=1, snippets=False).hits[0]
+    changed = replace(archive.get(first.id), body="zqchanged " + archive.get(first.id).body)
+    assert archive.add([changed]).updated == 1
+    assert archive.search("zqchanged", collapse=True).hits[0].cluster == first.id
+    assert not schema.build_schema()["cluster"].indexed  # new indexes: a column only
