@@ -59,6 +59,13 @@ def default_procs() -> int:
     return min(2, os.cpu_count() or 1)
 
 
+def _then_stop(items: Iterable, preparers) -> Iterator:
+    """`items`, then the preparing processes are ended: before the run's last commit and merges,
+    which do not need them (nor their memory)."""
+    yield from items
+    preparers.stop()
+
+
 class Archive:
     """A searchable news archive stored in one index directory or on a Xapian cluster.
 
@@ -139,20 +146,21 @@ class Archive:
         # processes of their own, forked first: before the writer takes the write lock.
         preparers = Preparers(self.procs, signatures) if self.procs >= 2 else None
         try:
-            self._write_prepared(preparers.prepare(stream) if preparers is not None
-                                 else prepare_all(stream, signatures), summary)
+            self._write_prepared(_then_stop(preparers.prepare(stream), preparers)
+                                 if preparers is not None else prepare_all(stream, signatures),
+                                 summary)
         finally:
             if preparers is not None:
                 preparers.stop()
 
     def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary) -> None:
-        from .prepare import problem_with  # noqa: PLC0415
+        from .prepare import SeenIds, problem_with  # noqa: PLC0415
         # A full batch becomes one segment per process, in reading order. The first writer starts
         # the indexing processes: before this process's memory grows.
         segment_size = -(-self.batch_size // max(1, self.procs))
         writer = self._engine.writer(self.lock_timeout, self.procs, segment_size)
         known = self._engine.fingerprints()
-        first_seen: dict[str, str] = {}  # id -> origin, for articles read in this run
+        seen = SeenIds()  # the ids read in this run
         uncommitted = 0
         # Indexing allocates millions of small objects (tokens, postings) but makes almost no
         # reference cycles: the cyclic collector's passes are wasted time. It runs once per batch.
@@ -164,13 +172,13 @@ class Archive:
                     summary.report(item)
                     continue
                 article, digest = item.article, item.fingerprint
-                if article.id in first_seen:
+                first = seen.first_origin(article.id, article.origin)
+                if first is not None:
                     summary.report(problem_with(
                         article, f"duplicate id {article.id!r}: already read from "
-                                 f"{first_seen[article.id] or 'an earlier article'}"))
+                                 f"{first or 'an earlier article'}"))
                     continue
-                first_seen[article.id] = article.origin
-                # Popped: a later copy of the id is caught by first_seen, and the map shrinks as
+                # Popped: a later copy of the id is caught by `seen`, and the map shrinks as
                 # the run goes (memory that would otherwise grow with the archive).
                 previous = known.pop(article.id, None)
                 if previous == digest:
@@ -197,6 +205,7 @@ class Archive:
             self._engine.stop_workers()
             raise
         finally:
+            seen.close()
             if gc_was_enabled:
                 gc.enable()
         try:

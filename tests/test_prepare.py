@@ -66,3 +66,16 @@ def test_a_dead_process_is_reported_not_waited_for():
             list(preparers.prepare([Article(id=str(i), headline="x") for i in range(3)]))
     finally:
         preparers.stop()
+
+
+def test_seen_ids_name_where_an_id_was_first_read():
+    seen = prepare.SeenIds()
+    try:
+        assert seen.first_origin("a", "feed.jsonl:1") is None
+        assert seen.first_origin("b", "") is None
+        assert seen.first_origin("a", "feed.jsonl:9") == "feed.jsonl:1"
+        assert seen.first_origin("a", "other.jsonl:2") == "feed.jsonl:1"  # the first stays
+        assert seen.first_origin("b", "x") == ""
+        assert seen.first_origin("A", "feed.jsonl:3") is None  # ids are compared exactly
+    finally:
+        seen.close()
