@@ -13,7 +13,6 @@ import gc
 import hashlib
 import json
 import multiprocessing
-import os
 import pickle
 import queue
 import sqlite3
@@ -24,14 +23,13 @@ from typing import Iterable, Iterator
 from .errors import ArchiveError
 from .model import Article, Problem
 from .wirecopies import Signature, text_signature
+from .workers import POLL, messages_from
 
 MAX_ID_CHARS = 300
 # Articles per message to a preparing process, and messages in flight per process: enough to keep
 # the processes busy while this one writes, few enough that memory stays small.
 CHUNK = 100
 AHEAD = 4
-# How often a process waiting for the other side checks that it is still alive (seconds).
-_POLL = 1.0
 # A preparing process runs the cyclic garbage collector once per this many messages (enrichment
 # makes almost no reference cycles; see `Archive._write`).
 _COLLECT_EVERY = 100
@@ -112,15 +110,8 @@ def _serve(inbox, outbox, signatures: bool) -> None:
     """A preparing process: answers each list of items with the list of their `prepare` results
     (or the exception that stopped it), until None or until its caller has died."""
     gc.disable()
-    parent = os.getppid()
     served = 0
-    while True:
-        try:
-            items = inbox.get(timeout=_POLL)
-        except queue.Empty:
-            if os.getppid() != parent:  # the caller was killed
-                return
-            continue
+    for items in messages_from(inbox):
         if items is None:
             return
         try:
@@ -176,7 +167,7 @@ class Preparers:
     def _receive(self, k: int):
         while True:
             try:
-                return self._outboxes[k].get(timeout=_POLL)
+                return self._outboxes[k].get(timeout=POLL)
             except queue.Empty:
                 if not self._procs[k].is_alive():
                     raise ArchiveError("a process preparing articles for the index died; the "

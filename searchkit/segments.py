@@ -26,7 +26,6 @@ import heapq
 import io
 import math
 import multiprocessing
-import os
 import pickle
 import queue
 import struct
@@ -54,12 +53,11 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .blocks import block_pickle, moved_values, values_at
 from .schema import bulk_words
+from .workers import POLL, messages_from
 from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.
 _CHUNK = 200
-# How often an idle worker checks that its caller is still alive (seconds).
-_POLL = 1.0
 
 Document = dict[str, Any]
 
@@ -532,19 +530,12 @@ def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
     or ("error", exception). Runs until ("stop",) or until its caller has died."""
     # Indexing makes millions of small objects and almost no reference cycles (see Archive._write).
     gc.disable()
-    parent = os.getppid()
     storage = FileStorage(folder)
     builder: _SegmentBuilder | None = None
     done: dict[int, Any] = {}
     run = -1
     error: Exception | None = None
-    while True:
-        try:
-            message = inbox.get(timeout=_POLL)
-        except queue.Empty:
-            if os.getppid() != parent:  # the caller was killed
-                return
-            continue
+    for message in messages_from(inbox):
         if message[0] == "stop":
             return
         try:
@@ -608,7 +599,7 @@ class Workers:
         None if none is ready and not `block`."""
         while True:
             try:
-                message = self._outbox.get(block, _POLL)
+                message = self._outbox.get(block, POLL)
                 break
             except queue.Empty:
                 if not block:
