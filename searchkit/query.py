@@ -248,6 +248,16 @@ class DayColumnMatcher(ConstantScoreMatcher):
             i += 1
         self._i = i
 
+    def id_set(self) -> set[int]:
+        """The documents a fresh matcher yields, as a set: two bisections of the segment's day
+        order and a slice, instead of a Python step per document (a 15% window of 200k
+        articles: every document's day tested one by one)."""
+        if self._by_day is None:
+            return set(self.all_ids())
+        days, order = self._by_day()
+        ids = set(order[bisect_left(days, self._lo):bisect_right(days, self._hi)])
+        return ids - self._deleted if self._deleted else ids
+
     def is_active(self) -> bool:
         return self._i < self._n
 

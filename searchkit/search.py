@@ -73,7 +73,8 @@ def _matcher_ids(m) -> set[int]:
             m._i = m._blocklength
             m._next_block()
         return out
-    return set(m.all_ids())
+    id_set = getattr(m, "id_set", None)  # a matcher that gives its set at once (days in a range)
+    return id_set() if id_set is not None else set(m.all_ids())
 
 
 def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:

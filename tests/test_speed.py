@@ -98,7 +98,8 @@ def test_matching_docs_is_docs_for_query(tmp_path):
         fast = engine._on_snapshot(lambda s: matching_docs(s, q))
         assert fast == docs(pos) - docs(neg), (pos, neg)
     texts = ["oil", "oil gas", "oil OR gold OR bank", '"oil gas"', '"oil gas"~3', "headline:story",
-             "places:usa", "go*", "nothingatall", "*", "oil date:[1992 TO 1996]"]
+             "places:usa", "go*", "nothingatall", "*", "oil date:[1992 TO 1996]",
+             "date:[1992 TO 1996]", "date:[TO 1991-06]", "date:[1999 TO]", "date:1995-03"]
     for text in texts:
         q = queries.day_ranges_from_columns(queries.parse_query(engine._parser, text), engine._facets)
         plain = engine._on_snapshot(lambda s: set(s.docs_for_query(q)))
