@@ -81,7 +81,6 @@ class _SegmentBuilder:
         self._perdoc = self._codec.per_document_writer(storage, self.segment)
         self._postings: dict[str, dict[bytes, list]] = defaultdict(lambda: defaultdict(list))
         self._docnum = 0
-        # Text fields analysed in bulk (`schema.bulk_words`), with their field boost.
         # Fields analysed in bulk (`schema.bulk_words`): name -> (the method that adds their
         # postings for their format, the analysis, the field boost).
         by_format = {Positions: self._add_positions, Frequency: self._add_frequencies}
