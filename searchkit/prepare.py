@@ -14,7 +14,6 @@ import hashlib
 import json
 import multiprocessing
 import pickle
-import queue
 import sqlite3
 from dataclasses import dataclass
 from itertools import islice
@@ -23,7 +22,7 @@ from typing import Iterable, Iterator
 from .errors import ArchiveError
 from .model import Article, Problem
 from .wirecopies import Signature, text_signature
-from .workers import POLL, messages_from
+from .workers import answer_from, close_queues, messages_from
 
 MAX_ID_CHARS = 300
 # Articles per message to a preparing process, and messages in flight per process: enough to keep
@@ -165,13 +164,11 @@ class Preparers:
             yield from answer
 
     def _receive(self, k: int):
-        while True:
-            try:
-                return self._outboxes[k].get(timeout=POLL)
-            except queue.Empty:
-                if not self._procs[k].is_alive():
-                    raise ArchiveError("a process preparing articles for the index died; the "
-                                       "index keeps what its last commit held") from None
+        try:
+            return answer_from(self._outboxes[k], [self._procs[k]])
+        except ChildProcessError:
+            raise ArchiveError("a process preparing articles for the index died; the index "
+                               "keeps what its last commit held") from None
 
     def stop(self) -> None:
         """Ends the processes (at once: what they have not answered is not needed)."""
@@ -181,6 +178,4 @@ class Preparers:
         for proc in self._procs:
             proc.kill()
             proc.join()
-        for q in self._inboxes + self._outboxes:
-            q.close()
-            q.cancel_join_thread()
+        close_queues(self._inboxes + self._outboxes)

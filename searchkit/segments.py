@@ -27,7 +27,6 @@ import io
 import math
 import multiprocessing
 import pickle
-import queue
 import struct
 import zlib
 from array import array
@@ -53,7 +52,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .blocks import block_pickle, moved_values, values_at
 from .schema import bulk_words
-from .workers import POLL, messages_from
+from .workers import answer_from, close_queues, messages_from
 from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.
@@ -596,15 +595,12 @@ class Workers:
     def receive(self, block: bool) -> tuple[int, Any] | None:
         """One worker's answer: (batch, {run: Segment}) for a flush, (job, Segment) for a merge;
         None if none is ready and not `block`."""
-        while True:
-            try:
-                message = self._outbox.get(block, POLL)
-                break
-            except queue.Empty:
-                if not block:
-                    return None
-                if not all(proc.is_alive() for proc in self._procs):
-                    raise WorkerError(ChildProcessError("an indexing process died"))
+        try:
+            message = answer_from(self._outbox, self._procs, block)
+        except ChildProcessError:
+            raise WorkerError(ChildProcessError("an indexing process died")) from None
+        if message is None:
+            return None
         if message[0] == "error":
             raise WorkerError(message[1])
         return message[1], message[2]
@@ -624,9 +620,7 @@ class Workers:
 
     def _close_queues(self) -> None:
         self.closed = True
-        for q in self._inboxes + [self._outbox]:
-            q.close()
-            q.cancel_join_thread()  # what a stopped worker did not read does not matter
+        close_queues(self._inboxes + [self._outbox])
 
 
 class SegmentsWriter:
