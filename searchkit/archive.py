@@ -154,12 +154,13 @@ class Archive:
                 preparers.stop()
 
     def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary) -> None:
-        from .prepare import SeenIds, problem_with  # noqa: PLC0415
+        from .prepare import Fingerprints, SeenIds, problem_with  # noqa: PLC0415
         # A full batch becomes one segment per process, in reading order. The first writer starts
         # the indexing processes: before this process's memory grows.
         segment_size = -(-self.batch_size // max(1, self.procs))
         writer = self._engine.writer(self.lock_timeout, self.procs, segment_size)
-        known = self._engine.fingerprints()
+        known = Fingerprints()  # of the articles already indexed
+        self._engine.read_fingerprints(known.fill)
         seen = SeenIds()  # the ids read in this run
         uncommitted = 0
         # Indexing allocates millions of small objects (tokens, postings) but makes almost no
@@ -178,9 +179,7 @@ class Archive:
                         article, f"duplicate id {article.id!r}: already read from "
                                  f"{first or 'an earlier article'}"))
                     continue
-                # Popped: a later copy of the id is caught by `seen`, and the map shrinks as
-                # the run goes (memory that would otherwise grow with the archive).
-                previous = known.pop(article.id, None)
+                previous = known.get(article.id)  # a later copy of the id is caught by `seen`
                 if previous == digest:
                     summary.unchanged += 1
                     continue
@@ -206,6 +205,7 @@ class Archive:
             raise
         finally:
             seen.close()
+            known.close()
             if gc_was_enabled:
                 gc.enable()
         try:

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from whoosh import index
 from whoosh import query as wq
@@ -287,10 +287,10 @@ class WhooshEngine:
             self._workers.stop()
         self._workers = None
 
-    def fingerprints(self) -> dict[str, str]:
-        """id -> content fingerprint of every article in the index, read from two columns."""
-        known: dict[str, str] = {}
-        with self._ix.reader() as reader:
+    def read_fingerprints(self, fill: Callable[[Iterable[tuple[str, str]]], None]) -> None:
+        """Gives `fill` the (id, content fingerprint) of every article in the index, read from
+        two columns."""
+        def pairs(reader) -> Iterator[tuple[str, str]]:
             for leaf, _offset in reader.leaf_readers():
                 if not leaf.doc_count_all():
                     continue
@@ -298,8 +298,10 @@ class WhooshEngine:
                 prints = leaf.column_reader("fingerprint", translate=True)
                 for docnum in range(leaf.doc_count_all()):
                     if not leaf.is_deleted(docnum):
-                        known[ids[docnum]] = prints[docnum]
-        return known
+                        yield ids[docnum], prints[docnum]
+
+        with self._ix.reader() as reader:
+            fill(pairs(reader))
 
     # ------------------------------------------------------------ reading
 

@@ -29,7 +29,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from whoosh import highlight
 from whoosh import query as wq
@@ -535,15 +535,11 @@ class XapianEngine:
     def stop_workers(self) -> None:
         """Nothing to stop: a cluster's writer has no worker processes."""
 
-    def fingerprints(self) -> dict[str, str]:
-        def read(db):
-            known = {}
-            for item in db.allterms(FINGERPRINT_PREFIX):
-                term = item.term.decode()
-                known[term[41:]] = term[1:41]
-            return known
-
-        return self._read(read)
+    def read_fingerprints(self, fill: Callable[[Iterable[tuple[str, str]]], None]) -> None:
+        """Gives `fill` the (id, content fingerprint) of every article (again, from the start,
+        if a shard failed over meanwhile)."""
+        self._read(lambda db: fill((term[41:], term[1:41]) for term in (
+            item.term.decode() for item in db.allterms(FINGERPRINT_PREFIX))))
 
     def clear(self) -> None:
         """Delete every article on every shard (`--rebuild`)."""

@@ -3,12 +3,13 @@ in the calling process gives, in the same order; a failing or dying process is r
 waited for forever."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 
 import pytest
 
-from searchkit import prepare
+from searchkit import Archive, prepare
 from searchkit.errors import ArchiveError
 from searchkit.model import Article, Problem
 from searchkit.sources import discover, read
@@ -79,3 +80,29 @@ def test_seen_ids_name_where_an_id_was_first_read():
         assert seen.first_origin("A", "feed.jsonl:3") is None  # ids are compared exactly
     finally:
         seen.close()
+
+
+def test_fingerprints_give_each_indexed_articles_print_and_a_refill_replaces_them():
+    known = prepare.Fingerprints()
+    try:
+        assert known.get("a") is None  # a new archive
+        known.fill(iter([("a", "1" * 40), ("b", "2" * 40)]))
+        assert (known.get("a"), known.get("b"), known.get("A")) == ("1" * 40, "2" * 40, None)
+        known.fill([("c", "3" * 40)])  # a fill after a failed-over read starts again
+        assert (known.get("a"), known.get("c")) == (None, "3" * 40)
+        known.fill([])
+        assert known.get("c") is None
+    finally:
+        known.close()
+
+
+def test_a_rerun_reads_the_indexed_fingerprints_of_every_segment(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"id": f"n{i}", "headline": f"Story {i}", "body": f"Text of story {i}."} for i in range(7)]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    archive = Archive(tmp_path / "index", procs=0, batch_size=3)  # commits make several segments
+    archive.add([feed])
+    rows[4]["body"] = "A corrected text."
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = Archive(tmp_path / "index", procs=0, batch_size=3).add([feed])
+    assert (summary.unchanged, summary.updated, summary.added) == (6, 1, 0)
