@@ -7,6 +7,8 @@ Corpora come from `../shared/bench/corpus.py materialize NAME` (JSON Lines), que
 `../shared/bench/queries/NAME.json` (for a corpus without its own query file, `--query-set`).
 Every step (indexing, queries, each cold start) runs in a fresh child process; the parent samples
 the child's process tree RSS with psutil every 20 ms and takes CPU time from getrusage(CHILDREN).
+Queries are timed kind by kind, each kind on every engine in turn (`query_engines`), so that the
+ratios compare measurements taken within a minute of each other.
 
 Engines:
 - `searchkit`: `Archive.add([file.jsonl])` from the file on disk (reading, cleaning, date and entity
@@ -297,13 +299,14 @@ class Fts5Queries:
 QUERY_ENGINES = {"searchkit": SearchkitQueries, "whoosh": WhooshQueries, "fts5": Fts5Queries}
 
 
-def query_engine(engine: str, path: Path, queries: dict, per_kind: int, budget_s: float,
-                 check: list, n_totals: int) -> dict:
+def query_engine(engine: str, path: Path, queries: dict, kinds: list[str], per_kind: int,
+                 budget_s: float, check: list | None, n_totals: int) -> dict:
+    """Times `kinds`; with a `check` list, also the exact totals and the facet example."""
     t0 = time.perf_counter()
     runner = QUERY_ENGINES[engine](path)
     open_s = time.perf_counter() - t0
     out = {"open_s": open_s, "kinds": {}, "totals": [], "facet_example": None}
-    for kind in KINDS:
+    for kind in kinds:
         specs = queries["kinds"].get(kind, [])
         if not specs:
             continue
@@ -320,6 +323,8 @@ def query_engine(engine: str, path: Path, queries: dict, per_kind: int, budget_s
             if w1 > deadline:
                 break
         out["kinds"][kind] = {"wall_ms": wall, "cpu_ms": cpu}
+    if check is None:
+        return out
     # Exact totals: the shared check list, then the first n_totals queries of each kind.
     seen = set()
     for spec in check + [dict(s, kind=k) for k in KINDS for s in queries["kinds"].get(k, [])[:n_totals]]:
@@ -334,6 +339,36 @@ def query_engine(engine: str, path: Path, queries: dict, per_kind: int, budget_s
     if facets:
         runner.run("facet", facets[0])
         out["facet_example"] = {"word": facets[0]["words"][0], "places": runner.places()}
+    return out
+
+
+def query_engines(engines: list[str], paths: dict, qfile: Path, args, workdir: Path) -> dict:
+    """Warm query latency, interleaved: for each kind, every engine in turn (each in a fresh
+    process, its index read once first), the order rotating from kind to kind, so that the
+    engines compared on a kind are measured within a minute of each other on a machine whose
+    speed drifts. Then one process per engine runs every kind once for the exact totals (its
+    RSS is what a search process holding every cache takes)."""
+    out = {eng: {"kinds": {}, "open_s": [], "peak_rss_mb": 0.0} for eng in engines}
+
+    def run(eng: str, kinds: list[str], totals: bool) -> None:
+        warm_page_cache(paths[eng])
+        m = child({"step": "query", "engine": eng, "path": str(paths[eng]), "queries": str(qfile),
+                   "kinds": kinds, "per_kind": args.queries, "budget_s": args.budget,
+                   "n_totals": args.totals, "totals": totals}, workdir)
+        res = out[eng]
+        res["kinds"].update(m["kinds"])
+        res["open_s"].append(m["open_s"])
+        res["peak_rss_mb"] = max(res["peak_rss_mb"], m["peak_rss_mb"])
+        if totals:
+            res["totals"], res["facet_example"] = m["totals"], m["facet_example"]
+
+    for i, kind in enumerate(KINDS):
+        print(f"queries: {kind} ...", file=sys.stderr, flush=True)
+        for eng in engines[i % len(engines):] + engines[:i % len(engines)]:
+            run(eng, [kind], totals=False)
+    for eng in engines:
+        print(f"totals: {eng} ...", file=sys.stderr, flush=True)
+        run(eng, [], totals=True)
     return out
 
 
@@ -372,8 +407,9 @@ def worker(args: argparse.Namespace) -> None:
             result = index_whoosh(corpus, path, "default" if engine == "whoosh" else "procs2_multiseg")
     else:
         queries = json.loads(Path(spec["queries"]).read_text())
-        result = query_engine(spec["engine"], Path(spec["path"]), queries, spec["per_kind"],
-                              spec["budget_s"], queries.get("check", []), spec["n_totals"])
+        result = query_engine(spec["engine"], Path(spec["path"]), queries, spec["kinds"],
+                              spec["per_kind"], spec["budget_s"],
+                              queries.get("check", []) if spec["totals"] else None, spec["n_totals"])
     out_file.write_text(json.dumps(result))
 
 
@@ -518,8 +554,8 @@ def report(res: dict) -> str:
             m["peak_rss_mb"], m["index_mb"],
             f"{m['other_cores']:.2f}" if m["other_cores"] is not None else "-"))
     L.append("")
-    L.append("### Warm queries (ms; each index read once first, page cache warm; speed-up = other "
-             "engine's median / searchkit's median)")
+    L.append("### Warm queries (ms; kinds interleaved across engines, each index read once first, "
+             "page cache warm; speed-up = other engine's median / searchkit's median)")
     L.append("")
     L.append("| kind | n | searchkit median | p95 | CPU median | raw Whoosh median | p95 | CPU median | FTS5 median | p95 | CPU median | speed-up vs Whoosh | speed-up vs FTS5 |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -672,14 +708,8 @@ def main() -> None:
             print(f"  {m['docs']} docs in {m['wall_s']:.1f} s ({m['docs'] / m['wall_s']:.0f}/s), "
                   f"peak RSS {m['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
         res["docs"] = next(iter(res["index"].values()))["docs"]
-        for eng in ("searchkit", "whoosh", "fts5"):
-            if eng not in paths:
-                continue
-            print(f"queries: {eng} ...", file=sys.stderr, flush=True)
-            warm_page_cache(paths[eng])
-            res["query"][eng] = child({"step": "query", "engine": eng, "path": str(paths[eng]),
-                                       "queries": str(qfile), "per_kind": args.queries,
-                                       "budget_s": args.budget, "n_totals": args.totals}, workdir)
+        res["query"] = query_engines([e for e in ("searchkit", "whoosh", "fts5") if e in paths],
+                                     paths, qfile, args, workdir)
         facet_words = [s["words"][0] for s in queries["kinds"].get("facet", [])]
         res["cold_word"] = word = facet_words[0] if facet_words else "oil"
         if args.cold_runs:
