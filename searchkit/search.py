@@ -661,14 +661,15 @@ def _spans_near(positions: list, m) -> Iterator[bool]:
         yield bool(get_spans(check))
 
 
-def _two_words_near(first: set[int], second: set[int], slop: int) -> set[int]:
+def _two_words_near(first: list[int], second: list[int], slop: int) -> set[int]:
     """The span check for two words in order (the common phrase), which comes down to: the second
     word 1..slop positions after the first. `first` and `second` are the words' position keys
     (`_position_keys`); the result is the indexes of the documents that pass. Set operations at C
     speed over every position at once, instead of a check per document."""
+    seconds = set(second)
     passed: set[int] = set()
     for gap in range(1, slop + 1):
-        passed.update(second.intersection(map(gap.__add__, first)))
+        passed.update(seconds.intersection(map(gap.__add__, first)))
     return {key // _DOC_SPAN for key in passed}
 
 
@@ -676,13 +677,13 @@ def _two_words_near(first: set[int], second: set[int], slop: int) -> set[int]:
 _DOC_SPAN = 1 << 32
 
 
-def _position_keys(values: list[bytes], format_) -> set[int]:
-    """Each value's positions as keys (value i's position p as i * _DOC_SPAN + p), in one set."""
+def _position_keys(values: list[bytes], format_) -> list[int]:
+    """Each value's positions as keys (value i's position p as i * _DOC_SPAN + p), in one list."""
     if type(format_) is not formats.Positions:
-        return {i * _DOC_SPAN + p for i, found in enumerate(_positions(values, format_)) for p in found}
+        return [i * _DOC_SPAN + p for i, found in enumerate(_positions(values, format_)) for p in found]
     lists = _delta_lists(values)
     bases = map(repeat, range(0, len(lists) * _DOC_SPAN, _DOC_SPAN), map(len, lists))
-    return set(map(add, chain.from_iterable(map(accumulate, lists)), chain.from_iterable(bases)))
+    return list(map(add, chain.from_iterable(map(accumulate, lists)), chain.from_iterable(bases)))
 
 
 def _positions(values: list[bytes], format_) -> list[list[int]]:
