@@ -708,19 +708,36 @@ _PICKLED_BODY = slice(_INT_SIZE + 2, -1)
 _JOINED_START, _JOINED_END = b"\x80\x02(", b"l."
 
 
+def _kept_postings(leaf: W3LeafMatcher, among: _Among | None) -> tuple[list[int], list[float], list[bytes]]:
+    """The ids, weights and encoded values of a leaf's postings of the documents in `among` (all
+    if None), in document order."""
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for i, end in _candidate_blocks(leaf, among, values=True):
+        if leaf._values is None:
+            leaf._read_values()
+        block_ids = leaf._ids[i:end]
+        kept = list(map(among.set.__contains__, block_ids)) if among is not None else repeat(True)
+        ids += compress(block_ids, kept)
+        weights += compress(leaf._weights[i:end], kept)
+        values += compress(leaf._values[i:end], kept)
+    return ids, weights, values
+
+
 def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
     """A phrase (`SpanNear2Matcher` over its words' posting lists): the documents with every word
-    from the lists' ids alone (each list read only where the previous ones matched), then the
-    positions and weights of those documents only, Whoosh's own span check on the positions, and
-    for each match the score Whoosh gives it (the sum of the words' scores, added in its matcher
-    tree's order). None if a word is not a plain posting list.
+    (each list read only where the previous ones matched: the ids alone, but for the last list),
+    the other words' positions and weights for those documents only, Whoosh's own span check on
+    the positions, and for each match the score Whoosh gives it (the sum of the words' scores,
+    added in its matcher tree's order). None if a word is not a plain posting list.
     """
     leaves = m.ms
     if not all(type(leaf) is W3LeafMatcher and isinstance(getattr(leaf, "scorer", None),
                                                         WeightLengthScorer) for leaf in leaves):
         return None
     candidates = among
-    for leaf in leaves:
+    for leaf in leaves[:-1]:
         found: set[int] = set()
         for i, end in _candidate_blocks(leaf, candidates):
             found.update(leaf._ids[i:end])
@@ -729,22 +746,19 @@ def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
         if not found:
             return {}
         candidates = _Among(found)
-    docs = candidates.sorted
-    # Each word's weights and encoded positions for `docs`, in their order (a second walk).
-    weights: dict[int, list[float]] = {}  # id(leaf) -> weights
+    # The last word's postings among the candidates are the documents with every word; then the
+    # other words' weights and encoded positions for those documents, in the same order.
+    docs, last_weights, last_values = _kept_postings(leaves[-1], candidates)
+    if not docs:
+        return {}
+    candidates = _Among(docs, presorted=True)
+    weights: dict[int, list[float]] = {id(leaves[-1]): last_weights}  # id(leaf) -> weights
     values: list[list[bytes]] = []
-    for leaf in leaves:
+    for leaf in leaves[:-1]:
         leaf.reset()
-        kept_weights: list[float] = []
-        kept_values: list[bytes] = []
-        for i, end in _candidate_blocks(leaf, candidates, values=True):
-            if leaf._values is None:
-                leaf._read_values()
-            kept = list(map(candidates.set.__contains__, leaf._ids[i:end]))
-            kept_weights += compress(leaf._weights[i:end], kept)
-            kept_values += compress(leaf._values[i:end], kept)
-        weights[id(leaf)] = kept_weights
+        _, weights[id(leaf)], kept_values = _kept_postings(leaf, candidates)
         values.append(kept_values)
+    values.append(last_values)
     if len(leaves) == 2 and m.ordered and m.mindist == 1:
         matched = sorted(_two_words_near(
             *(_position_keys(v, leaf.format) for v, leaf in zip(values, leaves)), m.slop))
