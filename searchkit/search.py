@@ -48,7 +48,11 @@ def _matcher_ids(m) -> set[int]:
     """
     t = type(m)
     if t is binary.UnionMatcher or t is binary.DisjunctionMaxMatcher:
-        return _matcher_ids(m.a) | _matcher_ids(m.b)
+        a, b = _matcher_ids(m.a), _matcher_ids(m.b)  # new sets: the larger takes the smaller in
+        if len(a) < len(b):
+            a, b = b, a
+        a |= b
+        return a
     if t is binary.IntersectionMatcher:
         a = _matcher_ids(m.a)
         return a & _matcher_ids(m.b) if a else a
@@ -88,8 +92,13 @@ def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
             ids = _matcher_ids(q.matcher(sub, sub.boolean_context()))
         except TermNotFound:
             continue
-        out.update(ids if not offset else [d + offset for d in ids])
+        if not out:
+            out = set(map(offset.__add__, ids)) if offset else ids
+        else:
+            out.update(map(offset.__add__, ids) if offset else ids)
     return out
+
+
 _NO_DATE_LAST = 2 ** 32  # sort key of an undated article when sorting oldest first
 
 
@@ -472,7 +481,11 @@ def _collapse_whitespace(text: str, spans: list[Span]) -> tuple[str, list[Span]]
 
 
 def _lead(text: str, chars: int = 240) -> str:
-    text = " ".join(text.split())
+    """The first `chars` characters of `text`, whitespace collapsed, cut at a word."""
+    # Collapsing a prefix of the text gives a prefix of the collapsed text: when it is longer than
+    # `chars`, the rest of a long body need not be collapsed.
+    head = " ".join(text[:chars * 2].split())
+    text = head if len(head) > chars else " ".join(text.split())
     if len(text) <= chars:
         return text
     cut = text.rfind(" ", 0, chars)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchkit import Archive, Article, QueryError
 
@@ -325,3 +327,18 @@ def test_archive_refuses_a_foreign_folder(tmp_path):
         Archive(tmp_path)
     with pytest.raises(ArchiveError, match="no index"):
         Archive(tmp_path / "missing", create=False)
+
+
+@given(words=st.lists(st.text(alphabet="ab \n\t", min_size=0, max_size=30), max_size=60))
+def test_a_hits_lead_is_the_collapsed_text_cut_at_a_word(words):
+    """`_lead` collapses only the start of a long body; the lead is the one of the whole text."""
+    from searchkit.search import _lead
+
+    text = "".join(words)
+    whole = " ".join(text.split())
+    if len(whole) <= 40:
+        expected = whole
+    else:
+        cut = whole.rfind(" ", 0, 40)
+        expected = whole[:cut if cut > 0 else 40] + " …"
+    assert _lead(text, 40) == expected
