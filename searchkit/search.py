@@ -92,10 +92,12 @@ def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
             ids = _matcher_ids(q.matcher(sub, sub.boolean_context()))
         except TermNotFound:
             continue
-        if not out:
-            out = set(map(offset.__add__, ids)) if offset else ids
+        if offset:
+            ids = [d + offset for d in ids]  # (faster than map(offset.__add__, ids))
+        if out:
+            out.update(ids)
         else:
-            out.update(map(offset.__add__, ids) if offset else ids)
+            out = ids if isinstance(ids, set) else set(ids)
     return out
 
 
