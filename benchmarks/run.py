@@ -302,10 +302,8 @@ QUERY_ENGINES = {"searchkit": SearchkitQueries, "whoosh": WhooshQueries, "fts5":
 def query_engine(engine: str, path: Path, queries: dict, kinds: list[str], per_kind: int,
                  budget_s: float, check: list | None, n_totals: int) -> dict:
     """Times `kinds`; with a `check` list, also the exact totals and the facet example."""
-    t0 = time.perf_counter()
     runner = QUERY_ENGINES[engine](path)
-    open_s = time.perf_counter() - t0
-    out = {"open_s": open_s, "kinds": {}, "totals": [], "facet_example": None}
+    out = {"kinds": {}, "totals": [], "facet_example": None}
     for kind in kinds:
         specs = queries["kinds"].get(kind, [])
         if not specs:
@@ -348,7 +346,7 @@ def query_engines(engines: list[str], paths: dict, qfile: Path, args, workdir: P
     engines compared on a kind are measured within a minute of each other on a machine whose
     speed drifts. Then one process per engine runs every kind once for the exact totals (its
     RSS is what a search process holding every cache takes)."""
-    out = {eng: {"kinds": {}, "open_s": [], "peak_rss_mb": 0.0} for eng in engines}
+    out = {eng: {"kinds": {}, "peak_rss_mb": 0.0} for eng in engines}
 
     def run(eng: str, kinds: list[str], totals: bool) -> None:
         warm_page_cache(paths[eng])
@@ -357,7 +355,6 @@ def query_engines(engines: list[str], paths: dict, qfile: Path, args, workdir: P
                    "n_totals": args.totals, "totals": totals}, workdir)
         res = out[eng]
         res["kinds"].update(m["kinds"])
-        res["open_s"].append(m["open_s"])
         res["peak_rss_mb"] = max(res["peak_rss_mb"], m["peak_rss_mb"])
         if totals:
             res["totals"], res["facet_example"] = m["totals"], m["facet_example"]
