@@ -11,7 +11,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from itertools import accumulate, chain, compress, islice, repeat, takewhile
-from operator import add, getitem, methodcaller
+from operator import add, getitem, methodcaller, sub
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from pickle import loads
@@ -692,13 +692,23 @@ def _two_words_near(first: list[int], second: list[int], slop: int) -> set[int]:
 _DOC_SPAN = 1 << 32
 
 
-def _position_keys(values: list[bytes], format_) -> list[int]:
-    """Each value's positions as keys (value i's position p as i * _DOC_SPAN + p), in one list."""
+def _position_keys(values: list[bytes], weights: list[float], format_) -> list[int]:
+    """Each value's positions as keys (value i's position p as i * _DOC_SPAN + p), in one list.
+    `weights` are the postings' weights, which for Positions are the position counts."""
     if type(format_) is not formats.Positions:
         return [i * _DOC_SPAN + p for i, found in enumerate(_positions(values, format_)) for p in found]
-    lists = _delta_lists(values)
-    bases = map(repeat, range(0, len(lists) * _DOC_SPAN, _DOC_SPAN), map(len, lists))
-    return list(map(add, chain.from_iterable(map(accumulate, lists)), chain.from_iterable(bases)))
+    flat = _flat_deltas(values)
+    counts = list(map(int, weights)) if format_.field_boost == 1.0 else None
+    if flat is None or counts is None or sum(counts) != len(flat):
+        lists = _delta_lists(values)
+        bases = map(repeat, range(0, len(lists) * _DOC_SPAN, _DOC_SPAN), map(len, lists))
+        return list(map(add, chain.from_iterable(map(accumulate, lists)), chain.from_iterable(bases)))
+    # One running sum over every document's deltas; document i's keys are that sum plus i *
+    # _DOC_SPAN minus the sum reached before the document (no object per document but a repeat).
+    running = list(accumulate(flat))
+    before = [0, *map(running.__getitem__, map((-1).__add__, accumulate(counts[:-1])))]
+    bases = map(sub, range(0, len(counts) * _DOC_SPAN, _DOC_SPAN), before)
+    return list(map(add, running, chain.from_iterable(map(repeat, bases, counts))))
 
 
 def _positions(values: list[bytes], format_) -> list[list[int]]:
@@ -723,6 +733,22 @@ _PICKLED_BODY = slice(_INT_SIZE + 2, -1)
 _JOINED_START, _JOINED_END = b"\x80\x02(", b"l."
 
 
+def _flat_deltas(values: list[bytes]) -> list[int] | None:
+    """Every value's position deltas in one list, for values as Whoosh's Positions writes them
+    (a count, then a protocol 2 pickle of the list: PROTO, EMPTY_LIST, BINPUT 0, the items with
+    APPEND or MARK...APPENDS, STOP): the items of every value appended to one list by one
+    unpickling. None if that does not unpickle to a list of ints (the caller checks the count)."""
+    try:
+        flat = loads(_FLAT_START + b"".join(map(getitem, values, repeat(_LIST_ITEMS))) + b".")
+    except Exception:  # not values of that form  # noqa: BLE001
+        return None
+    return flat if type(flat) is list else None
+
+
+_LIST_ITEMS = slice(_INT_SIZE + 5, -1)  # after the count, PROTO 2, EMPTY_LIST, BINPUT 0; before STOP
+_FLAT_START = b"\x80\x02]"
+
+
 def _kept_postings(leaf: W3LeafMatcher, among: _Among | None) -> tuple[list[int], list[float], list[bytes]]:
     """The ids, weights and encoded values of a leaf's postings of the documents in `among` (all
     if None), in document order."""
@@ -740,43 +766,46 @@ def _kept_postings(leaf: W3LeafMatcher, among: _Among | None) -> tuple[list[int]
     return ids, weights, values
 
 
+def _postings_size(leaf: W3LeafMatcher) -> int:
+    """The bytes of a leaf's posting list (Whoosh leaves `_length` a 1-tuple when it reads the
+    term info from bytes)."""
+    size = leaf._length
+    return size[0] if type(size) is tuple else size
+
+
 def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
-    """A phrase (`SpanNear2Matcher` over its words' posting lists): the documents with every word
-    (each list read only where the previous ones matched: the ids alone, but for the last list),
-    the other words' positions and weights for those documents only, Whoosh's own span check on
-    the positions, and for each match the score Whoosh gives it (the sum of the words' scores,
-    added in its matcher tree's order). None if a word is not a plain posting list.
+    """A phrase (`SpanNear2Matcher` over its words' posting lists): the documents with every word,
+    the words' positions and weights for those documents, Whoosh's own span check on the
+    positions, and for each match the score Whoosh gives it (the sum of the words' scores, added
+    in its matcher tree's order). None if a word is not a plain posting list.
+
+    The word with the shortest posting list is read first, each other word then only in its
+    blocks with a document still in the running: every block needed is read once, with its
+    positions (reading the ids alone first and the blocks again for positions cost more).
     """
     leaves = m.ms
     if not all(type(leaf) is W3LeafMatcher and isinstance(getattr(leaf, "scorer", None),
                                                         WeightLengthScorer) for leaf in leaves):
         return None
+    postings: dict[int, tuple[list[int], list[float], list[bytes]]] = {}  # leaf index ->
     candidates = among
-    for leaf in leaves[:-1]:
-        found: set[int] = set()
-        for i, end in _candidate_blocks(leaf, candidates):
-            found.update(leaf._ids[i:end])
-        if candidates is not None:  # (its set may be a dict)
-            found = set(filter(candidates.set.__contains__, found))
-        if not found:
+    for k in sorted(range(len(leaves)), key=lambda k: _postings_size(leaves[k])):
+        postings[k] = _kept_postings(leaves[k], candidates)
+        if not postings[k][0]:
             return {}
-        candidates = _Among(found)
-    # The last word's postings among the candidates are the documents with every word; then the
-    # other words' weights and encoded positions for those documents, in the same order.
-    docs, last_weights, last_values = _kept_postings(leaves[-1], candidates)
-    if not docs:
-        return {}
-    candidates = _Among(docs, presorted=True)
-    weights: dict[int, list[float]] = {id(leaves[-1]): last_weights}  # id(leaf) -> weights
-    values: list[list[bytes]] = []
-    for leaf in leaves[:-1]:
-        leaf.reset()
-        _, weights[id(leaf)], kept_values = _kept_postings(leaf, candidates)
-        values.append(kept_values)
-    values.append(last_values)
+        candidates = _Among(postings[k][0], presorted=True)
+    # The word read last has the documents with every word; the others are narrowed to them.
+    docs = candidates.sorted
+    for k, (ids, kept_weights, kept_values) in postings.items():
+        if len(ids) != len(docs):
+            kept = list(map(candidates.set.__contains__, ids))
+            postings[k] = (docs, list(compress(kept_weights, kept)), list(compress(kept_values, kept)))
+    weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}  # id(leaf) -> weights
+    values = [postings[k][2] for k in range(len(leaves))]
     if len(leaves) == 2 and m.ordered and m.mindist == 1:
         matched = sorted(_two_words_near(
-            *(_position_keys(v, leaf.format) for v, leaf in zip(values, leaves)), m.slop))
+            *(_position_keys(v, weights[id(leaf)], leaf.format) for v, leaf in zip(values, leaves)),
+            m.slop))
     else:
         matched = list(compress(range(len(docs)), _spans_near(
             [_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)))
@@ -785,12 +814,12 @@ def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
         """The node's score of each matched document, summed in Whoosh's matcher tree order."""
         if type(node) is binary.IntersectionMatcher:
             return [a + b for a, b in zip(scores(node.a), scores(node.b))]
-        kept = weights[id(node)]
         memo, length_of = _leaf_scorer(node, reader)
-        return [memo[kept[i], length_of(docs[i])] for i in matched]
+        return list(map(memo.__getitem__, zip(map(weights[id(node)].__getitem__, matched),
+                                              map(length_of, matched_docs))))
 
-    boost = m.boost
-    return {docs[i]: score * boost for i, score in zip(matched, scores(m.child))}
+    matched_docs = list(map(docs.__getitem__, matched))
+    return dict(zip(matched_docs, map(float(m.boost).__mul__, scores(m.child))))
 
 
 def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
