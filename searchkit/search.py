@@ -6,6 +6,7 @@ import marshal
 import math
 import os
 import re
+import sys
 import threading
 from array import array
 from bisect import bisect_left
@@ -676,39 +677,85 @@ def _spans_near(positions: list, m) -> Iterator[bool]:
         yield bool(get_spans(check))
 
 
-def _two_words_near(first: list[int], second: list[int], slop: int) -> set[int]:
+def _two_words_near(first: tuple[list[int], list[int]], second: tuple[list[int], list[int]],
+                    slop: int) -> list[int]:
     """The span check for two words in order (the common phrase), which comes down to: the second
-    word 1..slop positions after the first. `first` and `second` are the words' position keys
-    (`_position_keys`); the result is the indexes of the documents that pass. Set operations at C
-    speed over every position at once, instead of a check per document."""
-    seconds = set(second)
+    word 1..slop positions after the first. `first` and `second` are each word's position deltas
+    and counts per document (`_deltas_and_counts`); the result is the indexes of the documents
+    that pass, in order. Operations over every position at once, instead of a check per document:
+    sets of position keys in Python, or, once this process has checked enough positions to pay
+    for importing numpy (as a server or a notebook does), sorted key arrays searched with numpy."""
+    if _with_numpy(len(first[0]) + len(second[0])):
+        return _two_words_near_numpy(first, second, slop)
+    firsts, seconds = _position_keys(*first), set(_position_keys(*second))
     passed: set[int] = set()
     for gap in range(1, slop + 1):
-        passed.update(seconds.intersection(map(gap.__add__, first)))
-    return {key // _DOC_SPAN for key in passed}
+        passed.update(seconds.intersection(map(gap.__add__, firsts)))
+    return sorted({key // _DOC_SPAN for key in passed})
+
+
+def _with_numpy(positions: int) -> bool:
+    """Whether to check these positions with numpy: when it is imported already, or once this
+    process has checked more positions than make up for importing it."""
+    global _positions_checked
+    _positions_checked += positions
+    return _positions_checked > _NUMPY_AFTER or "numpy" in sys.modules
+
+
+# Positions checked by a process before numpy is worth importing (its import takes ~0.1 s, the
+# time of checking about a million positions in Python).
+_NUMPY_AFTER = 1_000_000
+_positions_checked = 0
+
+
+def _two_words_near_numpy(first: tuple[list[int], list[int]], second: tuple[list[int], list[int]],
+                          slop: int) -> list[int]:
+    """`_two_words_near` with numpy: each second-word key against the nearest first-word key
+    before it (both key arrays are sorted: documents in order, positions increasing)."""
+    import numpy
+    before = _position_key_array(numpy, *first)
+    after = _position_key_array(numpy, *second)
+    nearest = numpy.searchsorted(before, after) - 1
+    passed = after[(nearest >= 0) & (after - before[numpy.maximum(nearest, 0)] <= slop)]
+    return numpy.unique(passed // _DOC_SPAN).tolist()
 
 
 # More than any position: document i's position p is the key i * _DOC_SPAN + p.
 _DOC_SPAN = 1 << 32
 
 
-def _position_keys(values: list[bytes], weights: list[float], format_) -> list[int]:
-    """Each value's positions as keys (value i's position p as i * _DOC_SPAN + p), in one list.
-    `weights` are the postings' weights, which for Positions are the position counts."""
-    if type(format_) is not formats.Positions:
-        return [i * _DOC_SPAN + p for i, found in enumerate(_positions(values, format_)) for p in found]
-    flat = _flat_deltas(values)
-    counts = list(map(int, weights)) if format_.field_boost == 1.0 else None
-    if flat is None or counts is None or sum(counts) != len(flat):
+def _deltas_and_counts(values: list[bytes], weights: list[float], format_) -> tuple[list[int], list[int]]:
+    """Every value's position deltas in one list, and each value's count of positions.
+    `weights` are the postings' weights, which for Positions are the counts."""
+    if type(format_) is formats.Positions:
+        flat = _flat_deltas(values)
+        counts = list(map(int, weights)) if format_.field_boost == 1.0 else None
+        if flat is not None and counts is not None and sum(counts) == len(flat):
+            return flat, counts
         lists = _delta_lists(values)
-        bases = map(repeat, range(0, len(lists) * _DOC_SPAN, _DOC_SPAN), map(len, lists))
-        return list(map(add, chain.from_iterable(map(accumulate, lists)), chain.from_iterable(bases)))
-    # One running sum over every document's deltas; document i's keys are that sum plus i *
-    # _DOC_SPAN minus the sum reached before the document (no object per document but a repeat).
-    running = list(accumulate(flat))
+    else:
+        lists = [[found[0], *map(sub, found[1:], found)] for found in _positions(values, format_)]
+    return list(chain.from_iterable(lists)), list(map(len, lists))
+
+
+def _position_keys(deltas: list[int], counts: list[int]) -> list[int]:
+    """Each document's positions as keys (document i's position p as i * _DOC_SPAN + p), in one
+    list: one running sum over every document's deltas, plus i * _DOC_SPAN minus the sum reached
+    before document i (no object per document but a repeat)."""
+    running = list(accumulate(deltas))
     before = [0, *map(running.__getitem__, map((-1).__add__, accumulate(counts[:-1])))]
     bases = map(sub, range(0, len(counts) * _DOC_SPAN, _DOC_SPAN), before)
     return list(map(add, running, chain.from_iterable(map(repeat, bases, counts))))
+
+
+def _position_key_array(numpy, deltas: list[int], counts: list[int]):
+    """`_position_keys` as a numpy array."""
+    running = numpy.cumsum(numpy.array(deltas, dtype=numpy.int64))
+    counts_array = numpy.array(counts, dtype=numpy.int64)
+    before = numpy.zeros(len(counts), dtype=numpy.int64)
+    before[1:] = running[numpy.cumsum(counts_array)[:-1] - 1]
+    bases = numpy.arange(len(counts), dtype=numpy.int64) * _DOC_SPAN - before
+    return running + numpy.repeat(bases, counts_array)
 
 
 def _positions(values: list[bytes], format_) -> list[list[int]]:
@@ -803,9 +850,9 @@ def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
     weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}  # id(leaf) -> weights
     values = [postings[k][2] for k in range(len(leaves))]
     if len(leaves) == 2 and m.ordered and m.mindist == 1:
-        matched = sorted(_two_words_near(
-            *(_position_keys(v, weights[id(leaf)], leaf.format) for v, leaf in zip(values, leaves)),
-            m.slop))
+        matched = _two_words_near(
+            *(_deltas_and_counts(v, weights[id(leaf)], leaf.format) for v, leaf in zip(values, leaves)),
+            m.slop)
     else:
         matched = list(compress(range(len(docs)), _spans_near(
             [_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)))

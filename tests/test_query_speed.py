@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import pytest
 from whoosh import query as wq
 
-from searchkit import Archive
+from searchkit import Archive, search
 from searchkit.model import Article
 from searchkit.search import matching_docs
 
@@ -25,6 +26,13 @@ def _articles(n: int, seed: int) -> list[Article]:
             for i in range(n)]
 
 
+@pytest.fixture(params=[False, True], ids=["python", "numpy"])
+def phrase_check(request, monkeypatch):
+    """Two-word phrases checked in Python (a process's first searches) or with numpy (later)."""
+    monkeypatch.setattr(search, "_with_numpy", lambda positions: request.param)
+    return request.param
+
+
 def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=None):
     """The exact number of matches by set operations, and Whoosh's own exact top 10 (ids, scores)."""
     engine = archive._engine
@@ -40,7 +48,7 @@ def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=No
     return engine._on_snapshot(read)
 
 
-def test_scores_totals_and_order_are_whooshs(tmp_path):
+def test_scores_totals_and_order_are_whooshs(tmp_path, phrase_check):
     """Every query form: the same total as the set operations and the same top 10, scores included,
     as Whoosh's own collector."""
     archive = Archive(tmp_path / "index", batch_size=90)  # several segments
@@ -68,7 +76,7 @@ def test_scores_totals_and_order_are_whooshs(tmp_path):
 
 
 @needs_corpora
-def test_phrase_totals_on_reuters_are_exact(corpus):
+def test_phrase_totals_on_reuters_are_exact(corpus, phrase_check):
     """On real text with a common phrase the top 10 scores rise fast: a ranking walk that skipped
     low scores (as Whoosh's collector does) would miss matches in the total."""
     for text, dates in [('"mln dlrs"', (None, None)), ('"interest rates"~3', (None, None)),
@@ -193,6 +201,26 @@ print("numpy" in sys.modules, first == second)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["False", "True True"]
+
+
+def test_phrases_import_numpy_only_once_checking_in_python_costs_more():
+    """A one-off phrase search checks its positions in Python; a process that has checked more
+    positions than numpy's import is worth switches to numpy, with the same documents."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from searchkit import search
+first = ([3, 1, 9, 2, 5], [2, 1, 2])  # documents: positions 3 4 | 9 | 2 7
+second = ([5, 10, 4], [1, 1, 1])      # documents: 5 | 10 | 4
+print(search._two_words_near(first, second, 1), "numpy" in sys.modules)
+search._positions_checked = search._NUMPY_AFTER
+print(search._two_words_near(first, second, 1), "numpy" in sys.modules)
+print(search._two_words_near(first, second, 2), search._two_words_near(first, second, 0))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:3] == ["[0, 1] False", "[0, 1] True", "[0, 1, 2] []"]
 
 
 def test_packed_strings_read_back_as_given():
