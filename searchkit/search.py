@@ -82,17 +82,21 @@ def _matcher_ids(m) -> set[int]:
     return id_set() if id_set is not None else set(m.all_ids())
 
 
+def segment_matches(sub: Searcher, q: query.Query) -> set[int]:
+    """The segment-local document numbers of leaf searcher `sub` that match `q`."""
+    if type(q).docs is not query.Query.docs:  # a query with its own way (Every, ...)
+        return set(sub.docs_for_query(q))
+    try:
+        return _matcher_ids(q.matcher(sub, sub.boolean_context()))
+    except TermNotFound:
+        return set()
+
+
 def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
     """Global document numbers matching `q`: the same set as `set(searcher.docs_for_query(q))`."""
-    if type(q).docs is not query.Query.docs:  # a query with its own way (Every, ...)
-        return set(searcher.docs_for_query(q))
-    leaves = searcher.subsearchers or [(searcher, 0)]
     out: set[int] = set()
-    for sub, offset in leaves:
-        try:
-            ids = _matcher_ids(q.matcher(sub, sub.boolean_context()))
-        except TermNotFound:
-            continue
+    for sub, offset in searcher.leaf_searchers():
+        ids = segment_matches(sub, q)
         if offset:
             ids = [d + offset for d in ids]  # (faster than map(offset.__add__, ids))
         if out:
@@ -526,14 +530,27 @@ def sort_facet(sort: str):
 
 class _Among:
     """Candidate documents (of one segment) that scoring may restrict itself to: the matches of the
-    other side of an AND, or the documents a filter lets through."""
+    other side of an AND, or the documents a filter lets through.
 
-    def __init__(self, docs: Iterable[int], presorted: bool = False):
+    With `skip_blocks=False` (candidates in nearly every posting block: a filter that lets through
+    a large part of the segment) they are only tested for membership, and no sorted copy is made.
+    """
+
+    def __init__(self, docs: Iterable[int], presorted: bool = False, skip_blocks: bool = True):
         self.set = docs if isinstance(docs, (set, frozenset, dict)) else set(docs)
-        self.sorted = docs if presorted else sorted(self.set)
+        self._sorted = docs if presorted else None
+        self._skip_blocks = skip_blocks
+
+    @property
+    def sorted(self) -> list[int]:
+        if self._sorted is None:
+            self._sorted = sorted(self.set)
+        return self._sorted
 
     def any_in(self, lo: int, hi: int) -> bool:
-        """Whether a candidate lies in lo..hi."""
+        """Whether a candidate may lie in lo..hi (always, without block skipping)."""
+        if not self._skip_blocks:
+            return True
         i = bisect_left(self.sorted, lo)
         return i < len(self.sorted) and self.sorted[i] <= hi
 
@@ -649,8 +666,8 @@ def _leaf_scores(m: W3LeafMatcher, among: _Among | None, reader) -> dict[int, fl
     for i, end in _candidate_blocks(m, among):
         ids, weights = m._ids[i:end], m._weights[i:end]
         if wanted is not None:
-            kept = [(d, w) for d, w in zip(ids, weights) if d in wanted]
-            ids, weights = [d for d, _ in kept], [w for _, w in kept]
+            kept = list(map(wanted.__contains__, ids))
+            ids, weights = list(compress(ids, kept)), list(compress(weights, kept))
         out.update(zip(ids, map(memo.__getitem__, zip(weights, map(length_of, ids)))))
     return out
 
@@ -872,30 +889,23 @@ def _phrase_scores(m, among: _Among | None, reader) -> dict[int, float] | None:
 def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
     """Global document number -> score for every match of `q` that `filter_q` (if any) lets
     through: the exact set and the ranking at once."""
-    allowed = matching_docs(searcher, filter_q) if filter_q is not None else None
-    # A filter much smaller than q's matches restricts the scoring (posting blocks without an
-    # allowed document are skipped unread); otherwise scoring everything and dropping what the
-    # filter does not allow is cheaper than preparing the candidates.
-    restrict = allowed is not None and len(allowed) * 4 < q.estimate_size(searcher.reader())
-    allowed_sorted = sorted(allowed) if restrict else None
     context = searcher.context()
     out: dict[int, float] = {}
     for sub, offset in searcher.leaf_searchers():
         among = None
-        if restrict:
-            lo = bisect_left(allowed_sorted, offset)
-            hi = bisect_left(allowed_sorted, offset + sub.doc_count_all())
-            if lo == hi:
+        if filter_q is not None:
+            allowed = segment_matches(sub, filter_q)
+            if not allowed:
                 continue
-            among = _Among([d - offset for d in allowed_sorted[lo:hi]] if offset
-                           else allowed_sorted[lo:hi], presorted=True)
+            # Only the allowed documents are scored. A filter much smaller than q's matches also
+            # skips posting blocks without an allowed document unread (that needs them sorted);
+            # a larger one (a date window of years) is only a membership test.
+            among = _Among(allowed, skip_blocks=len(allowed) * 4 < q.estimate_size(sub.reader()))
         try:
             scores = _matcher_scores(q.matcher(sub, context), sub.reader(), among)
         except TermNotFound:
             continue
-        if allowed is not None and not restrict:
-            out.update((d + offset, score) for d, score in scores.items() if d + offset in allowed)
-        elif offset:
+        if offset:
             out.update(zip(map(offset.__add__, scores), scores.values()))
         else:
             out.update(scores)
