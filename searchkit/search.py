@@ -24,7 +24,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, wrappers
 from whoosh.reading import TermNotFound
 from whoosh.query.spans import Span as WordSpan
-from whoosh.scoring import WeightLengthScorer
+from whoosh.scoring import BM25FScorer, WeightLengthScorer, bm25
 from whoosh.searching import Results, Searcher
 from whoosh.support.levenshtein import distance
 from whoosh.system import _INT_SIZE
@@ -647,16 +647,36 @@ class _ScoreMemo(dict):
         return score
 
 
+# BM25F score memos shared by a term's leaves in every segment (and by later searches): the
+# scorer takes its statistics from the whole index, so the key holds them all. With 10 segments
+# a per-leaf memo computed each (weight, length) up to 10 times per field.
+_SHARED_MEMOS: dict[tuple, _ScoreMemo] = {}
+_SHARED_MEMOS_MAX = 512
+
+
 def _leaf_scorer(m: W3LeafMatcher, reader) -> tuple[_ScoreMemo, Callable[[int], object]]:
     """A leaf's scores as memo[(weight, length_of(docnum))]: the score depends on the weight and
     the length byte only (the length decoded as the scorer's own lookup decodes it)."""
     scorer = m.scorer
     score_of = scorer._score
     lengths = segment_lengths(reader, m._term[0]) if m._term else None
-    if lengths is not None:
+    if lengths is None:
+        return _ScoreMemo(score_of), scorer.dfl
+
+    if type(scorer) is not BM25FScorer:
         return _ScoreMemo(lambda weight, length_byte: score_of(
             weight, byte_to_length(length_byte) if length_byte else None)), lengths.__getitem__
-    return _ScoreMemo(score_of), scorer.dfl
+    key = (m._term, scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+    memo = _SHARED_MEMOS.get(key)
+    if memo is None:
+        if len(_SHARED_MEMOS) >= _SHARED_MEMOS_MAX:
+            _SHARED_MEMOS.clear()
+        # BM25FScorer._score's own computation, over the key's numbers only: a memo kept for
+        # later searches must not hold a scorer (and through it a segment's open reader).
+        idf, avgfl, b, k1 = key[1:]
+        memo = _SHARED_MEMOS[key] = _ScoreMemo(lambda weight, length_byte: bm25(
+            idf, weight, byte_to_length(length_byte) if length_byte else None, avgfl, b, k1))
+    return memo, lengths.__getitem__
 
 
 def _leaf_scores(m: W3LeafMatcher, among: _Among | None, reader) -> dict[int, float]:
