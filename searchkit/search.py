@@ -662,7 +662,6 @@ def _leaf_scorer(m: W3LeafMatcher, reader) -> tuple[_ScoreMemo, Callable[[int], 
     lengths = segment_lengths(reader, m._term[0]) if m._term else None
     if lengths is None:
         return _ScoreMemo(score_of), scorer.dfl
-
     if type(scorer) is not BM25FScorer:
         return _ScoreMemo(lambda weight, length_byte: score_of(
             weight, byte_to_length(length_byte) if length_byte else None)), lengths.__getitem__
