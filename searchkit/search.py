@@ -654,17 +654,22 @@ _SHARED_MEMOS: dict[tuple, _ScoreMemo] = {}
 _SHARED_MEMOS_MAX = 512
 
 
+def _by_length_byte(score_of: Callable[[float, int | None], float]) -> _ScoreMemo:
+    """A memo of `score_of(weight, length)` keyed by (weight, length byte): the length decoded
+    as the scorer's own lookup decodes it."""
+    return _ScoreMemo(lambda weight, length_byte: score_of(
+        weight, byte_to_length(length_byte) if length_byte else None))
+
+
 def _leaf_scorer(m: W3LeafMatcher, reader) -> tuple[_ScoreMemo, Callable[[int], object]]:
     """A leaf's scores as memo[(weight, length_of(docnum))]: the score depends on the weight and
-    the length byte only (the length decoded as the scorer's own lookup decodes it)."""
+    the length byte only."""
     scorer = m.scorer
-    score_of = scorer._score
     lengths = segment_lengths(reader, m._term[0]) if m._term else None
     if lengths is None:
-        return _ScoreMemo(score_of), scorer.dfl
+        return _ScoreMemo(scorer._score), scorer.dfl
     if type(scorer) is not BM25FScorer:
-        return _ScoreMemo(lambda weight, length_byte: score_of(
-            weight, byte_to_length(length_byte) if length_byte else None)), lengths.__getitem__
+        return _by_length_byte(scorer._score), lengths.__getitem__
     key = (m._term, scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
     memo = _SHARED_MEMOS.get(key)
     if memo is None:
@@ -673,8 +678,8 @@ def _leaf_scorer(m: W3LeafMatcher, reader) -> tuple[_ScoreMemo, Callable[[int], 
         # BM25FScorer._score's own computation, over the key's numbers only: a memo kept for
         # later searches must not hold a scorer (and through it a segment's open reader).
         idf, avgfl, b, k1 = key[1:]
-        memo = _SHARED_MEMOS[key] = _ScoreMemo(lambda weight, length_byte: bm25(
-            idf, weight, byte_to_length(length_byte) if length_byte else None, avgfl, b, k1))
+        memo = _SHARED_MEMOS[key] = _by_length_byte(
+            lambda weight, length: bm25(idf, weight, length, avgfl, b, k1))
     return memo, lengths.__getitem__
 
 
