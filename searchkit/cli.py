@@ -90,6 +90,12 @@ def _filters(items) -> dict[str, list[str]]:
     return parsed
 
 
+def _refuse_together(first: tuple[str, object], second: tuple[str, object], why: str = "pick one") -> None:
+    """Exit 2 when two options that cannot both apply are given (never silently ignore one)."""
+    if first[1] and second[1]:
+        raise UsageError(f"{first[0]} and {second[0]} cannot be used together: {why}")
+
+
 def _progress_shown() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -156,7 +162,7 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
               help="Count the top values of FIELD over all matches (repeatable).")
 @click.option("--collapse", is_flag=True,
               help="Show one article per wire-copy cluster (near duplicates), with its number of copies.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV (not with --json or --facet).")
 @output_options
 @handle_errors
 def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, collapse,
@@ -185,6 +191,8 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
       searchkit search coffee --filter places=brazil --facet places --collapse
       searchkit search 'date:[March 1987 TO April 1987] coffee' --json | jq .total
     """
+    _refuse_together(("--json", as_json), ("--csv", as_csv))
+    _refuse_together(("--csv", as_csv), ("--facet", facets), "CSV has the hits only; --json has the facets")
     archive = _open(index_dir)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=_filters(filters),
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse)
@@ -204,7 +212,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
 @click.option("--share", is_flag=True,
               help="Draw each period's matches as a share of all articles published in it.")
 @match_options
-@click.option("--csv", "as_csv", is_flag=True, help="Print period,count,total,share as CSV.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print period,count,total,share as CSV (not with --json).")
 @output_options
 @handle_errors
 def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, as_json):
@@ -218,6 +226,7 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
       searchkit timeline oil --by month
       searchkit timeline "interest rates" --by week --share --json
     """
+    _refuse_together(("--json", as_json), ("--csv", as_csv))
     result = _open(index_dir).timeline(query, by=by, date_from=date_from, date_to=date_to,
                                        filters=_filters(filters))
     if as_json:
