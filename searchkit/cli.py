@@ -14,7 +14,7 @@ import click
 from . import __version__, output
 from .archive import Archive
 from .errors import QueryError, SearchkitError
-from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS
+from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, SearchResult
 
 
 class UsageError(click.UsageError):
@@ -96,6 +96,13 @@ def _refuse_together(first: tuple[str, object], second: tuple[str, object], why:
         raise UsageError(f"{first[0]} and {second[0]} cannot be used together: {why}")
 
 
+def _check_page(result: SearchResult) -> None:
+    """A page past the end is a failure (exit 1) naming the last page, not an empty success."""
+    if result.total and result.page > result.pages:
+        raise click.ClickException(f"page {result.page} is past the last page ({result.pages}) "
+                                   f"of {result.total} matches")
+
+
 def _progress_shown() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -155,7 +162,8 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
 @index_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
               help="Hits per page.")
-@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1), help="Page number.")
+@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
+              help="Page number (past the last page: exit 1).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @match_options
 @click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
@@ -196,6 +204,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     archive = _open(index_dir)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=_filters(filters),
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse)
+    _check_page(result)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     elif as_csv:
@@ -266,11 +275,13 @@ def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
 @click.argument("article_id")
 @index_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
-              help="Articles shown.")
+              help="Articles per page.")
+@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
+              help="Page number (past the last page: exit 1).")
 @match_options
 @output_options
 @handle_errors
-def similar(article_id, index_dir, limit, date_from, date_to, filters, as_json):
+def similar(article_id, index_dir, limit, page, date_from, date_to, filters, as_json):
     """Articles most like one article (its key words and its people, organisations and places).
 
     JSON has the shape of `search --json`.
@@ -280,10 +291,11 @@ def similar(article_id, index_dir, limit, date_from, date_to, filters, as_json):
       searchkit similar reuters-42
       searchkit similar bbc-business-001 --json | jq '.hits[].id'
     """
-    result = _open(index_dir).similar(article_id, limit=limit, date_from=date_from,
+    result = _open(index_dir).similar(article_id, limit=limit, page=page, date_from=date_from,
                                       date_to=date_to, filters=_filters(filters))
     if result is None:
         raise click.ClickException(f"no article with id {article_id!r}")
+    _check_page(result)
     click.echo(output.to_json(result.to_dict()) if as_json else output.search_text(result))
 
 

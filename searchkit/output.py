@@ -48,14 +48,16 @@ def _facets_text(facets: dict[str, list[FacetValue]]) -> list[str]:
 
 def search_text(result: SearchResult) -> str:
     lines = []
-    what = "stories (wire copies collapsed)" if result.collapsed else "articles"
+    one = result.total == 1
+    what = ("story (wire copies collapsed) matches" if one else "stories (wire copies collapsed) match"
+            ) if result.collapsed else ("article matches" if one else "articles match")
     if result.total == 0:
         lines.append(f"No articles match {sanitize(result.query)!s}.")
     else:
         first = (result.page - 1) * result.limit + 1
         last = first + len(result.hits) - 1
         shown = f"{first}-{last}" if result.hits else "none"
-        lines.append(f"{result.total} {what} match {sanitize(result.query)} "
+        lines.append(f"{result.total} {what} {sanitize(result.query)} "
                      f"(showing {shown}, page {result.page} of {result.pages})")
     if result.suggestion:
         lines.append(f"Did you mean: {click.style(sanitize(result.suggestion), bold=True)}")

@@ -2,6 +2,8 @@
 wrapping, field names, empty filters, paging, CSV export."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -33,3 +35,25 @@ def test_conflicting_options_are_refused(index_dir, args, named):
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and all(name in lines[0] for name in named), result.stderr
+
+
+def test_one_match_is_singular(index_dir):
+    result = run("search", "headline:quota", "--index", str(index_dir))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1 article matches headline:quota (showing 1-1, page 1 of 1)")
+    assert "articles match" in run("search", "harbour", "--index", str(index_dir)).stdout
+
+
+def test_a_page_past_the_end_names_the_last_page(index_dir):
+    result = run("search", "harbour", "--index", str(index_dir), "--limit", "2", "--page", "100")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "page 100 is past the last page (2)" in result.stderr, result.stderr
+    assert "showing none" not in result.output
+
+
+def test_similar_pages(index_dir):
+    first = run("similar", "feed-001", "--index", str(index_dir), "--limit", "1", "--json")
+    second = run("similar", "feed-001", "--index", str(index_dir), "--limit", "1", "--page", "2", "--json")
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    assert two["page"] == 2 and one["hits"] and two["hits"] and one["hits"][0]["id"] != two["hits"][0]["id"]
