@@ -24,6 +24,34 @@ class UsageError(click.UsageError):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+class QueryCommand(click.Command):
+    """A command taking a QUERY: a query that starts with `-` (`-oil`, `'-gas oil'`) is read by click as
+    an unknown option; the error then says how to pass it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes `args`
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            word = _negated_word(given, exc.option_name)
+            if word is None:
+                raise
+            quoted = "'" + word.replace("'", "'\\''") + "'"
+            raise UsageError(f"{quoted} was read as an option; to exclude words, put the query after --: "
+                             f"searchkit {self.name} -- {quoted} (or write NOT {word[1:].split()[0]} for {word.split()[0]})") from None
+
+
+def _negated_word(args: list[str], option_name: str) -> str | None:
+    """The argument click took for the unknown option `option_name` if it looks like `-word`."""
+    for arg in args:
+        if arg == "--":
+            return None
+        if (arg.startswith(option_name) and not arg.startswith("--")
+                and len(arg.split()[0]) > 2 and arg[1:2].isalpha()):
+            return arg
+    return None
+
+
 def handle_errors(func):
     """Library exceptions become one-line messages at the CLI edge; a traceback is never shown."""
 
@@ -157,7 +185,7 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
     sys.exit(0 if summary.ok else 1)
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
@@ -181,6 +209,8 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     Query language:
       oil prices              both words (stemmed: "price" matches "prices")
       oil OR gas, oil -gas    either word; exclude a word (also NOT gas)
+      -gas, NOT gas           every article without the word (a query starting
+                              with - goes after --: searchkit search -- -gas)
       (oil OR gas) prices     grouping
       "interest rates"        exact phrase; "interest rates"~3 within 3 words
       headline:oil            a field: headline body people orgs places entities
@@ -213,7 +243,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
         click.echo(output.search_text(result))
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True,
@@ -246,7 +276,7 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
         click.echo(output.timeline_text(result, share=share))
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--field", type=click.Choice(TAG_FIELDS),
@@ -299,7 +329,7 @@ def similar(article_id, index_dir, limit, page, date_from, date_to, filters, as_
     click.echo(output.to_json(result.to_dict()) if as_json else output.search_text(result))
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",

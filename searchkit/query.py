@@ -136,6 +136,14 @@ def _walk(q: query.Query):
         yield from _walk(child)
 
 
+def _pure_negation(node: query.Query) -> query.Query:
+    """`-oil` with nothing to keep (Whoosh: `AndNot(And([]), oil)`, which normalises to nothing) means
+    what `NOT oil` means: every article except those."""
+    if isinstance(node, query.AndNot) and isinstance(node.a, query.And) and not node.a.subqueries:
+        return query.Not(node.b)
+    return node
+
+
 def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
     """Parse the user's query; raise QueryError with a one-line reason if it cannot be understood."""
     if len(text) > MAX_QUERY_CHARS:
@@ -163,7 +171,7 @@ def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
         fieldname = getattr(node, "fieldname", None)
         if fieldname is not None and fieldname not in schema:
             raise QueryError(f"unknown field {fieldname!r} (fields: {', '.join(QUERY_FIELDS)})")
-    q = q.normalize()
+    q = q.accept(_pure_negation).normalize()
     if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
         raise QueryError(f"nothing to search for in {text!r}")
     return q.accept(_union_of_terms)

@@ -57,3 +57,25 @@ def test_similar_pages(index_dir):
     assert first.exit_code == 0 and second.exit_code == 0, second.output
     one, two = json.loads(first.stdout), json.loads(second.stdout)
     assert two["page"] == 2 and one["hits"] and two["hits"] and one["hits"][0]["id"] != two["hits"][0]["id"]
+
+
+@pytest.mark.parametrize("negated, explicit", [("-oil", "NOT oil"), ("-harbour -oil", "NOT harbour NOT oil"),
+                                               ("(-oil)", "NOT oil")])
+def test_a_leading_minus_is_not(index_dir, negated, explicit):
+    """After `--`, `-oil` alone means every article except those with oil, as `NOT oil` does."""
+    got = run("search", "--index", str(index_dir), "--json", "--", negated)
+    assert got.exit_code == 0, got.output
+    want = json.loads(run("search", explicit, "--index", str(index_dir), "--json").stdout)
+    assert json.loads(got.stdout)["total"] == want["total"] > 0
+    with_oil = json.loads(run("search", "oil", "--index", str(index_dir), "--json").stdout)["total"]
+    if negated == "-oil":  # all 13 articles but those with oil
+        assert want["total"] == 13 - with_oil
+
+
+@pytest.mark.parametrize("query", ["-oil", "-gas oil"])
+def test_a_query_taken_for_an_option_points_to_double_dash(index_dir, query):
+    result = run("search", query, "--index", str(index_dir))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"searchkit search -- '{query}'" in lines[0] and "NOT" in lines[0]
