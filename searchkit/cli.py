@@ -213,7 +213,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
                               with - goes after --: searchkit search -- -gas)
       (oil OR gas) prices     grouping
       "interest rates"        exact phrase; "interest rates"~3 within 3 words
-      headline:oil            a field: headline body people orgs places entities
+      headline:oil            a field (any case): headline body people orgs places entities
                               topics source section exchanges companies date mentioned
       places:west-germany     a whole tag value; people:"paul volcker" for several words
       date:1987-03            a year, month or day; date:[1987-03-01 TO 1987-04-15]

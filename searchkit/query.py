@@ -5,6 +5,7 @@ Syntax: words (all must match), `OR`, `NOT`/`-word`, parentheses, `"phrase"`, `"
 """
 from __future__ import annotations
 
+import difflib
 import itertools
 from bisect import bisect_left, bisect_right
 from datetime import date
@@ -32,6 +33,44 @@ FIELD_ALIASES = {
     "body": ["text"],
     "entities": ["entity"],
 }
+
+
+FIELD_NAMES = (*QUERY_FIELDS, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases))
+
+
+class FieldNamesPlugin(qparser.Plugin):
+    """Field names in any case (`Headline:oil`). A `name:` that cannot be a field name (not letters
+    only, as in `3:1`, or a URL's `https://`) is text; a word that may be a mistyped field name
+    is kept and reported by `parse_query` (with a "did you mean")."""
+
+    def filters(self, parser):
+        return [(self.do_field_names, 80)]  # before aliases (90) and attaching field names (100)
+
+    def do_field_names(self, parser, group):
+        newgroup = group.empty_copy()
+        as_text = None
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                node = self.do_field_names(parser, node)
+            elif isinstance(node, syntax.FieldnameNode):
+                name = node.fieldname.lower()
+                following = group[i + 1] if i + 1 < len(group) else None
+                url = isinstance(following, syntax.WordNode) and following.text.startswith("/")
+                if name in parser.schema or name in FIELD_NAMES or (name.isalpha() and not url):
+                    node.fieldname = name
+                else:
+                    as_text = node
+                    continue
+            if as_text is not None:  # `3:` + `1` -> the word `3:1`
+                if isinstance(node, syntax.WordNode):
+                    node.text = as_text.original + node.text
+                else:
+                    newgroup.append(syntax.to_word(as_text))
+                as_text = None
+            newgroup.append(node)
+        if as_text is not None:
+            newgroup.append(syntax.to_word(as_text))
+        return newgroup
 
 
 class QuotedValuePlugin(qparser.Plugin):
@@ -108,6 +147,7 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
     parser.replace_plugin(qparser.FieldsPlugin(remove_unknown=False))
     # `-word` excludes, but only at the start of a word: `west-germany` stays one value.
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    parser.add_plugin(FieldNamesPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(QuotedValuePlugin())
     parser.add_plugin(StopWordsPlugin())
@@ -117,7 +157,7 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
 def _check_balanced(text: str) -> None:
     if text.count('"') % 2:
         raise QueryError('unbalanced double quote in query: add the closing "')
-    depth = 0
+    depth, in_range = 0, False
     for part in text.split('"')[::2]:  # outside quotes
         for ch in part:
             if ch == "(":
@@ -126,8 +166,14 @@ def _check_balanced(text: str) -> None:
                 depth -= 1
                 if depth < 0:
                     raise QueryError("unbalanced parenthesis in query: ')' without '('")
+            elif ch == "[":
+                in_range = True
+            elif ch == "]":
+                in_range = False
     if depth:
         raise QueryError("unbalanced parenthesis in query: '(' without ')'")
+    if in_range:
+        raise QueryError("unfinished range in query: missing ']' (a range is date:[A TO B])")
 
 
 def _walk(q: query.Query):
@@ -170,7 +216,9 @@ def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
                              f"(use at least one letter first, e.g. 'infla*')")
         fieldname = getattr(node, "fieldname", None)
         if fieldname is not None and fieldname not in schema:
-            raise QueryError(f"unknown field {fieldname!r} (fields: {', '.join(QUERY_FIELDS)})")
+            close = difflib.get_close_matches(fieldname, FIELD_NAMES, n=1, cutoff=0.7)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise QueryError(f"unknown field {fieldname!r} ({hint}fields: {', '.join(QUERY_FIELDS)})")
     q = q.accept(_pure_negation).normalize()
     if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
         raise QueryError(f"nothing to search for in {text!r}")

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from searchkit import Archive, Article, QueryError
 from searchkit.cli import main
 
 from .conftest import EXAMPLES
@@ -79,3 +80,32 @@ def test_a_query_taken_for_an_option_points_to_double_dash(index_dir, query):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert f"searchkit search -- '{query}'" in lines[0] and "NOT" in lines[0]
+
+
+@pytest.mark.parametrize("query, same_as", [
+    ("Headline:oil", "headline:oil"), ("PLACES:norway", "places:norway"), ("Title:oil", "headline:oil"),
+])
+def test_field_names_ignore_case(example_archive, query, same_as):
+    assert example_archive.search(query).total == example_archive.search(same_as).total > 0
+
+
+@pytest.mark.parametrize("query, message", [
+    ("peple:volcker", "unknown field 'peple' (did you mean people?"),
+    ("Plcaes:norway", "unknown field 'plcaes' (did you mean places?"),
+    ("colour:red", "unknown field 'colour' (fields: headline"),
+    ("date:[1987-03 TO", "missing ']'"),
+    ("oil date:[1987-03 TO 1987-04", "missing ']'"),
+])
+def test_field_mistakes_are_explained(example_archive, query, message):
+    with pytest.raises(QueryError) as caught:
+        example_archive.search(query)
+    assert message in str(caught.value)
+
+
+def test_a_colon_that_is_not_a_field_is_text(tmp_path):
+    archive = Archive(tmp_path / "ix", procs=0)
+    archive.add([Article(id="split", headline="Board approves stock split",
+                         body="The board approved a 3:1 split, see https://example.com/harbour-news today."),
+                 Article(id="other", headline="Harbour news", body="Nothing about a split here.")])
+    for query in ("split 3:1", "https://example.com/harbour-news", "Split 3:1 https://example.com"):
+        assert [h.id for h in archive.search(query).hits] == ["split"], query

@@ -42,7 +42,7 @@ QUERY_FORMS = [
     "date:1987", "date:1987-03", "date:[1987-03-01 TO 1987-03-15]", "date:[2021 TO]", "date:[TO 1987-03-02]",
     "date:*", "mentioned:1985", "oil AND date:2021", "*", "id:reuters-90002", "the",
     "shipping OR (oil AND -gas)", "places:*", "headline:*", "places:nor*", "headline:[a TO c]",
-    "-oil", "NOT oil", "-harbour -oil",
+    "-oil", "NOT oil", "-harbour -oil", "Headline:oil", "PLACES:norway", "oil 3:1",
 ]
 
 
