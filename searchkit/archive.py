@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import difflib
 import gc
 import os
 from datetime import date
@@ -17,7 +18,7 @@ from .dates import span_between
 from .address import is_cluster_address
 from .errors import QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
-                    Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+                    MissingValue, Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
@@ -290,6 +291,28 @@ class Archive:
         is consumed. `search(query, limit=0).total` gives the count beforehand.
         """
         return self._engine.export(self._options(query, date_from, date_to, filters))
+
+    def missing_values(self, query: str,
+                       filters: dict[str, list[str] | str] | None = None) -> list[MissingValue]:
+        """The filter values, and tag values written in `query` (`places:brasil`), that no article
+        has, each with up to 3 close values of its field from the index: why a search that matches
+        nothing does not (a value, not the query's words)."""
+        from .query import tag_values  # noqa: PLC0415
+        asked = [MissingValue(name, value, False)
+                 for name, values in (filters or {}).items()
+                 for value in ([values] if isinstance(values, str) else values)]
+        asked += [MissingValue(name, value, True) for name, value in tag_values(query)]
+        missing = []
+        for item in asked:
+            if self.search("*", filters={item.field: [item.value]}, limit=0, snippets=False).total:
+                continue
+            if item.field not in ("year", "month"):
+                counted = self.search("*", facets=[item.field], facet_top=0, limit=0, snippets=False)
+                spellings = {v.value.casefold(): v.value for v in counted.facets[item.field]}
+                item.close = [spellings[c] for c in
+                              difflib.get_close_matches(item.value.casefold(), spellings, n=3, cutoff=0.6)]
+            missing.append(item)
+        return missing
 
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""

@@ -131,6 +131,13 @@ def _check_page(result: SearchResult) -> None:
                                    f"of {result.total} matches")
 
 
+def _no_such_values(archive: Archive, query: str, filters: dict[str, list[str]]) -> str | None:
+    """When nothing matches: the filter or tag values no article has (with close values), if any,
+    so that a misspelt value is not blamed on the query."""
+    missing = archive.missing_values(query, filters)
+    return output.missing_text(missing) if missing else None
+
+
 def _progress_shown() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -196,12 +203,14 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
 @match_options
 @click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
               help="Count the top values of FIELD over all matches (repeatable).")
+@click.option("--facet-limit", default=10, show_default=True, type=click.IntRange(0),
+              help="Values shown per facet (0: all).")
 @click.option("--collapse", is_flag=True,
               help="Show one article per wire-copy cluster (near duplicates), with its number of copies.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV (not with --json or --facet).")
 @output_options
 @handle_errors
-def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, collapse,
+def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, facet_limit, collapse,
            as_csv, as_json):
     """Search the archive.
 
@@ -232,15 +241,17 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     _refuse_together(("--json", as_json), ("--csv", as_csv))
     _refuse_together(("--csv", as_csv), ("--facet", facets), "CSV has the hits only; --json has the facets")
     archive = _open(index_dir)
-    result = archive.search(query, date_from=date_from, date_to=date_to, filters=_filters(filters),
-                            facets=facets, sort=sort, limit=limit, page=page, collapse=collapse)
+    parsed = _filters(filters)
+    result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
+                            facets=facets, sort=sort, limit=limit, page=page, collapse=collapse,
+                            facet_top=facet_limit)
     _check_page(result)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     elif as_csv:
         click.echo(output.search_csv(result))
     else:
-        click.echo(output.search_text(result))
+        click.echo(result.total == 0 and _no_such_values(archive, query, parsed) or output.search_text(result))
 
 
 @main.command(cls=QueryCommand)
@@ -266,14 +277,16 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
       searchkit timeline "interest rates" --by week --share --json
     """
     _refuse_together(("--json", as_json), ("--csv", as_csv))
-    result = _open(index_dir).timeline(query, by=by, date_from=date_from, date_to=date_to,
-                                       filters=_filters(filters))
+    archive = _open(index_dir)
+    parsed = _filters(filters)
+    result = archive.timeline(query, by=by, date_from=date_from, date_to=date_to, filters=parsed)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     elif as_csv:
         click.echo(output.timeline_csv(result))
     else:
-        click.echo(output.timeline_text(result, share=share))
+        click.echo(not result.buckets and not result.undated and _no_such_values(archive, query, parsed)
+                   or output.timeline_text(result, share=share))
 
 
 @main.command(cls=QueryCommand)
@@ -296,9 +309,13 @@ def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
       searchkit related coffee --field places
       searchkit related "interest rates" --field people --json
     """
-    result = _open(index_dir).related(query, field=field, top=top, date_from=date_from,
-                                      date_to=date_to, filters=_filters(filters))
-    click.echo(output.to_json(result.to_dict()) if as_json else output.related_text(result))
+    archive = _open(index_dir)
+    parsed = _filters(filters)
+    result = archive.related(query, field=field, top=top, date_from=date_from, date_to=date_to, filters=parsed)
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    else:
+        click.echo(result.total == 0 and _no_such_values(archive, query, parsed) or output.related_text(result))
 
 
 @main.command()

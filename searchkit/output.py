@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import click
 
-from .model import Article, FacetValue, IndexSummary, Related, SearchResult, Span, Stats, Timeline
+from .model import Article, FacetValue, IndexSummary, MissingValue, Related, SearchResult, Span, Stats, Timeline
 from .text import BIDI_CONTROLS, clean_text
 
 
@@ -77,6 +77,15 @@ def search_text(result: SearchResult) -> str:
         lines.append("")
         lines.append("Facets:")
         lines.extend(_facets_text(result.facets))
+    return "\n".join(lines)
+
+
+def missing_text(missing: list[MissingValue]) -> str:
+    """`No article has places=brasil (did you mean brazil?).`, one line per value."""
+    lines = []
+    for item in missing:
+        close = f" (did you mean {' or '.join(sanitize(v) for v in item.close)}?)" if item.close else ""
+        lines.append(f"No article has {sanitize(str(item))}{close}.")
     return "\n".join(lines)
 
 

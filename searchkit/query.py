@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from bisect import bisect_left, bisect_right
 from datetime import date
 
@@ -174,6 +175,22 @@ def _check_balanced(text: str) -> None:
         raise QueryError("unbalanced parenthesis in query: '(' without ')'")
     if in_range:
         raise QueryError("unfinished range in query: missing ']' (a range is date:[A TO B])")
+
+
+_TAG_VALUE = re.compile(r'(?<![\w:])(\w+):("[^"]*"|[^\s()"]+)')
+
+
+def tag_values(text: str) -> list[tuple[str, str]]:
+    """The `(field, value)` pairs of whole-value tag fields written in a query (`places:brasil`,
+    `person:"paul volcker"`), field names resolved as the parser does; patterns are left out."""
+    aliases = {alias: name for name, names in FIELD_ALIASES.items() for alias in names}
+    found = []
+    for name, value in _TAG_VALUE.findall(text):
+        name = aliases.get(name.lower(), name.lower())
+        value = value.strip('"')
+        if name in FACET_FIELDS and name not in ("year", "month") and value and not set("*?[") & set(value):
+            found.append((name, value))
+    return found
 
 
 def _walk(q: query.Query):

@@ -109,3 +109,30 @@ def test_a_colon_that_is_not_a_field_is_text(tmp_path):
                  Article(id="other", headline="Harbour news", body="Nothing about a split here.")])
     for query in ("split 3:1", "https://example.com/harbour-news", "Split 3:1 https://example.com"):
         assert [h.id for h in archive.search(query).hits] == ["split"], query
+
+
+@pytest.mark.parametrize("args, says", [
+    (["search", "harbour", "--filter", "places=norwey"], "No article has places=norwey (did you mean norway?)"),
+    (["search", "harbour places:norwey"], "No article has places:norwey (did you mean norway?)"),
+    (["search", "harbour", "--filter", "source=reuter"], "No article has source=reuter (did you mean reuters?)"),
+    (["timeline", "harbour", "--filter", "places=norwey"], "No article has places=norwey (did you mean norway?)"),
+])
+def test_a_value_no_article_has_is_named(index_dir, args, says):
+    result = run(*args, "--index", str(index_dir))
+    assert result.exit_code == 0, result.output
+    assert says in result.stdout, result.stdout
+    assert "No articles match harbour" not in result.stdout
+
+
+def test_a_filter_that_matches_but_not_with_the_query_blames_the_query(index_dir):
+    result = run("search", "harbour", "--filter", "places=usa", "--index", str(index_dir))
+    assert "No article has" not in result.stdout
+
+
+def test_facet_limit(index_dir):
+    def places(*extra):
+        out = run("search", "*", "--facet", "places", "--json", "--index", str(index_dir), *extra)
+        assert out.exit_code == 0, out.output
+        return json.loads(out.stdout)["facets"]["places"]
+    assert len(places()) == 10 < len(places("--facet-limit", "0"))
+    assert places("--facet-limit", "3") == places()[:3]
