@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 
 import click
@@ -89,8 +90,26 @@ def index_option(func):
 
 
 def output_options(func):
-    """The shared output switch of every command: --json prints one JSON object on stdout."""
+    """The shared output switches of every command: --json prints one JSON object on stdout;
+    --color says when text is coloured."""
+    func = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                        show_default=True, expose_value=False, callback=_set_color,
+                        help="Colour text output: on a terminal unless $NO_COLOR is set (auto), "
+                             "always, or never.")(func)
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(func)
+
+
+def _set_color(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    # ctx.color None lets click colour on a terminal only (https://no-color.org: any non-empty NO_COLOR).
+    ctx.color = True if value == "always" else False if value == "never" or os.environ.get("NO_COLOR") else None
+
+
+def echo_text(text: str) -> None:
+    """Text output, wrapped between words to the terminal's width on a terminal (piped: as is, one
+    line per record, for grep and friends)."""
+    if sys.stdout.isatty():
+        text = output.wrap(text, shutil.get_terminal_size().columns)
+    click.echo(text)
 
 
 def _open(index_dir: str, create: bool = False) -> Archive:
@@ -188,7 +207,7 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
     if as_json:
         click.echo(output.to_json(summary.to_dict()))
     else:
-        click.echo(output.summary_text(summary))
+        echo_text(output.summary_text(summary))
     sys.exit(0 if summary.ok else 1)
 
 
@@ -251,7 +270,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     elif as_csv:
         click.echo(output.search_csv(result))
     else:
-        click.echo(result.total == 0 and _no_such_values(archive, query, parsed) or output.search_text(result))
+        echo_text(result.total == 0 and _no_such_values(archive, query, parsed) or output.search_text(result))
 
 
 @main.command(cls=QueryCommand)
@@ -285,8 +304,8 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
     elif as_csv:
         click.echo(output.timeline_csv(result))
     else:
-        click.echo(not result.buckets and not result.undated and _no_such_values(archive, query, parsed)
-                   or output.timeline_text(result, share=share))
+        echo_text(not result.buckets and not result.undated and _no_such_values(archive, query, parsed)
+                  or output.timeline_text(result, share=share))
 
 
 @main.command(cls=QueryCommand)
@@ -315,7 +334,7 @@ def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     else:
-        click.echo(result.total == 0 and _no_such_values(archive, query, parsed) or output.related_text(result))
+        echo_text(result.total == 0 and _no_such_values(archive, query, parsed) or output.related_text(result))
 
 
 @main.command()
@@ -343,7 +362,10 @@ def similar(article_id, index_dir, limit, page, date_from, date_to, filters, as_
     if result is None:
         raise click.ClickException(f"no article with id {article_id!r}")
     _check_page(result)
-    click.echo(output.to_json(result.to_dict()) if as_json else output.search_text(result))
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    else:
+        echo_text(output.search_text(result))
 
 
 @main.command(cls=QueryCommand)
@@ -395,7 +417,10 @@ def show(article_id, index_dir, as_json):
     article = _open(index_dir).get(article_id)
     if article is None:
         raise click.ClickException(f"no article with id {article_id!r}")
-    click.echo(output.to_json(article.to_dict()) if as_json else output.article_text(article))
+    if as_json:
+        click.echo(output.to_json(article.to_dict()))
+    else:
+        echo_text(output.article_text(article))
 
 
 @main.command()
@@ -411,7 +436,10 @@ def stats(index_dir, top, as_json):
       searchkit stats --json
     """
     result = _open(index_dir).stats(top)
-    click.echo(output.to_json(result.to_dict()) if as_json else output.stats_text(result))
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    else:
+        echo_text(output.stats_text(result))
 
 
 @main.group()

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import dataclasses
+import re
 from typing import Any, Callable
 
 import click
@@ -19,6 +20,32 @@ def sanitize(text: str, keep_newlines: bool = False) -> str:
     """Text that is safe to print on a terminal: no escape sequences or control characters."""
     text = BIDI_CONTROLS.sub("", clean_text(text)).replace("\t", " ")
     return text if keep_newlines else " ".join(text.split())
+
+
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # what click.style adds (article text has none left)
+_HANGING = re.compile(r"( *)(\d+\. |[\w ]+: )?")
+
+
+def wrap(text: str, width: int) -> str:
+    """Text whose lines fit `width` columns, broken between words only (a longer word keeps its
+    line); a continued line is indented under its first word ("  3. ", "places: ")."""
+    return "\n".join(part for line in text.split("\n") for part in _wrap_line(line, width))
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    if len(_STYLE.sub("", line)) <= width:
+        return [line]
+    lead, hanging = _HANGING.match(_STYLE.sub("", line)).groups()  # type: ignore[union-attr]
+    indent = " " * min(len(lead) + (len(hanging) if hanging and hanging[0].isdigit() else 2 if hanging else 0),
+                       width // 2)
+    lines, current = [], lead
+    for spaces, word in re.findall(r"( *)(\S+)", line[len(lead):]):
+        candidate = current + spaces + word
+        if len(_STYLE.sub("", candidate)) > width and _STYLE.sub("", current).strip():
+            lines.append(current)
+            candidate = indent + word
+        current = candidate
+    return [*lines, current]
 
 
 def to_json(data: Any) -> str:

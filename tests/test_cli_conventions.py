@@ -3,6 +3,11 @@ wrapping, field names, empty filters, paging, CSV export."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -136,3 +141,54 @@ def test_facet_limit(index_dir):
         return json.loads(out.stdout)["facets"]["places"]
     assert len(places()) == 10 < len(places("--facet-limit", "0"))
     assert places("--facet-limit", "3") == places()[:3]
+
+
+def _on_a_terminal(args: list[str], columns: int, env: dict[str, str] | None = None) -> str:
+    """What `searchkit ARGS` prints on a terminal COLUMNS wide (a pseudo-terminal)."""
+    main_fd, child_fd = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    environ.update({"COLUMNS": str(columns), **(env or {})})
+    proc = subprocess.Popen([sys.executable, "-m", "searchkit", *args], stdout=child_fd,
+                            stderr=subprocess.PIPE, env=environ)
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main_fd)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_text_is_wrapped_to_the_terminal_and_coloured(index_dir):
+    args = ["search", "harbour", "--facet", "places", "--facet", "people", "--index", str(index_dir)]
+    piped = run(*args).stdout
+    shown = _on_a_terminal(args, 50)
+    assert "\x1b[" in shown  # colour on a terminal
+    plain = ANSI.sub("", shown)
+    assert max(len(line) for line in plain.splitlines()) <= 50 < max(len(line) for line in piped.splitlines())
+    assert plain.split() == piped.split()  # the same words, none broken
+    article = ANSI.sub("", _on_a_terminal(["show", "feed-001", "--index", str(index_dir)], 40))
+    # a word longer than the terminal (the URL) keeps a line of its own, unbroken
+    assert all(len(line) <= 40 or len(line.split()) == 1 for line in article.splitlines())
+    assert "  https://harbourwire.example/business/feed-001-bergen-cruise-season" in article.splitlines()
+    assert article.split() == run("show", "feed-001", "--index", str(index_dir)).stdout.split()
+
+
+@pytest.mark.parametrize("args, env", [(["--color", "never"], {}), ([], {"NO_COLOR": "1"})])
+def test_no_colour_on_request(index_dir, args, env):
+    shown = _on_a_terminal(["search", "harbour", "--index", str(index_dir), *args], 80, env)
+    assert "harbour" in shown.lower() and "\x1b[" not in shown
+
+
+def test_colour_always_when_piped(index_dir):
+    assert "\x1b[" in run("search", "harbour", "--index", str(index_dir), "--color", "always").stdout
+    assert "\x1b[" not in run("search", "harbour", "--index", str(index_dir)).stdout
