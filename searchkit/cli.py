@@ -373,23 +373,30 @@ def similar(article_id, index_dir, limit, page, date_from, date_to, filters, as_
 @index_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True, help="One JSON article per line, or CSV with a header.")
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: a UTF-8 byte order mark first, and cells starting with = + - @ "
+                   "written as text (a leading ').")
 @match_options
 @handle_errors
-def export(query, index_dir, fmt, date_from, date_to, filters):
+def export(query, index_dir, fmt, excel, date_from, date_to, filters):
     """Write every matching article to stdout, oldest first then by id (undated last).
 
-    jsonl lines have the fields of `show --json`; CSV joins list values with "; ". A progress bar
-    is drawn on stderr on a terminal.
+    jsonl lines have the fields of `show --json`; CSV joins list values with "; " and writes
+    `extracted` as a JSON object; `origin` is the file (and record) the article was read from, as
+    the index recorded it. A progress bar is drawn on stderr on a terminal.
 
     \b
     Example:
       searchkit export coffee --format jsonl > coffee.jsonl
       searchkit export "oil prices" --from 1987-03 --to 1987-04 --format csv > oil.csv
+      searchkit export coffee --format csv --excel > coffee.csv
     """
+    if excel and fmt != "csv":
+        raise UsageError("--excel needs --format csv")
     archive = _open(index_dir)
     parsed = _filters(filters)
     articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
-    write = output.export_writer(fmt, sys.stdout)
+    write = output.export_writer(fmt, sys.stdout, excel=excel)
     if _progress_shown():
         total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                                limit=0).total

@@ -120,14 +120,24 @@ HIT_COLUMNS = ("id", "headline", "published", "source", "section", "people", "or
                "topics", "score", "snippet")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any, excel: bool) -> str:
+    """A value as CSV text: lists joined with "; ", a mapping (`extracted`) as JSON."""
+    text = (to_json(value) if isinstance(value, dict) else "; ".join(value) if isinstance(value, list)
+            else "" if value is None else str(value))
+    return "'" + text if excel and text.startswith(_FORMULA_START) else text
+
+
 def search_csv(result: SearchResult) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(HIT_COLUMNS)
     for hit in result.hits:
         row = hit.to_dict()
-        writer.writerow(["; ".join(v) if isinstance(v, list) else ("" if v is None else v)
-                         for v in (row[c] for c in HIT_COLUMNS)])
+        writer.writerow([_csv_cell(row[c], excel=False) for c in HIT_COLUMNS])
     return buf.getvalue().rstrip("\n")
 
 
@@ -219,17 +229,20 @@ def related_text(related: Related) -> str:
 ARTICLE_COLUMNS = tuple(f.name for f in dataclasses.fields(Article))
 
 
-def export_writer(fmt: str, stream) -> Callable[[Article], None]:
-    """A function writing one article to `stream` as a JSON line or a CSV row (header first)."""
+def export_writer(fmt: str, stream, excel: bool = False) -> Callable[[Article], None]:
+    """A function writing one article to `stream` as a JSON line or a CSV row (header first).
+    `excel`: a UTF-8 byte order mark first, and cells that a spreadsheet would run as formulas
+    written as text (a leading `'`)."""
     if fmt == "jsonl":
         def write_json(article: Article) -> None:
             stream.write(to_json(article.to_dict()) + "\n")
         return write_json
+    if excel:
+        stream.write("\ufeff")
     writer = csv.writer(stream)
     writer.writerow(ARTICLE_COLUMNS)
 
     def write_csv(article: Article) -> None:
         row = article.to_dict()
-        writer.writerow(["; ".join(v) if isinstance(v, list) else ("" if v is None else v)
-                         for v in (row[c] for c in ARTICLE_COLUMNS)])
+        writer.writerow([_csv_cell(row[c], excel) for c in ARTICLE_COLUMNS])
     return write_csv

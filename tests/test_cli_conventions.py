@@ -2,6 +2,8 @@
 wrapping, field names, empty filters, paging, CSV export."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import pty
@@ -192,3 +194,39 @@ def test_no_colour_on_request(index_dir, args, env):
 def test_colour_always_when_piped(index_dir):
     assert "\x1b[" in run("search", "harbour", "--index", str(index_dir), "--color", "always").stdout
     assert "\x1b[" not in run("search", "harbour", "--index", str(index_dir)).stdout
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_export_writes_extracted_as_json(index_dir):
+    result = run("export", "harbour", "--format", "csv", "--index", str(index_dir))
+    assert result.exit_code == 0, result.output
+    assert not result.stdout_bytes.startswith(b"\xef\xbb\xbf")
+    rows = _csv_rows(result.stdout)
+    assert rows and all(row["origin"] for row in rows)
+    for row in rows:
+        extracted = json.loads(row["extracted"])
+        assert isinstance(extracted, dict) and set(extracted) <= {"people", "orgs", "places", "countries"}
+    assert any(json.loads(row["extracted"]).get("places") for row in rows)
+
+
+def test_csv_export_for_spreadsheets(tmp_path):
+    archive = Archive(tmp_path / "ix", procs=0)
+    archive.add([Article(id="formula", headline='=HYPERLINK("http://evil.example","click")',
+                         body="-2+3 harbour dues rose, said +Kari @Nygaard", people=["=cmd"])])
+    result = run("export", "harbour", "--format", "csv", "--excel", "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")  # Excel then reads UTF-8
+    row = _csv_rows(result.stdout.lstrip("\ufeff"))[0]
+    assert row["id"] == "formula"
+    assert row["headline"] == """'=HYPERLINK("http://evil.example","click")"""  # text, not a formula
+    assert row["body"].startswith("'-2+3") and row["people"] == "'=cmd"
+    plain = _csv_rows(run("export", "harbour", "--format", "csv", "--index", str(tmp_path / "ix")).stdout)[0]
+    assert plain["headline"].startswith("=HYPERLINK")  # as written without --excel
+
+
+def test_excel_needs_csv(index_dir):
+    result = run("export", "harbour", "--excel", "--index", str(index_dir))
+    assert result.exit_code == 2 and "--excel" in result.stderr
