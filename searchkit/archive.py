@@ -12,7 +12,7 @@ import gc
 import os
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from .dates import span_between
 from .address import is_cluster_address
@@ -293,7 +293,7 @@ class Archive:
         return self._engine.export(self._options(query, date_from, date_to, filters))
 
     def missing_values(self, query: str,
-                       filters: dict[str, list[str] | str] | None = None) -> list[MissingValue]:
+                       filters: Mapping[str, list[str] | str] | None = None) -> list[MissingValue]:
         """The filter values, and tag values written in `query` (`places:brasil`), that no article
         has, each with up to 3 close values of its field from the index: why a search that matches
         nothing does not (a value, not the query's words)."""
@@ -304,11 +304,11 @@ class Archive:
         asked += [MissingValue(name, value, True) for name, value in tag_values(query)]
         missing = []
         for item in asked:
-            if self.search("*", filters={item.field: [item.value]}, limit=0, snippets=False).total:
+            if self.search("*", filters={item.fieldname: [item.value]}, limit=0, snippets=False).total:
                 continue
-            if item.field not in ("year", "month"):
-                counted = self.search("*", facets=[item.field], facet_top=0, limit=0, snippets=False)
-                spellings = {v.value.casefold(): v.value for v in counted.facets[item.field]}
+            if item.fieldname not in ("year", "month"):
+                counted = self.search("*", facets=[item.fieldname], facet_top=0, limit=0, snippets=False)
+                spellings = {v.value.casefold(): v.value for v in counted.facets[item.fieldname]}
                 item.close = [spellings[c] for c in
                               difflib.get_close_matches(item.value.casefold(), spellings, n=3, cutoff=0.6)]
             missing.append(item)

@@ -38,8 +38,9 @@ class QueryCommand(click.Command):
             if word is None:
                 raise
             quoted = "'" + word.replace("'", "'\\''") + "'"
+            first = word.split()[0]
             raise UsageError(f"{quoted} was read as an option; to exclude words, put the query after --: "
-                             f"searchkit {self.name} -- {quoted} (or write NOT {word[1:].split()[0]} for {word.split()[0]})") from None
+                             f"searchkit {self.name} -- {quoted} (or write NOT {first[1:]} for {first})") from None
 
 
 def _negated_word(args: list[str], option_name: str) -> str | None:

@@ -178,13 +178,13 @@ class MissingValue:
     """A filter value (`places=brasil`) or a tag value in a query (`places:brasil`) that no article
     has, with close values of its field that articles do have."""
 
-    field: str
+    fieldname: str
     value: str
     in_query: bool
     close: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"{self.field}{':' if self.in_query else '='}{self.value}"
+        return f"{self.fieldname}{':' if self.in_query else '='}{self.value}"
 
 
 @dataclass
