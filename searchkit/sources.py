@@ -321,6 +321,27 @@ def _read_reuters(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
             yield Problem(path, str(exc), record)
 
 
+# A dateline at the start of an untagged article's line: `MEDELLIN, Colombia, June 28 - `.
+_UNPROC_DATELINE = re.compile(r"^\s*([A-Z][A-Z.' -]+(?:, [A-Za-z.' -]+)*, [A-Z][a-z]{2,8}\.? \d{1,2}) - ")
+# How many of an untagged article's first lines may come before its dateline ("repeat from ...").
+_DATELINE_LINES = 3
+
+
+def _unprocessed(text: str) -> tuple[str, str, str]:
+    """Headline, dateline and body of a TYPE="UNPROC" article, whose text has no tags: its first
+    line is the headline (`COLOMBIA OPTIMISTIC ON COFFEE QUOTAS`), the rest the body, which is kept
+    whole; a dateline on one of the next lines is the article's dateline too."""
+    first, _, rest = text.strip().partition("\n")
+    headline = " ".join(first.split())
+    dateline = ""
+    for line in rest.split("\n")[:_DATELINE_LINES]:
+        m = _UNPROC_DATELINE.match(line)
+        if m:
+            dateline = " ".join(m.group(1).split())
+            break
+    return headline, dateline, rest
+
+
 def _reuters_article(sf: SourceFile, newid: str, block: str) -> Article:
     def tags(name: str) -> list[str]:
         m = _TAG[name].search(block)
@@ -331,17 +352,17 @@ def _reuters_article(sf: SourceFile, newid: str, block: str) -> Article:
     text_m = _TEXT.search(block)
     inner = text_m.group(1) if text_m else ""
     title_m, dateline_m, body_m = (_TAG[n].search(inner) for n in ("TITLE", "DATELINE", "BODY"))
+    headline = " ".join(_sgml_text(title_m.group(1)).split()) if title_m else ""
+    dateline = " ".join(_sgml_text(dateline_m.group(1)).split()).rstrip(" -") if dateline_m else ""
     if body_m:
         body = body_m.group(1)
     elif title_m or dateline_m:  # TYPE="BRIEF": a headline only
         body = ""
-    else:  # TYPE="UNPROC": untagged text
-        body = _ANY_TAG.sub(" ", inner)
+    else:  # TYPE="UNPROC": untagged text, see `_unprocessed`
+        headline, dateline, body = _unprocessed(_sgml_text(_ANY_TAG.sub(" ", inner)))
     body = _SIGNATURE.sub("", _sgml_text(body).strip()).strip()
-    headline = " ".join(_sgml_text(title_m.group(1)).split()) if title_m else ""
     if not headline and not body:
         raise ValueError("empty article: no title and no body")
-    dateline = " ".join(_sgml_text(dateline_m.group(1)).split()).rstrip(" -") if dateline_m else ""
     return Article(
         id=f"reuters-{newid}", headline=headline, body=body, published=published, source="reuters",
         dateline=dateline, topics=tags("TOPICS"), places=tags("PLACES"), people=tags("PEOPLE"),
