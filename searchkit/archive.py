@@ -114,7 +114,7 @@ class Archive:
         paths = [i for i in items if not isinstance(i, Article)]
         from . import sources  # noqa: PLC0415  (indexing only: searches start ~15 ms sooner)
         found = sources.discover(paths, format)
-        summary.skipped_files = found.skipped
+        summary.skipped_files, summary.skipped = found.skipped, found.skipped_paths
         if rebuild:
             self._engine.clear()
             self._wire.clear()

@@ -101,6 +101,8 @@ class IndexSummary:
     unchanged: int = 0
     failed: int = 0
     skipped_files: int = 0
+    # The files skipped because they are not articles (hidden files are only counted).
+    skipped: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     _per_file: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -126,6 +128,7 @@ class IndexSummary:
             "unchanged": self.unchanged,
             "failed": self.failed,
             "skipped_files": self.skipped_files,
+            "skipped": self.skipped,
             "errors": [dataclasses.asdict(e) for e in self.errors],
         }
 

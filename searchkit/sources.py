@@ -12,7 +12,7 @@ import html
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -50,6 +50,13 @@ class Discovery:
     files: list[SourceFile]
     problems: list[Problem]
     skipped: int = 0
+    # The files skipped as not articles (documentation, unknown types), by path; hidden files are
+    # only counted.
+    skipped_paths: list[str] = field(default_factory=list)
+
+    def skip(self, path: str) -> None:
+        self.skipped += 1
+        self.skipped_paths.append(path)
 
 
 def _slug(text: str) -> str:
@@ -125,6 +132,7 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
             found.problems.append(Problem(str(folder), f"cannot read folder ({exc.strerror or exc})"))
             continue
         subfolders = []
+        files: list[tuple[Path, str]] = []
         for entry in entries:
             if entry.name.startswith("."):
                 found.skipped += 1
@@ -137,16 +145,24 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
                 subfolders.append(Path(entry.path))
                 continue
             if _NOT_ARTICLES.match(entry.name):
-                found.skipped += 1
+                found.skip(entry.path)
                 continue
             path = Path(entry.path)
             file_format = fmt or _EXTENSIONS.get(path.suffix.lower())
             if file_format is None and path.suffix == "":
                 file_format = sniff_format(path)
             if file_format is None:
-                found.skipped += 1
+                found.skip(entry.path)
                 continue
-            _add(found, seen, _source_file(path, root, file_format))
+            files.append((path, file_format))
+        # Beside files of many articles each (Reuters SGML, JSON Lines), text files are the
+        # collection's documentation (Reuters-21578's category lists), not articles.
+        documented = fmt is None and any(f != "text" for _, f in files)
+        for path, file_format in files:
+            if documented and file_format == "text":
+                found.skip(str(path))
+            else:
+                _add(found, seen, _source_file(path, root, file_format))
         stack.extend(reversed(subfolders))
 
 
