@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .dates import span_between
 from .address import is_cluster_address
-from .errors import QueryError
+from .errors import ArchiveError, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
                     Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
 from .wirecopies import NoWireCopies, WireCopies
@@ -66,11 +66,42 @@ def _then_stop(items: Iterable, preparers) -> Iterator:
     preparers.stop()
 
 
+def index_exists(folder: Path) -> bool:
+    from .engine import MARKER  # noqa: PLC0415
+    return (folder / MARKER).exists()
+
+
+class _NoIndex:
+    """The engine of an Archive whose folder held no index when it was opened: `add` creates one;
+    reading opens the index another process has created since, else raises ArchiveError (nothing
+    is created by reading)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._opened = None
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+
+    def stop_workers(self) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        if self._opened is None:
+            if not index_exists(self.path):
+                raise ArchiveError(f"no index at {self.path}: create one with `searchkit index PATH` "
+                                   f"(or Archive.add)")
+            self._opened = open_engine(self.path, False, 0)
+        return getattr(self._opened, name)
+
+
 class Archive:
     """A searchable news archive stored in one index directory or on a Xapian cluster.
 
-    `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`), creating it
-    unless `create=False`; a `xapian://HOST:PORT[,HOST:PORT...]` address opens the archive on those
+    `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`); when there
+    is none, the first `add` creates it (unless `create=False`, which raises ArchiveError at once)
+    and searching raises ArchiveError; a `xapian://HOST:PORT[,HOST:PORT...]` address opens the archive on those
     `xapian-tcpsrv` shards instead (see `searchkit.cluster`). Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
     prints or exits.
     """
@@ -83,7 +114,10 @@ class Archive:
         # Indexing processes, each writing its own segments (see `segments`); 0 = Whoosh's own
         # writer in this process. (A cluster's shards are fed by one thread each instead.)
         self.procs = default_procs() if procs is None else procs
-        self._engine = open_engine(self.path, create, lock_timeout)
+        # A folder without an index is only created by the first `add`: searching a mistyped path
+        # says there is no index there instead of creating an empty one.
+        self._engine = (_NoIndex(self.path) if create and isinstance(self.path, Path)
+                        and not index_exists(self.path) else open_engine(self.path, create, lock_timeout))
         # Wire copies are kept in a local folder beside the index; a cluster has none.
         self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
 
@@ -115,6 +149,9 @@ class Archive:
         from . import sources  # noqa: PLC0415  (indexing only: searches start ~15 ms sooner)
         found = sources.discover(paths, format)
         summary.skipped_files, summary.skipped = found.skipped, found.skipped_paths
+        if isinstance(self._engine, _NoIndex):
+            self._engine.close()
+            self._engine = open_engine(self.path, True, self.lock_timeout)
         if rebuild:
             self._engine.clear()
             self._wire.clear()

@@ -308,6 +308,7 @@ def test_get_returns_the_whole_article(example_archive):
 
 def test_empty_archive_searches_and_stats(tmp_path):
     archive = Archive(tmp_path / "ix")
+    archive.add([])  # creates the index (opening a folder without one does not)
     result = archive.search("oil", facets=["places", "year"])
     assert (result.total, result.hits) == (0, [])
     assert result.facets == {"places": [], "year": []}
@@ -324,7 +325,7 @@ def test_archive_refuses_a_foreign_folder(tmp_path):
     from searchkit import ArchiveError
     (tmp_path / "notes.txt").write_text("my notes")
     with pytest.raises(ArchiveError, match="not empty"):
-        Archive(tmp_path)
+        Archive(tmp_path).add([])
     with pytest.raises(ArchiveError, match="no index"):
         Archive(tmp_path / "missing", create=False)
 
