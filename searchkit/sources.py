@@ -2,7 +2,8 @@
 
 Formats, detected per file (`format=` forces one):
 - `text`: a plain-text article: headline on the first line, a blank line, then paragraphs.
-  Files in section folders (`bbc/business/001.txt`) get the folder as their section.
+  Files in section folders of a collection (`bbc/business/001.txt`) get the folder as their
+  section (`is_section_collection`).
 - `reuters`: Reuters-21578 SGML (`reut2-*.sgm`), one article per `<REUTERS>` element.
 - `jsonl`: JSON Lines, one article object per line.
 """
@@ -80,11 +81,59 @@ def sniff_format(path: Path) -> str | None:
     return None
 
 
-def _source_file(path: Path, root: Path, fmt: str) -> SourceFile:
-    rel_dirs = path.parent.relative_to(root).parts if path.parent != root else ()
-    root_name = root.resolve().name or "archive"
-    section = rel_dirs[-1] if rel_dirs else ""
-    source = rel_dirs[-2] if len(rel_dirs) >= 2 else root_name
+def _is_article_file(entry: os.DirEntry) -> bool:
+    return (not entry.name.startswith(".") and not _NOT_ARTICLES.match(entry.name)
+            and Path(entry.name).suffix.lower() in _EXTENSIONS)
+
+
+def _entries(folder: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return [e for e in it if not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def is_section_collection(folder: str) -> bool:
+    """Whether `folder` is a collection of section folders, like `bbc/` of `business/`, `sport/`...:
+    it holds no article file itself, and two or more folders that each hold plain-text articles
+    and no folder, SGML or JSON Lines file. Decided by the folder's own contents, never by the
+    path given to `discover`, so an article's id is the same whichever path reaches it."""
+    entries = _entries(folder)
+    if any(_is_article_file(e) for e in entries if not _is_dir(e)):
+        return False
+    sections = [e for e in entries if _is_dir(e)]
+    if len(sections) < 2:
+        return False
+    for section in sections:
+        inner = _entries(section.path)
+        if any(_is_dir(e) for e in inner):
+            return False
+        formats = {_EXTENSIONS[Path(e.name).suffix.lower()] for e in inner if _is_article_file(e)}
+        if formats != {"text"}:
+            return False
+    return True
+
+
+def _source_file(path: Path, fmt: str, collections: dict[str, bool]) -> SourceFile:
+    """The file with its source and section, from where it lies: in a section folder of a
+    collection (`bbc/business/001.txt`) the collection is the source and the folder the section
+    (id prefix `bbc-business`); elsewhere the file's folder is the source (`seed`)."""
+    folder = Path(os.path.realpath(path.parent))
+    parent = str(folder.parent)
+    if parent not in collections:
+        collections[parent] = folder.parent != folder and is_section_collection(parent)
+    if collections[parent]:
+        source, section = folder.parent.name, folder.name
+    else:
+        source, section = folder.name or "archive", ""
     prefix = "-".join(_slug(p) for p in (source, section) if p)
     return SourceFile(path, fmt, source, section, prefix)
 
@@ -93,13 +142,14 @@ def discover(paths: Iterable[str | os.PathLike], fmt: str | None = None) -> Disc
     """Find the files to read under `paths` (files, or folders walked recursively)."""
     found = Discovery([], [])
     seen: set[str] = set()
+    collections: dict[str, bool] = {}  # folder -> whether it is a collection of section folders
     for given in paths:
         root = Path(given)
         if root.is_file() or (root.exists() and not root.is_dir()):
             file_format = fmt or sniff_format(root) or "text"
-            _add(found, seen, _source_file(root, root.parent, file_format))
+            _add(found, seen, _source_file(root, file_format, collections))
         elif root.is_dir():
-            _walk(found, seen, root, fmt)
+            _walk(found, seen, root, fmt, collections)
         elif root.is_symlink():
             found.problems.append(Problem(str(root), "broken symbolic link"))
         else:
@@ -114,7 +164,8 @@ def _add(found: Discovery, seen: set[str], sf: SourceFile) -> None:
         found.files.append(sf)
 
 
-def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None:
+def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None,
+          collections: dict[str, bool]) -> None:
     """Depth-first, in name order, without recursion (os.walk recurses and fails on very deep
     trees in Python 3.11); each real folder is entered once, so symlink loops end."""
     visited_dirs: set[str] = set()
@@ -162,7 +213,7 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
             if documented and file_format == "text":
                 found.skip(str(path))
             else:
-                _add(found, seen, _source_file(path, root, file_format))
+                _add(found, seen, _source_file(path, file_format, collections))
         stack.extend(reversed(subfolders))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from searchkit import Archive, output, sources
 from searchkit.model import Article
 
-from .conftest import REUTERS, needs_corpora
+from .conftest import BBC, REUTERS, needs_corpora
 
 
 def _reuters(newid: str, path_name: str) -> Article:
@@ -56,3 +56,49 @@ def test_a_run_over_a_feed_and_its_notes_succeeds_and_names_the_notes(tmp_path):
     assert summary.to_dict()["skipped"] == summary.skipped
     assert "skipped, not articles: " in output.summary_text(summary)
     assert "notes.txt" in output.summary_text(summary)
+
+
+def _collection(tmp_path: Path) -> Path:
+    """news/{business,sport}/NNN.txt beside a flat folder of notes: like the BBC corpus."""
+    for section in ("business", "sport"):
+        for n in (1, 2):
+            path = tmp_path / "news" / section / f"{n:03d}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{section.title()} story {n}\n\nThe {section} story number {n}.\n")
+    (tmp_path / "news" / "README.txt").write_text("about this collection\n")
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "memo.txt").write_text("Memo\n\nA memo about oil.\n")
+    return tmp_path
+
+
+def test_text_ids_do_not_depend_on_the_path_given(tmp_path):
+    root = _collection(tmp_path)
+    ids = {}
+    for given in (root, root / "news", root / "news" / "business", root / "news" / "business" / "001.txt",
+                  root / "flat", root / "flat" / "memo.txt"):
+        for sf in sources.discover([given]).files:
+            [article] = list(sources.read(sf))
+            ids.setdefault(sf.path.resolve(), set()).add(article.id)
+    assert ids == {root / "news" / "business" / "001.txt": {"news-business-001"},
+                   root / "news" / "business" / "002.txt": {"news-business-002"},
+                   root / "news" / "sport" / "001.txt": {"news-sport-001"},
+                   root / "news" / "sport" / "002.txt": {"news-sport-002"},
+                   root / "flat" / "memo.txt": {"flat-memo"}}
+
+
+def test_indexing_a_section_then_the_collection_never_duplicates(tmp_path):
+    root = _collection(tmp_path)
+    with Archive(tmp_path / "index", procs=0) as archive:
+        assert archive.add([root / "news" / "business"]).added == 2
+        summary = archive.add([root / "news"])
+        assert (summary.added, summary.unchanged) == (2, 2)
+        assert archive.stats().documents == 4
+        assert archive.get("news-business-001").section == "business"
+
+
+@needs_corpora
+def test_bbc_section_then_bbc_gives_2225_articles(tmp_path):
+    with Archive(tmp_path / "index") as archive:
+        archive.add([BBC / "business"])
+        archive.add([BBC])
+        assert archive.stats().documents == 2225

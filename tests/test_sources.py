@@ -58,7 +58,7 @@ def test_bbc_ids_do_not_depend_on_the_folder_given():
     via_parent = next(sf for sf in sources.discover([BBC.parent]).files
                       if sf.path == BBC / "business" / "001.txt")
     assert via_root.id_prefix == via_parent.id_prefix == "bbc-business"
-    assert one.section == ""  # a single file given alone has no section folder to go by
+    assert one.id_prefix == "bbc-business"  # a single file given alone: its folders tell the same
 
 
 @needs_corpora
