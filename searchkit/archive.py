@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+import threading
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .dates import span_between
 from .address import is_cluster_address
-from .errors import ArchiveError, QueryError
+from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
                     Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
 from .wirecopies import NoWireCopies, WireCopies
@@ -96,6 +98,33 @@ class _NoIndex:
         return getattr(self._opened, name)
 
 
+class _Interrupts:
+    """Ctrl-C during an indexing run (and SIGTERM, when its handler is Python's Ctrl-C handler, as
+    the CLI sets it): the first asks the run to stop after the article it is at and commit what it
+    has read (then `add` raises IndexInterrupted); a second stops it at once, keeping the last
+    commit. Only in the main thread, where Python runs signal handlers."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(signum) is signal.default_int_handler:
+                    self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
 class Archive:
     """A searchable news archive stored in one index directory or on a Xapian cluster.
 
@@ -139,7 +168,8 @@ class Archive:
 
         Articles already in the index with the same id are replaced if they changed and counted as
         unchanged otherwise. Unreadable files and records are skipped and listed in the summary's
-        `errors`. `progress(n)` is called with the number of source bytes finished after each file.
+        `errors`. Ctrl-C commits the articles read so far and raises `IndexInterrupted` (a
+        KeyboardInterrupt whose `summary` counts them). `progress(n)` is called with the number of source bytes finished after each file.
         """
         if format is not None and format not in FORMATS:
             raise QueryError(f"unknown format {format!r} (formats: {', '.join(FORMATS)})")
@@ -156,7 +186,10 @@ class Archive:
             self._engine.clear()
             self._wire.clear()
         stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress)
-        self._write(stream, found.problems, summary)
+        with _Interrupts() as interrupts:
+            self._write(stream, found.problems, summary, interrupts)
+        if interrupts.requested:
+            raise IndexInterrupted(summary)
         return summary
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
@@ -174,7 +207,7 @@ class Archive:
                 progress(source_file.size)
 
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
-               summary: IndexSummary) -> None:
+               summary: IndexSummary, interrupts: _Interrupts) -> None:
         from .prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
         for problem in problems:
             summary.report(problem)
@@ -185,12 +218,13 @@ class Archive:
         try:
             self._write_prepared(_then_stop(preparers.prepare(stream), preparers)
                                  if preparers is not None else prepare_all(stream, signatures),
-                                 summary)
+                                 summary, interrupts)
         finally:
             if preparers is not None:
                 preparers.stop()
 
-    def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary) -> None:
+    def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary,
+                        interrupts: _Interrupts) -> None:
         from .prepare import Fingerprints, SeenIds, problem_with  # noqa: PLC0415
         # A full batch becomes one segment per process, in reading order. The first writer starts
         # the indexing processes: before this process's memory grows.
@@ -206,6 +240,8 @@ class Archive:
         gc.disable()
         try:
             for item in stream:
+                if interrupts.requested:  # commit what was read, below
+                    break
                 if isinstance(item, Problem):
                     summary.report(item)
                     continue

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 
 import click
 
 from . import __version__, output
 from .archive import Archive
-from .errors import QueryError, SearchkitError
+from .errors import IndexInterrupted, QueryError, SearchkitError
 from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS
 
 
@@ -39,8 +40,13 @@ def handle_errors(func):
             raise UsageError(str(exc)) from None
         except SearchkitError as exc:
             raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            raise click.ClickException("interrupted (work committed before this point is kept)") from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM in `index`: one line, exit 130
+            summary = exc.summary if isinstance(exc, IndexInterrupted) else None
+            click.echo("Error: interrupted" + (
+                f": {summary.added + summary.updated} articles committed (added {summary.added}, "
+                f"updated {summary.updated}); run the same command again to index the rest"
+                if summary else " (work committed before this point is kept)"), err=True)
+            sys.exit(130)
         except click.ClickException:
             raise
         except Exception as exc:  # a bug: say so in one line; SEARCHKIT_DEBUG=1 shows the traceback
@@ -130,6 +136,7 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
       searchkit index ../shared/corpora/reuters21578 ../shared/corpora/bbc
       searchkit index feed.jsonl --json > summary.json
     """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: like Ctrl-C
     archive = Archive(index_dir, create=True, lock_timeout=lock_timeout)
     if _progress_shown():
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,

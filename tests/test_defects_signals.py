@@ -2,6 +2,7 @@
 one line, exit code 130 and what was read committed."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REUTERS, needs_corpora
+from searchkit import Archive
+
+from .conftest import BBC, REUTERS, needs_corpora
 
 psutil = pytest.importorskip("psutil", reason="psutil (the test extra) finds a run's processes")
 
@@ -65,3 +68,35 @@ def test_sigkill_leaves_no_process_of_the_run_alive(tmp_path, after):
     for proc in left:  # do not leak them into the rest of the suite
         proc.kill()
     assert left == [], f"{len(left)} worker processes outlived the killed run"
+@needs_corpora
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_commits_what_was_read_and_exits_130_with_one_line(tmp_path, signum):
+    index = tmp_path / "index"
+    run = _start_index(index, REUTERS, BBC)
+    _wait_for_workers(run, 4)  # preparers and segment writers: articles are flowing
+    time.sleep(3)
+    # Ctrl-C in a terminal signals the whole foreground group; `kill -TERM` the one process.
+    if signum == signal.SIGINT:
+        os.killpg(run.pid, signum)
+    else:
+        run.send_signal(signum)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert lines[0].startswith("Error: interrupted"), err
+    with Archive(index, create=False) as archive:
+        kept = archive.stats().documents
+    assert kept > 0
+    assert f"{kept} articles committed" in lines[0]
+    deadline = time.monotonic() + 10
+    while _group(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _group(run.pid) == []
+    if signum != signal.SIGINT:
+        return
+    # the same command again adds exactly what is missing
+    rerun = subprocess.run([*SEARCHKIT, "index", str(REUTERS), str(BBC), "--index", str(index), "--json"],
+                           capture_output=True, text=True, timeout=600)
+    summary = json.loads(rerun.stdout)
+    assert summary["unchanged"] == kept and summary["added"] + kept == 21577 + 2225
