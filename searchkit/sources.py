@@ -206,15 +206,27 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None,
                 found.skip(entry.path)
                 continue
             files.append((path, file_format))
-        # Beside files of many articles each (Reuters SGML, JSON Lines), text files are the
-        # collection's documentation (Reuters-21578's category lists), not articles.
+        # Beside files of many articles each (Reuters SGML, JSON Lines), a text file that is not
+        # shaped as an article is the collection's documentation (Reuters-21578's category lists).
         documented = fmt is None and any(f != "text" for _, f in files)
         for path, file_format in files:
-            if documented and file_format == "text":
+            if documented and file_format == "text" and _is_documentation(path):
                 found.skip(str(path))
             else:
                 _add(found, seen, _source_file(path, file_format, collections))
         stack.extend(reversed(subfolders))
+
+
+def _is_documentation(path: Path) -> bool:
+    """Whether a text file reads as text but not as an article: its first line (a headline) is
+    followed by another line, not by a blank one. Empty, binary or one-line files are not: they
+    are reported as failed articles."""
+    try:
+        with open(path, "rb") as f:
+            lines = decode(f.read(4096)).strip().splitlines()
+    except (OSError, ValueError):
+        return False
+    return len(lines) >= 2 and bool(lines[1].strip())
 
 
 # ---------------------------------------------------------------- decoding
