@@ -20,6 +20,7 @@ from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
                     Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+from .filestats import FileStats, file_key
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
@@ -163,13 +164,16 @@ class Archive:
     # ------------------------------------------------------------ indexing
 
     def add(self, items: Iterable[str | os.PathLike | Article], *, format: str | None = None,
-            rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexSummary:
+            rebuild: bool = False, check: bool = False,
+            progress: ProgressCallback | None = None) -> IndexSummary:
         """Index files, folders (recursively) and/or Article objects.
 
         Articles already in the index with the same id are replaced if they changed and counted as
         unchanged otherwise. Unreadable files and records are skipped and listed in the summary's
         `errors`. Ctrl-C commits the articles read so far and raises `IndexInterrupted` (a
-        KeyboardInterrupt whose `summary` counts them). `progress(n)` is called with the number of source bytes finished after each file.
+        KeyboardInterrupt whose `summary` counts them). A file indexed without a problem by an
+        earlier run and unchanged since (same size and modification time) is not read again: its
+        articles count as unchanged; `check=True` reads every file. `progress(n)` is called with the number of source bytes finished after each file.
         """
         if format is not None and format not in FORMATS:
             raise QueryError(f"unknown format {format!r} (formats: {', '.join(FORMATS)})")
@@ -182,14 +186,26 @@ class Archive:
         if isinstance(self._engine, _NoIndex):
             self._engine.close()
             self._engine = open_engine(self.path, True, self.lock_timeout)
+        # A cluster has no local folder to keep file stats in: every file is read.
+        files = FileStats(self.path) if isinstance(self.path, Path) else None
         if rebuild:
             self._engine.clear()
             self._wire.clear()
-        stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress)
-        with _Interrupts() as interrupts:
-            self._write(stream, found.problems, summary, interrupts)
-        if interrupts.requested:
-            raise IndexInterrupted(summary)
+            if files is not None:
+                files.clear()
+        read: dict[tuple[str, int, int], int] = {}  # the files read whole: key -> articles
+        stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress,
+                                None if check else files, read, summary)
+        try:
+            with _Interrupts() as interrupts:
+                self._write(stream, found.problems, summary, interrupts)
+            if interrupts.requested:
+                raise IndexInterrupted(summary)
+            if files is not None:
+                files.record(read, {os.path.realpath(p) for p in summary.failed_paths})
+        finally:
+            if files is not None:
+                files.close()
         return summary
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
@@ -197,12 +213,25 @@ class Archive:
         from . import sources  # noqa: PLC0415
         return sum(f.size for f in sources.discover(items).files)
 
-    def _articles(self, found: Discovery, given: list[Article],
-                  progress: ProgressCallback | None) -> Iterator[Article | Problem]:
+    def _articles(self, found: Discovery, given: list[Article], progress: ProgressCallback | None,
+                  files: FileStats | None, read: dict[tuple[str, int, int], int],
+                  summary: IndexSummary) -> Iterator[Article | Problem]:
+        """The articles to index; a file unchanged since `files` recorded it is skipped (its
+        articles counted as unchanged), and each file read whole is noted in `read`."""
         yield from given
-        from .sources import read  # noqa: PLC0415
+        from .sources import read as read_file  # noqa: PLC0415
         for source_file in found.files:
-            yield from read(source_file)
+            key = file_key(source_file.path)
+            known = files.unchanged(key) if files is not None and key is not None else None
+            if known is not None:
+                summary.unchanged += known
+            else:
+                articles = 0
+                for item in read_file(source_file):
+                    articles += isinstance(item, Article)
+                    yield item
+                if key is not None:
+                    read[key] = articles
             if progress:
                 progress(source_file.size)
 

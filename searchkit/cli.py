@@ -118,11 +118,13 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Read every file in this format instead of detecting it per file.")
 @click.option("--rebuild", is_flag=True, help="Empty the index first and index everything again.")
+@click.option("--check", is_flag=True,
+              help="Read every file again, even those unchanged (size and time) since the last run.")
 @click.option("--lock-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait while another process writes to the index.")
 @output_options
 @handle_errors
-def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
+def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
     """Index news files and folders (recursively).
 
     Formats are detected per file: plain-text articles (.txt: headline, blank line, body; a
@@ -141,9 +143,9 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
     if _progress_shown():
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
-            summary = archive.add(paths, format=fmt, rebuild=rebuild, progress=bar.update)
+            summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, progress=bar.update)
     else:
-        summary = archive.add(paths, format=fmt, rebuild=rebuild)
+        summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check)
     if as_json:
         click.echo(output.to_json(summary.to_dict()))
     else:

@@ -129,6 +129,11 @@ class IndexSummary:
     def ok(self) -> bool:
         return self.failed == 0
 
+    @property
+    def failed_paths(self) -> list[str]:
+        """The files (or other origins) with at least one problem."""
+        return list(self._per_file)
+
     def report(self, problem: Problem) -> None:
         """Count a failure; list at most MAX_ERRORS_PER_FILE of one file's (a file of a million bad
         lines would otherwise make a summary of a million lines), then one line for the rest."""
