@@ -7,4 +7,5 @@ from .model import Article, FacetValue, Hit, IndexSummary, Problem, SearchResult
 __version__ = "0.1.0"
 
 __all__ = ["Archive", "Article", "ArchiveError", "ArchiveLockedError", "FacetValue", "Hit",
-           "IndexInterrupted", "IndexSummary", "Problem", "QueryError", "SearchResult", "SearchkitError", "Stats", "__version__"]
+           "IndexInterrupted", "IndexSummary", "Problem", "QueryError", "SearchResult", "SearchkitError",
+           "Stats", "__version__"]

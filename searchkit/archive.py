@@ -173,7 +173,8 @@ class Archive:
         `errors`. Ctrl-C commits the articles read so far and raises `IndexInterrupted` (a
         KeyboardInterrupt whose `summary` counts them). A file indexed without a problem by an
         earlier run and unchanged since (same size and modification time) is not read again: its
-        articles count as unchanged; `check=True` reads every file. `progress(n)` is called with the number of source bytes finished after each file.
+        articles count as unchanged; `check=True` reads every file. `progress(n)` is called with the
+        number of source bytes finished after each file.
         """
         if format is not None and format not in FORMATS:
             raise QueryError(f"unknown format {format!r} (formats: {', '.join(FORMATS)})")
