@@ -200,7 +200,7 @@ def test_facets_count_all_matches_not_just_the_page(example_archive):
     result = example_archive.search("*", limit=1, facets=["source", "section", "year", "month"])
     assert sum(v.count for v in result.facets["source"]) == 13
     assert {v.value: v.count for v in result.facets["source"]} == {
-        "archive": 3, "sections": 4, "harbourwire": 3, "reuters": 3}
+        "plain": 3, "sections": 4, "harbourwire": 3, "reuters": 3}
     assert [v.value for v in result.facets["year"]] == ["1987", "2021", "2022"]  # time order
     assert {v.value: v.count for v in result.facets["month"]}["1987-03"] == 2
 
@@ -280,7 +280,7 @@ def test_incremental_add_update_unchanged_and_rebuild(tmp_path):
     changed = archive.add([extra])
     assert (changed.added, changed.updated) == (0, 1)
     assert archive.search("lighthouse").total == 1
-    assert "fifty" in archive.get("extra-news-a").body
+    assert "fifty" in archive.get("news-a").body
     assert archive.stats().documents == 14
 
     # the same id twice in one run: the first is indexed, the second reported, no duplicate
@@ -295,7 +295,7 @@ def test_incremental_add_update_unchanged_and_rebuild(tmp_path):
     rebuilt = archive.add([EXAMPLES], rebuild=True)
     assert rebuilt.added == 13
     assert archive.stats().documents == 13
-    assert archive.get("extra-news-a") is None
+    assert archive.get("news-a") is None
 
 
 def test_get_returns_the_whole_article(example_archive):

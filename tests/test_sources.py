@@ -129,7 +129,7 @@ def test_example_archive_reads_every_format():
     assert by_id["feed-002"].published.date().isoformat() == "2021-03-04"  # "4 March 2021"
     assert by_id["feed-003"].published.date().isoformat() == "2022-11-02"  # from "date"
     assert by_id["sections-sport-001"].section == "sport"
-    plain = by_id["archive-plain-harbour-bridge"]
+    plain = by_id["plain-harbour-bridge"]
     assert "Check Also" not in plain.body
 
 
