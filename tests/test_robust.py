@@ -59,11 +59,11 @@ def hostile(tmp_path_factory):
         path.write_bytes(data if isinstance(data, bytes) else data.encode())
         return path
 
-    text("ok.txt", "Harbour reopens\n\nThe harbour reopened on Monday.\n"); good.add("archive-news-ok")
-    text("utf16.txt", "Zoë's regatta\n\nSails filled the fjord.\n".encode("utf-16")); good.add("archive-news-utf16")
-    text("latin1.txt", "Café owners protest\n\nThe café closed.\n".encode("latin-1")); good.add("archive-news-latin1")
+    text("ok.txt", "Harbour reopens\n\nThe harbour reopened on Monday.\n"); good.add("news-ok")
+    text("utf16.txt", "Zoë's regatta\n\nSails filled the fjord.\n".encode("utf-16")); good.add("news-utf16")
+    text("latin1.txt", "Café owners protest\n\nThe café closed.\n".encode("latin-1")); good.add("news-latin1")
     text("longword.txt", "A very long word\n\n" + "x" * 200_000 + " and a normal ending\n")
-    good.add("archive-news-longword")
+    good.add("news-longword")
     text("empty.txt", b""); bad.append(("news/empty.txt", None, "empty"))
     text("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     bad.append(("news/binary.txt", None, "binary"))
