@@ -103,14 +103,14 @@ def _is_dir(entry: os.DirEntry) -> bool:
 
 def is_section_collection(folder: str) -> bool:
     """Whether `folder` is a collection of section folders, like `bbc/` of `business/`, `sport/`...:
-    it holds no article file itself, and one or more folders that each hold plain-text articles
+    it holds no article file itself, and two or more folders that each hold plain-text articles
     and no folder, SGML or JSON Lines file. Decided by the folder's own contents, never by the
     path given to `discover`, so an article's id is the same whichever path reaches it."""
     entries = _entries(folder)
     if any(_is_article_file(e) for e in entries if not _is_dir(e)):
         return False
     sections = [e for e in entries if _is_dir(e)]
-    if not sections:
+    if len(sections) < 2:  # one folder alone in another is not told apart from a plain folder
         return False
     for section in sections:
         inner = _entries(section.path)
