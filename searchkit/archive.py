@@ -10,15 +10,18 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import signal
+import threading
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from .dates import span_between
 from .address import is_cluster_address
-from .errors import QueryError
+from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
                     MissingValue, Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+from .filestats import FileStats, file_key
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
@@ -67,11 +70,69 @@ def _then_stop(items: Iterable, preparers) -> Iterator:
     preparers.stop()
 
 
+def index_exists(folder: Path) -> bool:
+    from .engine import MARKER  # noqa: PLC0415
+    return (folder / MARKER).exists()
+
+
+class _NoIndex:
+    """The engine of an Archive whose folder held no index when it was opened: `add` creates one;
+    reading opens the index another process has created since, else raises ArchiveError (nothing
+    is created by reading)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._opened = None
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+
+    def stop_workers(self) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        if self._opened is None:
+            if not index_exists(self.path):
+                raise ArchiveError(f"no index at {self.path}: create one with `searchkit index PATH` "
+                                   f"(or Archive.add)")
+            self._opened = open_engine(self.path, False, 0)
+        return getattr(self._opened, name)
+
+
+class _Interrupts:
+    """Ctrl-C during an indexing run (and SIGTERM, when its handler is Python's Ctrl-C handler, as
+    the CLI sets it): the first asks the run to stop after the article it is at and commit what it
+    has read (then `add` raises IndexInterrupted); a second stops it at once, keeping the last
+    commit. Only in the main thread, where Python runs signal handlers."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(signum) is signal.default_int_handler:
+                    self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
 class Archive:
     """A searchable news archive stored in one index directory or on a Xapian cluster.
 
-    `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`), creating it
-    unless `create=False`; a `xapian://HOST:PORT[,HOST:PORT...]` address opens the archive on those
+    `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`); when there
+    is none, the first `add` creates it (unless `create=False`, which raises ArchiveError at once)
+    and searching raises ArchiveError; a `xapian://HOST:PORT[,HOST:PORT...]` address opens the archive on those
     `xapian-tcpsrv` shards instead (see `searchkit.cluster`). Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
     prints or exits.
     """
@@ -84,7 +145,10 @@ class Archive:
         # Indexing processes, each writing its own segments (see `segments`); 0 = Whoosh's own
         # writer in this process. (A cluster's shards are fed by one thread each instead.)
         self.procs = default_procs() if procs is None else procs
-        self._engine = open_engine(self.path, create, lock_timeout)
+        # A folder without an index is only created by the first `add`: searching a mistyped path
+        # says there is no index there instead of creating an empty one.
+        self._engine = (_NoIndex(self.path) if create and isinstance(self.path, Path)
+                        and not index_exists(self.path) else open_engine(self.path, create, lock_timeout))
         # Wire copies are kept in a local folder beside the index; a cluster has none.
         self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
 
@@ -101,12 +165,17 @@ class Archive:
     # ------------------------------------------------------------ indexing
 
     def add(self, items: Iterable[str | os.PathLike | Article], *, format: str | None = None,
-            rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexSummary:
+            rebuild: bool = False, check: bool = False,
+            progress: ProgressCallback | None = None) -> IndexSummary:
         """Index files, folders (recursively) and/or Article objects.
 
         Articles already in the index with the same id are replaced if they changed and counted as
         unchanged otherwise. Unreadable files and records are skipped and listed in the summary's
-        `errors`. `progress(n)` is called with the number of source bytes finished after each file.
+        `errors`. Ctrl-C commits the articles read so far and raises `IndexInterrupted` (a
+        KeyboardInterrupt whose `summary` counts them). A file indexed without a problem by an
+        earlier run and unchanged since (same size and modification time) is not read again: its
+        articles count as unchanged; `check=True` reads every file. `progress(n)` is called with the
+        number of source bytes finished after each file.
         """
         if format is not None and format not in FORMATS:
             raise QueryError(f"unknown format {format!r} (formats: {', '.join(FORMATS)})")
@@ -115,12 +184,30 @@ class Archive:
         paths = [i for i in items if not isinstance(i, Article)]
         from . import sources  # noqa: PLC0415  (indexing only: searches start ~15 ms sooner)
         found = sources.discover(paths, format)
-        summary.skipped_files = found.skipped
+        summary.skipped_files, summary.skipped = found.skipped, found.skipped_paths
+        if isinstance(self._engine, _NoIndex):
+            self._engine.close()
+            self._engine = open_engine(self.path, True, self.lock_timeout)
+        # A cluster has no local folder to keep file stats in: every file is read.
+        files = FileStats(self.path) if isinstance(self.path, Path) else None
         if rebuild:
             self._engine.clear()
             self._wire.clear()
-        stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress)
-        self._write(stream, found.problems, summary)
+            if files is not None:
+                files.clear()
+        read: dict[tuple[str, int, int], int] = {}  # the files read whole: key -> articles
+        stream = self._articles(found, [i for i in items if isinstance(i, Article)], progress,
+                                None if check else files, read, summary)
+        try:
+            with _Interrupts() as interrupts:
+                self._write(stream, found.problems, summary, interrupts)
+            if interrupts.requested:
+                raise IndexInterrupted(summary)
+            if files is not None:
+                files.record(read, {os.path.realpath(p) for p in summary.failed_paths})
+        finally:
+            if files is not None:
+                files.close()
         return summary
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
@@ -128,17 +215,30 @@ class Archive:
         from . import sources  # noqa: PLC0415
         return sum(f.size for f in sources.discover(items).files)
 
-    def _articles(self, found: Discovery, given: list[Article],
-                  progress: ProgressCallback | None) -> Iterator[Article | Problem]:
+    def _articles(self, found: Discovery, given: list[Article], progress: ProgressCallback | None,
+                  files: FileStats | None, read: dict[tuple[str, int, int], int],
+                  summary: IndexSummary) -> Iterator[Article | Problem]:
+        """The articles to index; a file unchanged since `files` recorded it is skipped (its
+        articles counted as unchanged), and each file read whole is noted in `read`."""
         yield from given
-        from .sources import read  # noqa: PLC0415
+        from .sources import read as read_file  # noqa: PLC0415
         for source_file in found.files:
-            yield from read(source_file)
+            key = file_key(source_file.path)
+            known = files.unchanged(key) if files is not None and key is not None else None
+            if known is not None:
+                summary.unchanged += known
+            else:
+                articles = 0
+                for item in read_file(source_file):
+                    articles += isinstance(item, Article)
+                    yield item
+                if key is not None:
+                    read[key] = articles
             if progress:
                 progress(source_file.size)
 
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
-               summary: IndexSummary) -> None:
+               summary: IndexSummary, interrupts: _Interrupts) -> None:
         from .prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
         for problem in problems:
             summary.report(problem)
@@ -149,12 +249,13 @@ class Archive:
         try:
             self._write_prepared(_then_stop(preparers.prepare(stream), preparers)
                                  if preparers is not None else prepare_all(stream, signatures),
-                                 summary)
+                                 summary, interrupts)
         finally:
             if preparers is not None:
                 preparers.stop()
 
-    def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary) -> None:
+    def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary,
+                        interrupts: _Interrupts) -> None:
         from .prepare import Fingerprints, SeenIds, problem_with  # noqa: PLC0415
         # A full batch becomes one segment per process, in reading order. The first writer starts
         # the indexing processes: before this process's memory grows.
@@ -170,6 +271,8 @@ class Archive:
         gc.disable()
         try:
             for item in stream:
+                if interrupts.requested:  # commit what was read, below
+                    break
                 if isinstance(item, Problem):
                     summary.report(item)
                     continue

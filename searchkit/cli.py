@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import sys
 
 import click
 
 from . import __version__, output
 from .archive import Archive
-from .errors import QueryError, SearchkitError
+from .errors import IndexInterrupted, QueryError, SearchkitError
 from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, SearchResult
 
 
@@ -69,8 +70,13 @@ def handle_errors(func):
             raise UsageError(str(exc)) from None
         except SearchkitError as exc:
             raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            raise click.ClickException("interrupted (work committed before this point is kept)") from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM in `index`: one line, exit 130
+            summary = exc.summary if isinstance(exc, IndexInterrupted) else None
+            click.echo("Error: interrupted" + (
+                f": {summary.added + summary.updated} articles committed (added {summary.added}, "
+                f"updated {summary.updated}); run the same command again to index the rest"
+                if summary else " (work committed before this point is kept)"), err=True)
+            sys.exit(130)
         except click.ClickException:
             raise
         except Exception as exc:  # a bug: say so in one line; SEARCHKIT_DEBUG=1 shows the traceback
@@ -180,11 +186,13 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Read every file in this format instead of detecting it per file.")
 @click.option("--rebuild", is_flag=True, help="Empty the index first and index everything again.")
+@click.option("--check", is_flag=True,
+              help="Read every file again, even those unchanged (size and time) since the last run.")
 @click.option("--lock-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait while another process writes to the index.")
 @output_options
 @handle_errors
-def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
+def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
     """Index news files and folders (recursively).
 
     Formats are detected per file: plain-text articles (.txt: headline, blank line, body; a
@@ -198,13 +206,14 @@ def index(paths, index_dir, fmt, rebuild, lock_timeout, as_json):
       searchkit index ../shared/corpora/reuters21578 ../shared/corpora/bbc
       searchkit index feed.jsonl --json > summary.json
     """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: like Ctrl-C
     archive = Archive(index_dir, create=True, lock_timeout=lock_timeout)
     if _progress_shown():
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
-            summary = archive.add(paths, format=fmt, rebuild=rebuild, progress=bar.update)
+            summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, progress=bar.update)
     else:
-        summary = archive.add(paths, format=fmt, rebuild=rebuild)
+        summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check)
     if as_json:
         click.echo(output.to_json(summary.to_dict()))
     else:

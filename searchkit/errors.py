@@ -1,4 +1,10 @@
 """Exceptions raised by the library. The CLI turns each into a one-line message and an exit code."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import IndexSummary
 
 
 class SearchkitError(Exception):
@@ -16,3 +22,12 @@ class ArchiveError(SearchkitError):
 class ArchiveLockedError(ArchiveError):
     """Another process holds the index's write lock and did not release it in time."""
 
+
+
+class IndexInterrupted(KeyboardInterrupt):
+    """An indexing run stopped by Ctrl-C (or by SIGTERM where that is handled like Ctrl-C, as in
+    the CLI) after committing every article it had read: `summary` counts them."""
+
+    def __init__(self, summary: IndexSummary):
+        super().__init__("indexing interrupted")
+        self.summary = summary

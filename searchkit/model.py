@@ -30,7 +30,7 @@ class Article:
     id: str
     headline: str = ""
     body: str = ""
-    published: datetime | None = None
+    published: datetime | None = None  # a date or an ISO string is converted (`__post_init__`)
     source: str = ""
     section: str = ""
     url: str = ""
@@ -54,6 +54,25 @@ class Article:
     extracted: dict[str, list[str]] = field(default_factory=dict)
     # Where the article came from: "path" or "path:record". Not part of its identity.
     origin: str = ""
+
+    def __post_init__(self) -> None:
+        # A library user may give the date as text or as a date: stored as a naive datetime.
+        published = self.published
+        if published is None or type(published) is datetime:
+            return
+        if isinstance(published, str):
+            from .dates import parse_datetime  # noqa: PLC0415
+            try:
+                self.published = parse_datetime(published) if published.strip() else None
+            except ValueError as exc:
+                raise ValueError(f"Article {self.id!r}: published {published!r}: {exc}") from None
+        elif isinstance(published, datetime):
+            self.published = published
+        elif isinstance(published, date):
+            self.published = datetime(published.year, published.month, published.day)
+        else:
+            raise TypeError(f"Article {self.id!r}: published must be a datetime, a date or an ISO 8601 "
+                            f"string such as '2021-03-02', got {type(published).__name__}")
 
     @property
     def entities(self) -> list[str]:
@@ -101,12 +120,19 @@ class IndexSummary:
     unchanged: int = 0
     failed: int = 0
     skipped_files: int = 0
+    # The files skipped because they are not articles (hidden files are only counted).
+    skipped: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     _per_file: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.failed == 0
+
+    @property
+    def failed_paths(self) -> list[str]:
+        """The files (or other origins) with at least one problem."""
+        return list(self._per_file)
 
     def report(self, problem: Problem) -> None:
         """Count a failure; list at most MAX_ERRORS_PER_FILE of one file's (a file of a million bad
@@ -126,6 +152,7 @@ class IndexSummary:
             "unchanged": self.unchanged,
             "failed": self.failed,
             "skipped_files": self.skipped_files,
+            "skipped": self.skipped,
             "errors": [dataclasses.asdict(e) for e in self.errors],
         }
 

@@ -174,11 +174,20 @@ def stats_text(stats: Stats) -> str:
     return "\n".join(lines)
 
 
+# Skipped files named in a text summary (`--json` lists all).
+SKIPPED_SHOWN = 10
+
+
 def summary_text(summary: IndexSummary) -> str:
     lines = [f"added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
              f"failed {summary.failed}"
              + (f" ({summary.skipped_files} other files skipped)" if summary.skipped_files else "")]
     lines.extend(f"  {sanitize(str(e))}" for e in summary.errors)
+    if summary.skipped:
+        shown = summary.skipped[:SKIPPED_SHOWN]
+        more = len(summary.skipped) - len(shown)
+        lines.append("skipped, not articles: " + ", ".join(sanitize(p) for p in shown)
+                     + (f" and {more} more (--json lists them)" if more else ""))
     return "\n".join(lines)
 
 

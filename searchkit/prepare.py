@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 from .errors import ArchiveError
 from .model import Article, Problem
 from .wirecopies import Signature, text_signature
-from .workers import answer_from, close_queues, messages_from
+from .workers import answer_from, close_queues, messages_from, start_worker
 
 MAX_ID_CHARS = 300
 # Articles per message to a preparing process, and messages in flight per process: enough to keep
@@ -138,6 +138,7 @@ class Fingerprints:
 def _serve(inbox, outbox, signatures: bool) -> None:
     """A preparing process: answers each list of items with the list of their `prepare` results
     (or the exception that stopped it), until None or until its caller has died."""
+    start_worker()
     gc.disable()
     served = 0
     for items in messages_from(inbox):

@@ -52,7 +52,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .blocks import block_pickle, moved_values, values_at
 from .schema import bulk_words
-from .workers import answer_from, close_queues, messages_from
+from .workers import answer_from, close_queues, messages_from, start_worker
 from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.
@@ -526,6 +526,7 @@ def _worker(folder: str, indexname: str, schema: Schema, inbox, outbox) -> None:
     its segment and answers ("flushed", batch, {run: Segment}); an error is answered ("error",
     exception) at the next flush. ("merge", job, [Segment]) is answered ("merged", job, Segment)
     or ("error", exception). Runs until ("stop",) or until its caller has died."""
+    start_worker()
     # Indexing makes millions of small objects and almost no reference cycles (see Archive._write).
     gc.disable()
     storage = FileStorage(folder)

@@ -2,7 +2,8 @@
 
 Formats, detected per file (`format=` forces one):
 - `text`: a plain-text article: headline on the first line, a blank line, then paragraphs.
-  Files in section folders (`bbc/business/001.txt`) get the folder as their section.
+  Files in section folders of a collection (`bbc/business/001.txt`) get the folder as their
+  section (`is_section_collection`).
 - `reuters`: Reuters-21578 SGML (`reut2-*.sgm`), one article per `<REUTERS>` element.
 - `jsonl`: JSON Lines, one article object per line.
 """
@@ -12,7 +13,7 @@ import html
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -50,6 +51,13 @@ class Discovery:
     files: list[SourceFile]
     problems: list[Problem]
     skipped: int = 0
+    # The files skipped as not articles (documentation, unknown types), by path; hidden files are
+    # only counted.
+    skipped_paths: list[str] = field(default_factory=list)
+
+    def skip(self, path: str) -> None:
+        self.skipped += 1
+        self.skipped_paths.append(path)
 
 
 def _slug(text: str) -> str:
@@ -73,11 +81,59 @@ def sniff_format(path: Path) -> str | None:
     return None
 
 
-def _source_file(path: Path, root: Path, fmt: str) -> SourceFile:
-    rel_dirs = path.parent.relative_to(root).parts if path.parent != root else ()
-    root_name = root.resolve().name or "archive"
-    section = rel_dirs[-1] if rel_dirs else ""
-    source = rel_dirs[-2] if len(rel_dirs) >= 2 else root_name
+def _is_article_file(entry: os.DirEntry) -> bool:
+    return (not entry.name.startswith(".") and not _NOT_ARTICLES.match(entry.name)
+            and Path(entry.name).suffix.lower() in _EXTENSIONS)
+
+
+def _entries(folder: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return [e for e in it if not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def is_section_collection(folder: str) -> bool:
+    """Whether `folder` is a collection of section folders, like `bbc/` of `business/`, `sport/`...:
+    it holds no article file itself, and two or more folders that each hold plain-text articles
+    and no folder, SGML or JSON Lines file. Decided by the folder's own contents, never by the
+    path given to `discover`, so an article's id is the same whichever path reaches it."""
+    entries = _entries(folder)
+    if any(_is_article_file(e) for e in entries if not _is_dir(e)):
+        return False
+    sections = [e for e in entries if _is_dir(e)]
+    if len(sections) < 2:  # one folder alone in another is not told apart from a plain folder
+        return False
+    for section in sections:
+        inner = _entries(section.path)
+        if any(_is_dir(e) for e in inner):
+            return False
+        formats = {_EXTENSIONS[Path(e.name).suffix.lower()] for e in inner if _is_article_file(e)}
+        if formats != {"text"}:
+            return False
+    return True
+
+
+def _source_file(path: Path, fmt: str, collections: dict[str, bool]) -> SourceFile:
+    """The file with its source and section, from where it lies: in a section folder of a
+    collection (`bbc/business/001.txt`) the collection is the source and the folder the section
+    (id prefix `bbc-business`); elsewhere the file's folder is the source (`seed`)."""
+    folder = Path(os.path.realpath(path.parent))
+    parent = str(folder.parent)
+    if parent not in collections:
+        collections[parent] = folder.parent != folder and is_section_collection(parent)
+    if collections[parent]:
+        source, section = folder.parent.name, folder.name
+    else:
+        source, section = folder.name or "archive", ""
     prefix = "-".join(_slug(p) for p in (source, section) if p)
     return SourceFile(path, fmt, source, section, prefix)
 
@@ -86,13 +142,14 @@ def discover(paths: Iterable[str | os.PathLike], fmt: str | None = None) -> Disc
     """Find the files to read under `paths` (files, or folders walked recursively)."""
     found = Discovery([], [])
     seen: set[str] = set()
+    collections: dict[str, bool] = {}  # folder -> whether it is a collection of section folders
     for given in paths:
         root = Path(given)
         if root.is_file() or (root.exists() and not root.is_dir()):
             file_format = fmt or sniff_format(root) or "text"
-            _add(found, seen, _source_file(root, root.parent, file_format))
+            _add(found, seen, _source_file(root, file_format, collections))
         elif root.is_dir():
-            _walk(found, seen, root, fmt)
+            _walk(found, seen, root, fmt, collections)
         elif root.is_symlink():
             found.problems.append(Problem(str(root), "broken symbolic link"))
         else:
@@ -107,7 +164,8 @@ def _add(found: Discovery, seen: set[str], sf: SourceFile) -> None:
         found.files.append(sf)
 
 
-def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None:
+def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None,
+          collections: dict[str, bool]) -> None:
     """Depth-first, in name order, without recursion (os.walk recurses and fails on very deep
     trees in Python 3.11); each real folder is entered once, so symlink loops end."""
     visited_dirs: set[str] = set()
@@ -125,6 +183,7 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
             found.problems.append(Problem(str(folder), f"cannot read folder ({exc.strerror or exc})"))
             continue
         subfolders = []
+        files: list[tuple[Path, str]] = []
         for entry in entries:
             if entry.name.startswith("."):
                 found.skipped += 1
@@ -137,17 +196,37 @@ def _walk(found: Discovery, seen: set[str], root: Path, fmt: str | None) -> None
                 subfolders.append(Path(entry.path))
                 continue
             if _NOT_ARTICLES.match(entry.name):
-                found.skipped += 1
+                found.skip(entry.path)
                 continue
             path = Path(entry.path)
             file_format = fmt or _EXTENSIONS.get(path.suffix.lower())
             if file_format is None and path.suffix == "":
                 file_format = sniff_format(path)
             if file_format is None:
-                found.skipped += 1
+                found.skip(entry.path)
                 continue
-            _add(found, seen, _source_file(path, root, file_format))
+            files.append((path, file_format))
+        # Beside files of many articles each (Reuters SGML, JSON Lines), a text file that is not
+        # shaped as an article is the collection's documentation (Reuters-21578's category lists).
+        documented = fmt is None and any(f != "text" for _, f in files)
+        for path, file_format in files:
+            if documented and file_format == "text" and _is_documentation(path):
+                found.skip(str(path))
+            else:
+                _add(found, seen, _source_file(path, file_format, collections))
         stack.extend(reversed(subfolders))
+
+
+def _is_documentation(path: Path) -> bool:
+    """Whether a text file reads as text but not as an article: its first line (a headline) is
+    followed by another line, not by a blank one. Empty, binary or one-line files are not: they
+    are reported as failed articles."""
+    try:
+        with open(path, "rb") as f:
+            lines = decode(f.read(4096)).strip().splitlines()
+    except (OSError, ValueError):
+        return False
+    return len(lines) >= 2 and bool(lines[1].strip())
 
 
 # ---------------------------------------------------------------- decoding
@@ -321,6 +400,27 @@ def _read_reuters(sf: SourceFile, data: bytes) -> Iterator[Article | Problem]:
             yield Problem(path, str(exc), record)
 
 
+# A dateline at the start of an untagged article's line: `MEDELLIN, Colombia, June 28 - `.
+_UNPROC_DATELINE = re.compile(r"^\s*([A-Z][A-Z.' -]+(?:, [A-Za-z.' -]+)*, [A-Z][a-z]{2,8}\.? \d{1,2}) - ")
+# How many of an untagged article's first lines may come before its dateline ("repeat from ...").
+_DATELINE_LINES = 3
+
+
+def _unprocessed(text: str) -> tuple[str, str, str]:
+    """Headline, dateline and body of a TYPE="UNPROC" article, whose text has no tags: its first
+    line is the headline (`COLOMBIA OPTIMISTIC ON COFFEE QUOTAS`), the rest the body, which is kept
+    whole; a dateline on one of the next lines is the article's dateline too."""
+    first, _, rest = text.strip().partition("\n")
+    headline = " ".join(first.split())
+    dateline = ""
+    for line in rest.split("\n")[:_DATELINE_LINES]:
+        m = _UNPROC_DATELINE.match(line)
+        if m:
+            dateline = " ".join(m.group(1).split())
+            break
+    return headline, dateline, rest
+
+
 def _reuters_article(sf: SourceFile, newid: str, block: str) -> Article:
     def tags(name: str) -> list[str]:
         m = _TAG[name].search(block)
@@ -331,17 +431,17 @@ def _reuters_article(sf: SourceFile, newid: str, block: str) -> Article:
     text_m = _TEXT.search(block)
     inner = text_m.group(1) if text_m else ""
     title_m, dateline_m, body_m = (_TAG[n].search(inner) for n in ("TITLE", "DATELINE", "BODY"))
+    headline = " ".join(_sgml_text(title_m.group(1)).split()) if title_m else ""
+    dateline = " ".join(_sgml_text(dateline_m.group(1)).split()).rstrip(" -") if dateline_m else ""
     if body_m:
         body = body_m.group(1)
     elif title_m or dateline_m:  # TYPE="BRIEF": a headline only
         body = ""
-    else:  # TYPE="UNPROC": untagged text
-        body = _ANY_TAG.sub(" ", inner)
+    else:  # TYPE="UNPROC": untagged text, see `_unprocessed`
+        headline, dateline, body = _unprocessed(_sgml_text(_ANY_TAG.sub(" ", inner)))
     body = _SIGNATURE.sub("", _sgml_text(body).strip()).strip()
-    headline = " ".join(_sgml_text(title_m.group(1)).split()) if title_m else ""
     if not headline and not body:
         raise ValueError("empty article: no title and no body")
-    dateline = " ".join(_sgml_text(dateline_m.group(1)).split()).rstrip(" -") if dateline_m else ""
     return Article(
         id=f"reuters-{newid}", headline=headline, body=body, published=published, source="reuters",
         dateline=dateline, topics=tags("TOPICS"), places=tags("PLACES"), people=tags("PEOPLE"),

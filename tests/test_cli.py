@@ -65,7 +65,7 @@ def test_search_env_index_filters_sort_and_csv(index_dir):
     assert result.exit_code == 0
     # fishing-quota names "Newfoundland, Canada" in its text (an extracted place)
     assert {h["id"] for h in json.loads(result.stdout)["hits"]} == {
-        "reuters-90001", "reuters-90002", "reuters-90003", "feed-001", "archive-plain-fishing-quota"}
+        "reuters-90001", "reuters-90002", "reuters-90003", "feed-001", "plain-fishing-quota"}
     result = run("search", "*", "--sort", "oldest", "--from", "1987", "--to", "March 1987", "--csv", env=env)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()

@@ -59,11 +59,11 @@ def hostile(tmp_path_factory):
         path.write_bytes(data if isinstance(data, bytes) else data.encode())
         return path
 
-    text("ok.txt", "Harbour reopens\n\nThe harbour reopened on Monday.\n"); good.add("archive-news-ok")
-    text("utf16.txt", "Zoë's regatta\n\nSails filled the fjord.\n".encode("utf-16")); good.add("archive-news-utf16")
-    text("latin1.txt", "Café owners protest\n\nThe café closed.\n".encode("latin-1")); good.add("archive-news-latin1")
+    text("ok.txt", "Harbour reopens\n\nThe harbour reopened on Monday.\n"); good.add("news-ok")
+    text("utf16.txt", "Zoë's regatta\n\nSails filled the fjord.\n".encode("utf-16")); good.add("news-utf16")
+    text("latin1.txt", "Café owners protest\n\nThe café closed.\n".encode("latin-1")); good.add("news-latin1")
     text("longword.txt", "A very long word\n\n" + "x" * 200_000 + " and a normal ending\n")
-    good.add("archive-news-longword")
+    good.add("news-longword")
     text("empty.txt", b""); bad.append(("news/empty.txt", None, "empty"))
     text("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     bad.append(("news/binary.txt", None, "binary"))
@@ -79,7 +79,7 @@ def hostile(tmp_path_factory):
     deep_leaf = deep.joinpath(*["d"] * 300)
     deep_leaf.mkdir(parents=True)
     (deep_leaf / "bottom.txt").write_text("Found at the bottom\n\nA story three hundred folders down.\n")
-    good.add("d-d-bottom")
+    good.add("d-bottom")
     # a symlink loop and a symlink to a missing file
     (root / "news" / "loop").symlink_to(root)
     (root / "news" / "dangling.txt").symlink_to(root / "nowhere.txt")
@@ -118,7 +118,7 @@ def hostile(tmp_path_factory):
     if REUTERS.is_dir() and BBC.is_dir():
         shutil.copy(REUTERS / "reut2-000.sgm", root / "reut2-000.sgm")
         shutil.copytree(BBC / "tech", root / "bbc" / "tech")
-        real = {f"reuters-{i}" for i in range(1, 1001)} | {f"bbc-tech-{i:03d}" for i in range(1, 402)}
+        real = {f"reuters-{i}" for i in range(1, 1001)} | {f"tech-{i:03d}" for i in range(1, 402)}  # bbc/ holds one section only
     return root, good, bad, real
 
 

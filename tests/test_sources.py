@@ -58,7 +58,7 @@ def test_bbc_ids_do_not_depend_on_the_folder_given():
     via_parent = next(sf for sf in sources.discover([BBC.parent]).files
                       if sf.path == BBC / "business" / "001.txt")
     assert via_root.id_prefix == via_parent.id_prefix == "bbc-business"
-    assert one.section == ""  # a single file given alone has no section folder to go by
+    assert one.id_prefix == "bbc-business"  # a single file given alone: its folders tell the same
 
 
 @needs_corpora
@@ -129,7 +129,7 @@ def test_example_archive_reads_every_format():
     assert by_id["feed-002"].published.date().isoformat() == "2021-03-04"  # "4 March 2021"
     assert by_id["feed-003"].published.date().isoformat() == "2022-11-02"  # from "date"
     assert by_id["sections-sport-001"].section == "sport"
-    plain = by_id["archive-plain-harbour-bridge"]
+    plain = by_id["plain-harbour-bridge"]
     assert "Check Also" not in plain.body
 
 
