@@ -72,7 +72,7 @@ def library(archive: Archive, seconds: float) -> dict[str, list[float]]:
             archive.timeline(q, by="year")
         archive.related(q, field="people")
 
-    for q in QUERIES:  # warm every query's terms once
+    for _ in QUERIES:  # warm every query's terms once
         api_like()
     return {"api": timed(api_like, seconds), "nosnippets": timed(lambda: api_like(False), seconds),
             "page": timed(page_like, seconds)}

@@ -115,7 +115,7 @@ def api_related(archive: Archive, request: Request) -> dict[str, Any]:
 def api_similar(archive: Archive, request: Request) -> dict[str, Any]:
     m = params.matching(request.query_params)
     result = archive.similar(_article_id(request), limit=params.limit(request.query_params),
-                             date_from=m.date_from, date_to=m.date_to, filters=m.filters)
+                             **m.kwargs())
     if result is None:
         raise LookupError(f"no article with id {_article_id(request)!r}")
     return result.to_dict()

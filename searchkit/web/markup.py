@@ -40,7 +40,7 @@ def snippet_pieces(snippet: str, spans: list[Span]) -> list[Piece]:
 
 def query_stems(query: str) -> set[str]:
     """The stems of the query's search words (field names and operators left out)."""
-    words = []
+    words: list[str] = []
     for token in re.split(r"[\s()\"]+", query):
         token = token.split(":", 1)[1] if ":" in token else token
         words.extend(w for w in _WORD.findall(token.lower()) if w not in _OPERATORS)

@@ -62,8 +62,8 @@ def timeline_bars(request: Request, timeline: Timeline, share: bool) -> list[Bar
     peak = max(values) or 1.0
     width = SVG_WIDTH / len(buckets)
     return [Bar(b.period, b.count, b.total, v, i * width, width, v / peak * (SVG_HEIGHT - 4),
-                params.url_with(request.query_params, **{"from": b.period, "to": b.period}))
-            for i, (b, v) in enumerate(zip(buckets, values))]
+                params.url_with(request.query_params, update={"from": b.period, "to": b.period}))
+            for i, (b, v) in enumerate(zip(buckets, values, strict=True))]
 
 
 def _timeline(archive: Archive, request: Request, match: params.Matching) -> Timeline:

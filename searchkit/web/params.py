@@ -3,7 +3,9 @@
 `format`, `top`); a bad value raises `QueryError` with a message naming the parameter."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -56,7 +58,7 @@ def _bool(params: QueryParams, name: str) -> bool:
     raise QueryError(f"parameter {name!r} must be true or false, got {text[:50]!r}")
 
 
-def parse_filters(items: list[str]) -> dict[str, list[str]]:
+def parse_filters(items: list[str]) -> dict[str, list[str] | str]:
     """`filter=places=usa` items, as the CLI's `--filter FIELD=VALUE`."""
     parsed: dict[str, list[str]] = {}
     for item in items:
@@ -66,7 +68,15 @@ def parse_filters(items: list[str]) -> dict[str, list[str]]:
         if name.strip() not in FACET_FIELDS:
             raise QueryError(f"unknown filter field {name.strip()[:50]!r} (fields: {', '.join(FACET_FIELDS)})")
         parsed.setdefault(name.strip(), []).append(value.strip())
-    return parsed
+    return {name: values for name, values in parsed.items()}
+
+
+class MatchArgs(TypedDict):
+    """The keyword arguments every `Archive` reading method takes besides the query."""
+
+    date_from: str | None
+    date_to: str | None
+    filters: dict[str, list[str] | str]
 
 
 @dataclass
@@ -76,9 +86,9 @@ class Matching:
     q: str
     date_from: str | None
     date_to: str | None
-    filters: dict[str, list[str]] = field(default_factory=dict)
+    filters: dict[str, list[str] | str] = field(default_factory=dict)
 
-    def kwargs(self) -> dict[str, object]:
+    def kwargs(self) -> MatchArgs:
         return {"date_from": self.date_from, "date_to": self.date_to, "filters": self.filters}
 
 
@@ -133,10 +143,12 @@ def export_format(params: QueryParams) -> str:
 
 def url_with(params: QueryParams, path: str = "/", drop: tuple[str, ...] = (),
              add: tuple[tuple[str, str], ...] = (), remove: tuple[tuple[str, str], ...] = (),
-             **replace: str | None) -> str:
+             update: Mapping[str, str | None] | None = None, **replace: str | None) -> str:
     """A URL for the same state with some parameters changed: `drop` removes names, `add` appends
-    (name, value) pairs, `remove` takes out pairs, and each keyword sets (or, None, clears) one name.
+    (name, value) pairs, `remove` takes out pairs, and each keyword (or `update` item, for names
+    such as `from`) sets (or, None, clears) one name.
     The page goes back to 1 unless it is set."""
+    replace = {**(update or {}), **replace}
     keys = set(replace) | set(drop)
     if "page" not in replace:
         keys.add("page")
