@@ -12,7 +12,7 @@ import gc
 import os
 import signal
 import threading
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
@@ -420,6 +420,13 @@ class Archive:
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
         return self._engine.get(article_id)
+
+    def wire_copies(self, article_id: str) -> list[Article]:
+        """The other articles of `article_id`'s wire-copy cluster, earliest first (undated last,
+        then by id); [] when it has none (or on a cluster, which keeps no wire copies)."""
+        found = [self.get(other) for other in self._wire.copies(article_id) if other != article_id]
+        articles = [a for a in found if a is not None]
+        return sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, a.id))
 
     def stats(self, top: int = 10) -> Stats:
         """Document count, date range, index size and the top values of each facet field."""

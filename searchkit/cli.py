@@ -459,6 +459,36 @@ def stats(index_dir, top, as_json):
         echo_text(output.stats_text(result))
 
 
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (another than 127.0.0.1 lets other machines in: a warning is printed).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (each with its own searchers; they end with this one).")
+@handle_errors
+def serve(index_dir, host, port, workers):
+    """Serve the archive in a browser and as a read-only JSON API (/api/..., described at
+    /api/openapi.json) until Ctrl-C.
+
+    \b
+    Example:
+      searchkit serve --index index --port 8080
+      curl 'http://127.0.0.1:8080/api/search?q=coffee&facet=places'
+    """
+    from .web.server import serve as run  # noqa: PLC0415  (the web stack loads only for this command)
+    _open(index_dir).close()  # a missing index is an error before anything listens
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Warning: listening on {host}: other machines can read this archive "
+                   f"(there is no login)", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {index_dir} at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        run(index_dir, host, port, workers)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
 @main.group()
 def cluster():
     """Start and stop a local Xapian cluster (one xapian-tcpsrv per shard) to try the

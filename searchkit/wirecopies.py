@@ -223,6 +223,22 @@ class WireCopies:
                        (rank, *keys))
         db.execute("DELETE FROM articles WHERE rank = ?", (rank,))
 
+    def copies(self, article_id: str) -> list[str]:
+        """The ids of the articles in `article_id`'s cluster (itself included), in indexing order;
+        [] when it is in no cluster. Read on a connection of its own, read-only: callers may be
+        threads of a server, and this never creates the side file."""
+        if not self.path.exists():
+            return []
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return [row[0] for row in db.execute(
+                "SELECT id FROM articles WHERE cluster = (SELECT cluster FROM articles WHERE id = ?) "
+                "ORDER BY rank", (article_id,))]
+        except sqlite3.Error:
+            return []
+        finally:
+            db.close()
+
     def commit(self) -> None:
         if self._db is not None:
             with self._writing():
@@ -252,6 +268,9 @@ class NoWireCopies:
     article is its own cluster, and collapsing is refused by the engine."""
 
     needs_signatures = False
+
+    def copies(self, article_id: str) -> list[str]:
+        return []
 
     def assign(self, article_id: str, sig: Signature | None) -> None:
         return None

@@ -1,0 +1,77 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. Parameter names are
+the CLI's option names; the response shapes are the CLI's `--json` output."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
+from .params import EXPORT_FORMATS, MAX_LIMIT, MAX_TOP
+
+
+def _param(name: str, description: str, schema: dict[str, Any], where: str = "query",
+           repeat: bool = False) -> dict[str, Any]:
+    if repeat:
+        schema = {"type": "array", "items": schema}
+    out: dict[str, Any] = {"name": name, "in": where, "description": description, "schema": schema}
+    if where == "path":
+        out["required"] = True
+    if repeat:
+        out["style"], out["explode"] = "form", True
+    return out
+
+
+_Q = _param("q", "Query in searchkit's query language (`*`: every article).", {"type": "string"})
+_FROM = _param("from", "Published on or after (1987, 1987-03, March 1987, 1987-03-01).", {"type": "string"})
+_TO = _param("to", "Published on or before (a month or year: its end).", {"type": "string"})
+_FILTER = _param("filter", "FIELD=VALUE; one field's values are OR-ed, fields AND-ed.",
+                 {"type": "string", "example": "places=usa"}, repeat=True)
+_MATCH = [_Q, _FROM, _TO, _FILTER]
+_ID = _param("article_id", "Article id.", {"type": "string"}, where="path")
+_LIMIT = _param("limit", f"Hits per page (0-{MAX_LIMIT}).", {"type": "integer", "minimum": 0,
+                                                             "maximum": MAX_LIMIT, "default": 10})
+_TOP = _param("top", f"Values per facet or list (1-{MAX_TOP}).", {"type": "integer", "minimum": 1,
+                                                                  "maximum": MAX_TOP, "default": 10})
+_ERRORS = {"400": {"description": "A bad parameter: `{\"error\": message}`."},
+           "404": {"description": "No such article: `{\"error\": message}`."}}
+
+
+def _get(summary: str, parameters: list[dict[str, Any]], shape: str,
+         media: str = "application/json") -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": parameters,
+                    "responses": {"200": {"description": shape, "content": {media: {}}}, **_ERRORS}}}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "searchkit", "version": "1",
+             "description": "Read-only search over a news archive. Shapes are those of the CLI's --json."},
+    "paths": {
+        "/api/search": _get("Search (as `searchkit search --json`).", [
+            *_MATCH,
+            _param("sort", "Order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+            _param("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}), _LIMIT,
+            _param("facet", "Count the top values of a field over all matches.",
+                   {"type": "string", "enum": list(FACET_FIELDS)}, repeat=True), _TOP,
+            _param("collapse", "One article per wire-copy cluster.", {"type": "boolean", "default": False}),
+        ], "{query, total, page, hits: [{id, headline, published, source, section, people, orgs, "
+           "places, topics, score, snippet, highlights}], facets: {field: [{value, count}]}, suggestion}"),
+        "/api/articles/{article_id}": _get("One whole article (as `searchkit show --json`).", [_ID],
+                                           "Every field of the article."),
+        "/api/timeline": _get("Matches per period (as `searchkit timeline --json`).", [
+            *_MATCH, _param("by", "Period.", {"type": "string", "enum": list(PERIODS), "default": "month"}),
+        ], "{query, by, buckets: [{period, count, total, share}]}"),
+        "/api/related": _get("Over-represented values (as `searchkit related --json`).", [
+            *_MATCH, _param("field", "Tag field.", {"type": "string", "enum": list(TAG_FIELDS),
+                                                    "default": "places"}), _TOP,
+        ], "{query, field, entities: [{value, count, background, score}]}"),
+        "/api/similar/{article_id}": _get("Articles like one article (as `searchkit similar --json`).",
+                                          [_ID, _FROM, _TO, _FILTER, _LIMIT], "The shape of /api/search."),
+        "/api/stats": _get("Archive statistics (as `searchkit stats --json`).", [_TOP],
+                           "{documents, date_range, size_bytes, facets}"),
+        "/api/export": _get("Every match, streamed, oldest first (as `searchkit export`).", [
+            *_MATCH, _param("format", "Output format.", {"type": "string", "enum": list(EXPORT_FORMATS),
+                                                         "default": "jsonl"}),
+        ], "JSON Lines (one article per line) or CSV with a header; X-Total-Count gives the count.",
+            media="application/x-ndjson"),
+    },
+}
