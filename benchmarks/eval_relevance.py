@@ -276,7 +276,7 @@ class Ranker:
                 continue
             stems = [t.text for t in self._text(word)]
             names = [t.text for t in self._names(word)]
-            out.extend(zip(stems, names))
+            out.extend(zip(stems, names, strict=False))  # one tokenizer: the same words
         return out
 
     def matches(self, text: str) -> set[int]:
@@ -473,13 +473,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-md", type=Path, default=None, help="write the markdown report here")
     parser.add_argument("--out-json", type=Path, default=None, help="write every number here")
     args = parser.parse_args(argv)
+    unknown = [t for t in args.topics.split(",") if t and t not in QUERIES]
+    if unknown:
+        parser.error(f"no query for topic(s) {', '.join(unknown)} (known: {', '.join(QUERIES)})")
     folder = args.corpora / "reuters21578"
     if not folder.is_dir():
         print(f"eval_relevance: no Reuters-21578 corpus in {folder}", file=sys.stderr)
         return 1
-    unknown = [t for t in args.topics.split(",") if t and t not in QUERIES]
-    if unknown:
-        parser.error(f"no query for topic(s) {', '.join(unknown)} (known: {', '.join(QUERIES)})")
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
