@@ -256,7 +256,10 @@ class Ranker:
         base = self.searcher(Params())
         self.split_docs = {s: set(base.search(wq.Term("section", s), limit=None).docs()) for s in SPLITS}
         self.ids = {d: base.stored_fields(d)["id"] for d in base.document_numbers()}
+        # Kept while tuning only: the feedback grid re-uses the first search of each query.
         self._feedback_texts: dict[int, list[str]] = {}
+        self._matches: dict[str, set[int]] = {}
+        self._feedback: dict[tuple, list[tuple[int, float]]] = {}
 
     def close(self) -> None:
         for s in self._searchers.values():
@@ -279,10 +282,19 @@ class Ranker:
             out.extend(zip(stems, names, strict=False))  # one tokenizer: the same words
         return out
 
+    def clear_caches(self) -> None:
+        """Forget the matches, feedback documents and texts kept while tuning (timings are taken
+        with them empty: each query pays for its own)."""
+        self._matches.clear()
+        self._feedback.clear()
+        self._feedback_texts.clear()
+
     def matches(self, text: str) -> set[int]:
         """The documents the library's search matches: every word in headline or body."""
-        q = wq.And([wq.Or([wq.Term("headline", s), wq.Term("body", s)]) for s, _ in self.words(text)])
-        return set(self.searcher(Params()).search(q, limit=None).docs())
+        if text not in self._matches:
+            q = wq.And([wq.Or([wq.Term("headline", s), wq.Term("body", s)]) for s, _ in self.words(text)])
+            self._matches[text] = set(self.searcher(Params()).search(q, limit=None).docs())
+        return self._matches[text]
 
     def query(self, p: Params, words: list[tuple[str, str]], expansion: list[tuple[str, float]]) -> wq.Query:
         keep = 1.0 - p.fb_weight if expansion else 1.0
@@ -344,8 +356,11 @@ class Ranker:
         expansion: list[tuple[str, float]] = []
         if p.feedback:
             # Feedback from the first articles of the whole archive (what a user would see).
-            first = searcher.search(self.query(p, words, []), limit=p.fb_docs, filter=matched)
-            expansion = self.expansion(p, searcher, [(h.docnum, h.score) for h in first], words)
+            key = (text, replace(p, feedback="", fb_terms=0, fb_weight=0.0))
+            if key not in self._feedback:
+                first = searcher.search(self.query(p, words, []), limit=p.fb_docs, filter=matched)
+                self._feedback[key] = [(h.docnum, h.score) for h in first]
+            expansion = self.expansion(p, searcher, self._feedback[key], words)
         if trace is not None:
             trace["expansion"] = expansion
         results = searcher.search(self.query(p, words, expansion), limit=depth,
@@ -520,8 +535,11 @@ def report(args: argparse.Namespace, where: Path, judged: Judged, topics: list[s
         for split in SPLITS:
             plain = evaluate("plain BM25F", None, lambda text, s: library_rank(archive, text, s),
                              topics, judged, split)
-            runs[split] = [plain] + [evaluate(name, p, lambda text, s, p=p: ranker.rank(p, text, s),
-                                              topics, judged, split) for name, p in chosen.items()]
+            runs[split] = [plain]
+            for name, p in chosen.items():
+                ranker.clear_caches()
+                runs[split].append(evaluate(name, p, lambda text, s, p=p: ranker.rank(p, text, s),
+                                            topics, judged, split))
         best = chosen["combination"]
         examples = []
         for topic in topics[:args.examples]:
