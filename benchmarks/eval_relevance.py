@@ -411,6 +411,15 @@ GRIDS: dict[str, dict[str, list[dict]]] = {
                                           for m in ("rm3", "bo1") for k in (5, 10) for n in (10, 20, 40)
                                           for lam in (0.3, 0.5, 0.7)],
     },
+    # The full grid's best values and a few neighbours (a run of ~1/5 the time).
+    "quick": {
+        "bm25": [{"b": b, "k1": k1} for b, k1 in ((0.75, 1.2), (0.3, 0.6), (0.5, 0.9), (0.3, 1.2), (0.5, 0.6))],
+        "fields": [{"headline": h} for h in (1.0, 0.5, 2.0)],
+        "entities": [{"entities": e} for e in (0.0, 0.5)],
+        "proximity": [{"proximity": 0.0}, {"proximity": 1.0, "slop": 2}, {"proximity": 0.5, "slop": 5}],
+        "feedback": [{"feedback": ""}] + [{"feedback": m, "fb_docs": 10, "fb_terms": 20, "fb_weight": lam}
+                                          for m in ("rm3", "bo1") for lam in (0.3, 0.5)],
+    },
     "smoke": {
         "bm25": [{"b": 0.75, "k1": 1.2}, {"b": 0.5, "k1": 1.2}],
         "fields": [{"headline": 1.0}, {"headline": 2.0}],
