@@ -420,6 +420,15 @@ GRIDS: dict[str, dict[str, list[dict]]] = {
         "feedback": [{"feedback": ""}] + [{"feedback": m, "fb_docs": 10, "fb_terms": 20, "fb_weight": lam}
                                           for m in ("rm3", "bo1") for lam in (0.3, 0.5)],
     },
+    # One value per stage: the values the full grid chose on TRAIN (no feedback), to report them
+    # without tuning again.
+    "chosen": {
+        "bm25": [{"b": 0.3, "k1": 0.6}],
+        "fields": [{"headline": 0.5}],
+        "entities": [{"entities": 0.0}],
+        "proximity": [{"proximity": 1.0, "slop": 2}],
+        "feedback": [{"feedback": ""}],
+    },
     "smoke": {
         "bm25": [{"b": 0.75, "k1": 1.2}, {"b": 0.5, "k1": 1.2}],
         "fields": [{"headline": 1.0}, {"headline": 2.0}],
