@@ -1,5 +1,4 @@
 """searchkit: full-text search for news archives, built on Whoosh."""
-from . import whoosh_import  # noqa: F401  (first: imports Whoosh without its slow unused imports)
 from .archive import Archive
 from .errors import ArchiveError, ArchiveLockedError, QueryError, SearchkitError
 from .model import Article, FacetValue, Hit, IndexSummary, Problem, SearchResult, Stats

@@ -47,10 +47,10 @@ def _location(path: str | os.PathLike) -> Path | str:
 def open_engine(location: Path | str, create: bool, lock_timeout: float):
     """The one place that picks the engine: Xapian for a `xapian://` address, else Whoosh."""
     if is_cluster_address(location):
-        from .xapian_engine import XapianEngine  # noqa: PLC0415  (only clusters load xapian)
+        from .backends.xapian.engine import XapianEngine  # noqa: PLC0415  (only clusters load xapian)
         # It waits for the shards' write locks when emptying them (`clear`).
         return XapianEngine(location, lock_timeout=lock_timeout)
-    from .engine import WhooshEngine  # noqa: PLC0415
+    from .backends.whoosh.engine import WhooshEngine  # noqa: PLC0415
     return WhooshEngine(location, create=create)
 
 

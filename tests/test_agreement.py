@@ -149,7 +149,7 @@ def searchkit_total(archive, query: str, **kw) -> int:
 @pytest.mark.parametrize("word", WORDS)
 def test_word_count_agrees_with_fts5(corpus, fts, word):
     import Stemmer  # the Snowball stemmer searchkit documents; only used to vet the word choice
-    from searchkit.schema import STOP_WORDS
+    from searchkit.querylang.schema import STOP_WORDS
 
     # Precondition (the word choice, not searchkit): both stemmers conflate the same corpus words.
     porter_class = fts.conflated(word)

@@ -10,7 +10,9 @@ import pytest
 from whoosh import index
 from whoosh.qparser import QueryParser
 
-from searchkit import Archive, blocks, schema, segments
+from searchkit import Archive
+from searchkit.backends.whoosh import blocks, segments
+from searchkit.querylang import schema
 
 from .conftest import EXAMPLES, REUTERS, needs_corpora
 
@@ -230,7 +232,7 @@ def test_an_index_with_indexed_fingerprints_and_clusters_keeps_working(tmp_path,
         older.add("cluster", schema.fields.ID(stored=True, sortable=True))
         return older
 
-    monkeypatch.setattr("searchkit.engine.build_schema", older_schema)
+    monkeypatch.setattr("searchkit.backends.whoosh.engine.build_schema", older_schema)
     Archive(tmp_path / "ix").add([EXAMPLES])
     monkeypatch.undo()
     archive = Archive(tmp_path / "ix")

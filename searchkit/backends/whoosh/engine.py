@@ -18,13 +18,13 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.searching import Searcher
 
-from . import query as queries
+from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
-from .errors import ArchiveError, ArchiveLockedError, QueryError
-from .model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
+from ...errors import ArchiveError, ArchiveLockedError, QueryError
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
                     Timeline)
-from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
+from ...querylang.schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 T = TypeVar("T")
 MARKER = "searchkit.json"

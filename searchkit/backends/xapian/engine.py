@@ -34,14 +34,14 @@ from typing import Callable, Iterable, Iterator, TypeVar
 from whoosh import highlight
 from whoosh import query as wq
 
-from . import query as queries
-from . import search
-from .address import ClusterAddress, Server, parse_address
-from .engine import to_document
-from .errors import ArchiveError, ArchiveLockedError, QueryError
-from .model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
+from ...querylang import query as queries
+from ..whoosh import search
+from ...address import ClusterAddress, Server, parse_address
+from ..whoosh.engine import to_document
+from ...errors import ArchiveError, ArchiveLockedError, QueryError
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
                     Stats, Timeline)
-from .schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
+from ...querylang.schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 
 T = TypeVar("T")
 

@@ -1,0 +1,1 @@
+"""Search backends: `whoosh` (an index folder) and `xapian` (a `xapian://` cluster)."""
