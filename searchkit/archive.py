@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from .backends import open_engine
 from .dates import span_between
 from .address import is_cluster_address
 from .errors import QueryError
@@ -41,17 +42,7 @@ def default_index_path() -> Path | str:
 
 def _location(path: str | os.PathLike) -> Path | str:
     """A cluster address stays a string; anything else is an index folder."""
-    return path if is_cluster_address(path) else Path(path)
-
-
-def open_engine(location: Path | str, create: bool, lock_timeout: float):
-    """The one place that picks the engine: Xapian for a `xapian://` address, else Whoosh."""
-    if is_cluster_address(location):
-        from .backends.xapian.engine import XapianEngine  # noqa: PLC0415  (only clusters load xapian)
-        # It waits for the shards' write locks when emptying them (`clear`).
-        return XapianEngine(location, lock_timeout=lock_timeout)
-    from .backends.whoosh.engine import WhooshEngine  # noqa: PLC0415
-    return WhooshEngine(location, create=create)
+    return path if isinstance(path, str) and is_cluster_address(path) else Path(path)
 
 
 def default_procs() -> int:
@@ -84,8 +75,9 @@ class Archive:
         # writer in this process. (A cluster's shards are fed by one thread each instead.)
         self.procs = default_procs() if procs is None else procs
         self._engine = open_engine(self.path, create, lock_timeout)
-        # Wire copies are kept in a local folder beside the index; a cluster has none.
-        self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
+        # Wire copies are kept in a local folder beside the index, by backends that can.
+        self._wire = (WireCopies(Path(self.path)) if self._engine.capabilities.wire_copies
+                      else NoWireCopies())
 
     def __enter__(self) -> "Archive":
         return self

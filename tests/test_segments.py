@@ -139,6 +139,7 @@ def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
     assert files == _segment_files(whoosh_writer.path)
 
 
+@needs_corpora  # the examples alone make too few 70-article segments to merge
 def test_merging_gives_the_segment_built_at_once(tmp_path, monkeypatch):
     """Many small segments merged (as `add` does at its end) give the terms, statistics and
     postings of one batch."""
