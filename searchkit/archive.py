@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
+from .backends import Capabilities, Engine, open_engine
 from .dates import span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
@@ -45,17 +46,7 @@ def default_index_path() -> Path | str:
 
 def _location(path: str | os.PathLike) -> Path | str:
     """A cluster address stays a string; anything else is an index folder."""
-    return path if is_cluster_address(path) else Path(path)
-
-
-def open_engine(location: Path | str, create: bool, lock_timeout: float):
-    """The one place that picks the engine: Xapian for a `xapian://` address, else Whoosh."""
-    if is_cluster_address(location):
-        from .xapian_engine import XapianEngine  # noqa: PLC0415  (only clusters load xapian)
-        # It waits for the shards' write locks when emptying them (`clear`).
-        return XapianEngine(location, lock_timeout=lock_timeout)
-    from .engine import WhooshEngine  # noqa: PLC0415
-    return WhooshEngine(location, create=create)
+    return path if isinstance(path, str) and is_cluster_address(path) else Path(path)
 
 
 def default_procs() -> int:
@@ -71,7 +62,7 @@ def _then_stop(items: Iterable, preparers) -> Iterator:
 
 
 def index_exists(folder: Path) -> bool:
-    from .engine import MARKER  # noqa: PLC0415
+    from .backends.whoosh.engine import MARKER  # noqa: PLC0415
     return (folder / MARKER).exists()
 
 
@@ -82,7 +73,7 @@ class _NoIndex:
 
     def __init__(self, path: Path):
         self.path = path
-        self._opened = None
+        self._opened: Engine | None = None
 
     def close(self) -> None:
         if self._opened is not None:
@@ -91,7 +82,13 @@ class _NoIndex:
     def stop_workers(self) -> None:
         pass
 
-    def __getattr__(self, name: str):
+    @property
+    def capabilities(self) -> Capabilities:
+        # A folder's first `add` creates a Whoosh index.
+        from .backends.whoosh.engine import WhooshEngine  # noqa: PLC0415
+        return WhooshEngine.capabilities
+
+    def __getattr__(self, name: str) -> Any:
         if self._opened is None:
             if not index_exists(self.path):
                 raise ArchiveError(f"no index at {self.path}: create one with `searchkit index PATH` "
@@ -149,8 +146,9 @@ class Archive:
         # says there is no index there instead of creating an empty one.
         self._engine = (_NoIndex(self.path) if create and isinstance(self.path, Path)
                         and not index_exists(self.path) else open_engine(self.path, create, lock_timeout))
-        # Wire copies are kept in a local folder beside the index; a cluster has none.
-        self._wire = NoWireCopies() if isinstance(self.path, str) else WireCopies(self.path)
+        # Wire copies are kept in a local folder beside the index, by backends that can.
+        self._wire = (WireCopies(Path(self.path)) if self._engine.capabilities.wire_copies
+                      else NoWireCopies())
 
     def __enter__(self) -> "Archive":
         return self
@@ -400,7 +398,7 @@ class Archive:
         """The filter values, and tag values written in `query` (`places:brasil`), that no article
         has, each with up to 3 close values of its field from the index: why a search that matches
         nothing does not (a value, not the query's words)."""
-        from .query import tag_values  # noqa: PLC0415
+        from .querylang.query import tag_values  # noqa: PLC0415
         asked = [MissingValue(name, value, False)
                  for name, values in (filters or {}).items()
                  for value in ([values] if isinstance(values, str) else values)]

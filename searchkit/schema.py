@@ -8,6 +8,9 @@ Analysis (one analyzer for headline and body, so a query means the same in both)
   phrases (see `query.StopWordsPlugin`), and BM25 gives common words little weight anyway;
 - stemming: Snowball English (Porter2) through PyStemmer, a C implementation ~10x faster than Whoosh's
   Python Porter stemmer; Porter2 also over-stems less (`generate` no longer matches `general`).
+This module keeps its path (`searchkit.schema`): a Whoosh index pickles its schema, and so these
+classes by their module's name; moving it would make new indexes unreadable by older searchkits.
+
 Entity, topic, source and section fields keep each value whole (lower-cased for matching, the original
 spelling in a column for display), so facets count values, not words.
 """
@@ -24,7 +27,7 @@ from whoosh.analysis import (CharsetFilter, Filter, KeywordAnalyzer, LowercaseFi
 from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
-from .dates import parse_span
+from ..dates import parse_span
 
 # Bumped whenever the schema or analysis changes in a way that needs a rebuild.
 SCHEMA_VERSION = 3

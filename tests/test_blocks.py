@@ -7,7 +7,8 @@ import pickle
 import pytest
 from whoosh import index
 
-from searchkit import Archive, blocks, segments
+from searchkit import Archive
+from searchkit.backends.whoosh import blocks, segments
 
 from .conftest import EXAMPLES
 

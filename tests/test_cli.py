@@ -166,3 +166,26 @@ def test_a_closed_pipe_ends_output_quietly(tmp_path):
         stderr = proc.stderr.read().decode()
         assert proc.wait() == 0 and first
         assert stderr == "", stderr
+
+
+def test_importing_the_library_and_its_faces_loads_no_engine():
+    """`searchkit`, `searchkit.model` and `searchkit.cli` load a backend only when an archive is
+    opened: neither Whoosh nor Xapian is imported by importing them."""
+    import subprocess
+    import sys
+
+    script = ("import sys, searchkit, searchkit.model, searchkit.cli, searchkit.backends\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('whoosh', 'xapian')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_facade_asks_backend_capabilities(tmp_path):
+    """A local index keeps wire copies (collapse works); `Capabilities` says so, not the type."""
+    from searchkit import Archive
+    from searchkit.backends import Capabilities
+
+    with Archive(tmp_path / "ix") as archive:
+        caps = archive._engine.capabilities
+        assert isinstance(caps, Capabilities) and caps.wire_copies and caps.did_you_mean
+        assert archive.search("anything", collapse=True).total == 0

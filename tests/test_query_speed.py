@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 from whoosh import query as wq
 
-from searchkit import Archive, search
+from searchkit import Archive
+from searchkit.backends.whoosh import search
 from searchkit.model import Article
-from searchkit.search import matching_docs
+from searchkit.backends.whoosh.search import matching_docs
 
 from .conftest import needs_corpora
 
@@ -145,14 +146,14 @@ def test_saved_facet_values_go_with_their_segments(tmp_path):
 
 
 def test_whoosh_is_imported_without_modules_searching_never_uses_yet_they_work():
-    """`searchkit.whoosh_import`: a new process does not pay for three modules that searching
+    """`searchkit.querylang.whoosh_import`: a new process does not pay for three modules that searching
     never uses, and they are real, complete modules for everyone who imports them."""
     import subprocess
     import sys
 
     script = """
 import sys
-import searchkit, searchkit.engine, whoosh.compat, cached_property
+import searchkit, searchkit.backends.whoosh.engine, whoosh.compat, cached_property
 print(sorted(m for m in ("urllib.request", "asyncio", "http.client", "whoosh.lang.morph_en")
              if m in sys.modules))
 import asyncio, urllib.request
@@ -171,14 +172,14 @@ print(callable(whoosh.lang.morph_en.variations))
 
 
 def _ranked(counts, top):
-    from searchkit.search import rank_facet
+    from searchkit.backends.whoosh.search import rank_facet
     return rank_facet("places", counts, top)
 
 
 def test_facet_counts_with_numpy_are_the_python_counts():
     """From its second count on, a large tag column is counted with numpy (`TagValues.top_counts`):
     the top values and their counts, ties included, are those of the pass over every value."""
-    from searchkit.search import _ARRAYS_FROM, DocSet, TagValues
+    from searchkit.backends.whoosh.search import _ARRAYS_FROM, DocSet, TagValues
 
     rng = random.Random(7)
     names = [f"value {i}" for i in range(300)]
@@ -203,7 +204,7 @@ def test_a_one_off_count_does_not_import_numpy():
 
     script = """
 import sys
-from searchkit.search import _ARRAYS_FROM, DocSet, TagValues
+from searchkit.backends.whoosh.search import _ARRAYS_FROM, DocSet, TagValues
 column = TagValues.of((("a", "b") if d % 3 else ("c",)) for d in range(_ARRAYS_FROM))
 first = column.top_counts(DocSet(range(_ARRAYS_FROM)), 10)
 print("numpy" in sys.modules)
@@ -222,7 +223,7 @@ def test_phrases_import_numpy_only_once_checking_in_python_costs_more():
 
     script = """
 import sys
-from searchkit import search
+from searchkit.backends.whoosh import search
 first = ([3, 1, 9, 2, 5], [2, 1, 2])  # documents: positions 3 4 | 9 | 2 7
 second = ([5, 10, 4], [1, 1, 1])      # documents: 5 | 10 | 4
 print(search._two_words_near(first, second, 1), "numpy" in sys.modules)
@@ -235,7 +236,7 @@ print(search._two_words_near(first, second, 2), search._two_words_near(first, se
 
 
 def test_packed_strings_read_back_as_given():
-    from searchkit.search import PackedStrings
+    from searchkit.backends.whoosh.search import PackedStrings
 
     parts = [PackedStrings.of(["a-1", "", "Zürich 北京"]), PackedStrings.of([]), PackedStrings.of(["x" * 300])]
     joined = PackedStrings.joined(parts)
@@ -245,7 +246,7 @@ def test_packed_strings_read_back_as_given():
 
 def test_facet_columns_keep_one_string_per_tag(tmp_path):
     """Equal tags in different tag lists are one str object, also once saved and loaded again."""
-    from searchkit.search import FacetColumns
+    from searchkit.backends.whoosh.search import FacetColumns
 
     archive = Archive(tmp_path / "ix")
     archive.add([Article(id=f"a{i}", headline="oil", body="oil",

@@ -8,7 +8,7 @@ from whoosh import query as wq
 
 from searchkit import Archive
 from searchkit.model import Article
-from searchkit.query import DayColumnRange, day_ranges_from_columns
+from searchkit.querylang.query import DayColumnRange, day_ranges_from_columns
 
 WORDS = "oil gas coffee bank rates trade brazil shares markets gold".split()
 
@@ -80,8 +80,8 @@ def test_date_searches_agree_with_a_count_over_the_articles(tmp_path):
 
 
 def test_matching_docs_is_docs_for_query(tmp_path):
-    from searchkit import query as queries
-    from searchkit.search import matching_docs
+    from searchkit.querylang import query as queries
+    from searchkit.backends.whoosh.search import matching_docs
 
     archive = _archive(tmp_path)
     engine = archive._engine
@@ -109,7 +109,7 @@ def test_matching_docs_is_docs_for_query(tmp_path):
 
 
 def test_date_order_is_whoosh_sort_order(tmp_path):
-    from searchkit.search import sort_facet
+    from searchkit.backends.whoosh.search import sort_facet
 
     archive = _archive(tmp_path)
     archive.add([Article(id=f"same-day-{i}", headline="oil", body="oil story",

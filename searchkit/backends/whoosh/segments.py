@@ -51,8 +51,8 @@ from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .blocks import block_pickle, moved_values, values_at
-from .schema import bulk_words
-from .workers import answer_from, close_queues, messages_from, start_worker
+from ...schema import bulk_words
+from ...workers import answer_from, close_queues, messages_from, start_worker
 from .whoosh_patches import length_bytes
 
 # Documents per message to a worker: fewer, larger pickles.

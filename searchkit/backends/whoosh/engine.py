@@ -18,13 +18,14 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.searching import Searcher
 
-from . import query as queries
+from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
-from .errors import ArchiveError, ArchiveLockedError, QueryError
-from .model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
+from .. import Capabilities
+from ...errors import ArchiveError, ArchiveLockedError, QueryError
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
                     Timeline)
-from .schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
+from ...schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 T = TypeVar("T")
 MARKER = "searchkit.json"
@@ -200,6 +201,8 @@ class _Snapshot:
 
 
 class WhooshEngine:
+    capabilities = Capabilities(wire_copies=True, did_you_mean=True, size=True)
+
     def __init__(self, path: Path, create: bool = True):
         self.path = Path(path)
         # One searcher per thread: Whoosh readers seek and read shared file objects, so a searcher

@@ -34,14 +34,15 @@ from typing import Callable, Iterable, Iterator, TypeVar
 from whoosh import highlight
 from whoosh import query as wq
 
-from . import query as queries
-from . import search
-from .address import ClusterAddress, Server, parse_address
-from .engine import to_document
-from .errors import ArchiveError, ArchiveLockedError, QueryError
-from .model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
+from ...querylang import query as queries
+from ..whoosh import search
+from ...address import ClusterAddress, Server, parse_address
+from ..whoosh.engine import to_document
+from .. import Capabilities
+from ...errors import ArchiveError, ArchiveLockedError, QueryError
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
                     Stats, Timeline)
-from .schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
+from ...schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 
 T = TypeVar("T")
 
@@ -436,6 +437,8 @@ class XapianWriter:
 class XapianEngine:
     """An archive on the shards of `address` (see `cluster.parse_address`). A cluster always
     exists once its servers run, so there is nothing to create."""
+
+    capabilities = Capabilities(wire_copies=False, did_you_mean=False, size=False)
 
     def __init__(self, address: str, lock_timeout: float = 30.0):
         self.xapian = _xapian()

@@ -17,10 +17,10 @@ from whoosh.fields import Schema
 from whoosh.matching import ConstantScoreMatcher, ListMatcher, NullMatcher
 from whoosh.query.wrappers import WrappingQuery
 
-from .dates import parse_span
-from .errors import QueryError
-from .model import FACET_FIELDS
-from .schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
+from ..dates import parse_span
+from ..errors import QueryError
+from ..model import FACET_FIELDS
+from ..schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
 
 MAX_QUERY_CHARS = 10_000
 # Other names people type for a field.

@@ -31,8 +31,8 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .blocks import load_ids_weights
-from .model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
-from .schema import day_from_number
+from ...model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
+from ...schema import day_from_number
 from .whoosh_patches import segment_lengths
 
 
