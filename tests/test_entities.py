@@ -145,3 +145,20 @@ def test_people_and_org_precision_on_the_hand_labelled_set():
     org_precision = counts["orgs"][0] / counts["orgs"][1]
     assert people_precision >= 0.85, counts
     assert org_precision >= 0.85, counts
+
+
+@pytest.mark.parametrize("body, days, periods", [
+    # a March 1987 article: "since October" is October 1986, not October 1987 (reuters-4939)
+    ("Buyers have taken corn since October.", [], ["1986-10"]),
+    ("Shipments have averaged 100 tonnes since October 1.", [date(1986, 10, 1)], []),
+    # a season that started before the publication (reuters-8654)
+    ("Exports between October 1 and February 28 rose.", [date(1986, 10, 1), date(1987, 2, 28)], []),
+    ("Imports in October-February fell.", [], ["1986-10", "1987-02"]),
+    # the future stays the future; with no word either way, the nearest month
+    ("The plant will open in October.", [], ["1987-10"]),
+    ("The tax applies until December 31.", [date(1987, 12, 31)], []),
+    ("Output rose sharply in December.", [], ["1986-12"]),
+    ("Talks are set for July.", [], ["1987-07"]),
+])
+def test_a_month_without_a_year_is_the_nearest_one_the_tense_allows(body, days, periods):
+    assert mentioned(body) == (days, periods)
