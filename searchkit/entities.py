@@ -14,6 +14,9 @@ Rules over capitalised word runs, no model and no run-time dependency:
   "European Community", "Common Market" -> `ec`; codes follow Reuters-21578 where it has them),
   and runs that end in a company or body word (Inc, Corp, Bank, Ministry, Commission...), kept as
   written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp").
+- a place whose name is also a common surname or names a bigger place elsewhere (gazetteer rows
+  `ambiguous`: Kennedy, Birmingham, Melbourne) counts only when the article names another place of
+  its country and no person of that name.
 - people: a run after a title or role (Mr, President, Finance Minister, spokesman...), a run that
   starts with a known given name, or a two- or three-word run next to "said"/"told"; "Mr Volcker"
   and "Paul Volcker" are one person (same surname within the article), named by the longest form.
@@ -23,10 +26,10 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from collections.abc import Callable
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -639,7 +642,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if first not in person_words:
                 hit = names.get(words[0])
                 if hit and hit[0] != "town":
-                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), words[0] if words[0] in ambiguous else ""))
+                    doubt = words[0] if words[0] in ambiguous else ""
+                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), doubt))
             continue
         k = 0
         while k < n_words:
