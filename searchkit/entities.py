@@ -14,6 +14,9 @@ Rules over capitalised word runs, no model and no run-time dependency:
   "European Community", "Common Market" -> `ec`; codes follow Reuters-21578 where it has them),
   and runs that end in a company or body word (Inc, Corp, Bank, Ministry, Commission...), kept as
   written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp").
+- a place whose name is also a common surname or names a bigger place elsewhere (gazetteer rows
+  `ambiguous`: Kennedy, Birmingham, Melbourne) counts only when the article names another place of
+  its country and no person of that name.
 - people: a run after a title or role (Mr, President, Finance Minister, spokesman...), a run that
   starts with a known given name, or a two- or three-word run next to "said"/"told"; "Mr Volcker"
   and "Paul Volcker" are one person (same surname within the article), named by the longest form.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -42,22 +46,26 @@ class Entities:
 # ------------------------------------------------------------------ data
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> tuple[dict, dict, dict]:
-    """name -> (kind, iso, canonical); UPPER NAME -> same (for capitals-only headlines); iso -> code."""
+def _gazetteer() -> tuple[dict, dict, dict, frozenset[str]]:
+    """name -> (kind, iso, canonical); UPPER NAME -> same (for capitals-only headlines); iso -> code;
+    the names that count as places only with evidence from the article (`_evident`)."""
     names: dict[str, tuple[str, str, str]] = {}
     codes: dict[str, str] = {}
+    ambiguous: set[str] = set()
     with gzip.open(DATA / "gazetteer.tsv.gz", "rt", encoding="utf-8") as f:
         for line in f:
             name, kind, iso, canon = line.rstrip("\n").split("\t")
             if kind == "code":
                 codes[name] = iso
+            elif kind == "ambiguous":
+                ambiguous.add(name)
             else:
                 names[name] = (kind, iso, canon)
     upper: dict[str, tuple[str, str, str]] = {}
     for name, value in names.items():
         if value[0] != "town" and name.upper() not in upper:
             upper[name.upper()] = value
-    return names, upper, codes
+    return names, upper, codes, frozenset(ambiguous)
 
 
 @lru_cache(maxsize=1)
@@ -326,6 +334,28 @@ Christmas Easter God Internet Web Online Net Digital Mobile Phone TV Radio Film 
 Oscar Oscars Grammy Awards Award Olympic Olympics Cup League Championship Premiership Test
 Open World European Asian African American British English French German Japanese Chinese
 Islamic Muslim Christian Jewish Catholic Arab Arabs Kurdish Sunni Shia Shiite
+Wars War Rings Plan
+""".split())
+# Words that start a sentence, and so a capitalised run, but never an organisation's name.
+_LEADING = frozenset("""
+The the But And Or Nor If In On At By For From To With As It Its This That These Those There Their
+They He She We I You His Her Our Your My Some Any All No Not Many Most Other Such When While Where
+What Which Who Why How After Before Since Until During Under Over About Also However Meanwhile
+Although Though Because Despite Both Each Every Even Just Only Then Now Here Yet Still So Thus
+Already Later Earlier Whether Recently Reports Like Unlike Including
+""".split())
+# Names that look like people's but in the news are firms, newspapers (-> orgs) or works (dropped).
+_NOT_PEOPLE: dict[str, str | None] = {
+    "Merrill Lynch": "Merrill Lynch", "Dean Witter": "Dean Witter", "Morgan Stanley": "Morgan Stanley",
+    "Goldman Sachs": "Goldman Sachs", "Smith Barney": "Smith Barney", "Kidder Peabody": "Kidder Peabody",
+    "Shearson Lehman": "Shearson Lehman", "Drexel Burnham": "Drexel Burnham", "Dow Jones": "Dow Jones",
+    "Asharq Al-Awsat": "Asharq Al-Awsat", "Franz Ferdinand": None, "Vera Drake": None,
+    "Marshall Plan": None,
+}
+# A name written right after one of these words is, in that article, a work, band, paper or firm.
+_WORK_WORDS = frozenset("""
+film movie drama comedy sitcom musical show series play single song album band group newspaper
+daily weekly magazine paper brokerage firm novel book
 """.split())
 _CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn", "di",
             "dos", "das", "y", "ter", "of", "&", "the"}
@@ -390,7 +420,7 @@ class _Toks:
             ends.append(end)
             stops.append(stop)
         self.words, self.starts, self.ends, self.stops = words, starts, ends, stops
-        self.caps = [w[0].isupper() for w in words]
+        self.caps = [w[0].isupper() or _is_particle_name(w) for w in words]
 
 
 def _runs(toks: _Toks) -> list[tuple[int, int]]:
@@ -441,7 +471,7 @@ def _place_key(kind: str, iso: str, canon: str, day: date | None) -> tuple[str, 
 
 
 def _dateline_place(dateline: str, day: date | None) -> tuple[str, str] | None:
-    names, upper, _codes = _gazetteer()
+    names, upper, _codes, _ambiguous = _gazetteer()
     head = re.split(r",\s*(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d|\d)",
                     dateline)[0]
     parts = [p.strip(" .-") for p in head.split(",") if p.strip(" .-")]
@@ -462,6 +492,17 @@ def _dateline_place(dateline: str, day: date | None) -> tuple[str, str] | None:
 
 # ------------------------------------------------------------------ extraction
 
+def _ends_in_place(words: list[str], is_place: Callable[[str], bool]) -> bool:
+    """Whether a run that ends in an organisation word is a place with words before it that make
+    no organisation: "Soviet Union", "Western Soviet Union" (not "Institute of the Soviet Union")."""
+    for k in range(len(words) - 1):
+        if words[k] in _ORG_HEAD or words[k] in _ORG_SUFFIX or words[k] == "of":
+            return False
+        if is_place(" ".join(words[k:])):
+            return True
+    return False
+
+
 def _org_name(words: list[str]) -> str:
     while words and (words[0] in ("The", "the") or words[0].endswith("-based")):
         words = words[1:]
@@ -470,9 +511,14 @@ def _org_name(words: list[str]) -> str:
     return " ".join(words)
 
 
+def _is_particle_name(word: str) -> bool:
+    """An Arabic name written with its article: "al-Sabah", "el-Din"."""
+    return word[2:3] == "-" and word[:2] in ("al", "el") and word[3:4].isupper()
+
+
 @lru_cache(maxsize=65536)
 def _looks_like_name(word: str) -> bool:
-    return (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
+    return _is_particle_name(word) or (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
             and not word.endswith(".") and not word.endswith("-based")
             and not any(c.isdigit() for c in word) and word not in _ORG_SUFFIX) or \
         (len(word) == 2 and word.endswith("."))  # an initial: "J."
@@ -482,7 +528,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             ) -> Entities:
     """People, organisations, places and countries named in an article."""
     day = published.date() if isinstance(published, datetime) else published
-    names, upper, _codes = _gazetteer()
+    names, upper, _codes, ambiguous = _gazetteer()
     given = _given_names()
     toks = _Toks(body)
     runs = _runs(toks)
@@ -490,8 +536,16 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
 
     people: dict[str, list[str]] = {}      # surname -> forms (word lists), in order found
     orgs: list[str] = []
-    place_hits: list[tuple[str, str]] = []
+    place_hits: list[tuple[str, str, str]] = []   # (place, country, name if it needs evidence)
     person_words: set[int] = set()          # indexes of tokens inside a person's name
+
+    not_people: set[str] = set()             # names this article gives to a work or a firm
+
+    def is_place(name: str) -> bool:
+        """Whether a name is a place wherever it is written (not a town, nor a name that needs
+        evidence: "Kennedy" is a district of Bogota and a surname)."""
+        hit = names.get(name)
+        return hit is not None and hit[0] != "town" and name not in ambiguous
 
     def add_person(words: list[str]) -> None:
         words = [w for w in words if w not in _TITLES]
@@ -500,7 +554,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         if not words or len(words) > 4 or not all(_looks_like_name(w) or w in _NAME_CONNECT
                                                   for w in words):
             return
-        if " ".join(words) in names or " ".join(words) in _ORG_CODE:
+        if is_place(" ".join(words)) or " ".join(words) in _ORG_CODE:
             return
         people.setdefault(words[-1], []).append(words)
 
@@ -530,8 +584,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             tail: list[int] = []
             for k in range(len(words) - 1, title_at, -1):
                 w = words[k]
-                if not (_looks_like_name(w) or w in _NAME_CONNECT) or \
-                        (w in names and names[w][0] != "town") or k in covered:
+                if not (_looks_like_name(w) or w in _NAME_CONNECT) or is_place(w) or k in covered:
                     break
                 tail.insert(0, k)
             starts = [k for k in tail if words[k] in given]
@@ -547,10 +600,21 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             org_part = words
         # 3. organisations by their last word or head word
         if len(org_part) >= 2 and not all(k in covered for k in range(len(org_part))):
-            if org_part[-1] in _ORG_SUFFIX and org_part[-1] not in ("Reserve",) and \
-                    not all(w in _ORG_GENERIC or w in _ORG_SUFFIX for w in org_part):
+            lead = 0
+            while lead < len(org_part) - 2 and org_part[lead] in _LEADING:
+                lead += 1  # "But the Home Office"
+            org_part = org_part[lead:]
+            of_at = org_part.index("of") if "of" in org_part[2:4] else 0
+            if of_at and org_part[0] in given and not any(
+                    w in _ORG_HEAD or w in _ORG_SUFFIX or not _looks_like_name(w) for w in org_part[:of_at]):
+                add_person(org_part[:of_at])  # "Allan Leslie of Discount Corp"
+                person_words.update(range(first + lead, first + lead + of_at))
+                org_part = org_part[of_at + 1:]
+            if org_part and org_part[-1] in _ORG_SUFFIX and org_part[-1] not in ("Reserve",) and \
+                    not all(w in _ORG_GENERIC or w in _ORG_SUFFIX for w in org_part) and \
+                    not _ends_in_place(org_part, is_place):
                 orgs.append(_org_name(org_part))
-            elif org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
+            elif org_part and org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
                 orgs.append(_org_name(org_part))
         # 4. people without a title
         if title_at < 0 and not covered:
@@ -562,9 +626,10 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if firm:
                 orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(twords[last + 2], "Sons")]))
             elif 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
-                if name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
-                    if not any(w in names and names[w][0] in ("country", "city", "state")
-                               for w in name):
+                if before.lower() in _WORK_WORDS:
+                    not_people.add(" ".join(name))  # "the film Vera Drake"
+                elif name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
+                    if not any(is_place(w) for w in name):
                         add_person(name)
                         person_words.update(range(first, stop))
             elif len(name) == 1 and _looks_like_name(name[0]) and before.lower() in ("mr", "mrs", "ms"):
@@ -577,7 +642,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if first not in person_words:
                 hit = names.get(words[0])
                 if hit and hit[0] != "town":
-                    place_hits.append(_place_key(hit[0], hit[1], hit[2], day))
+                    doubt = words[0] if words[0] in ambiguous else ""
+                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), doubt))
             continue
         k = 0
         while k < n_words:
@@ -585,9 +651,10 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 k += 1
                 continue
             for size in range(min(4, n_words - k), 0, -1):
-                hit = names.get(" ".join(words[k:k + size]))
+                name = " ".join(words[k:k + size])
+                hit = names.get(name)
                 if hit and hit[0] != "town":
-                    place_hits.append(_place_key(hit[0], hit[1], hit[2], day))
+                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), name if name in ambiguous else ""))
                     k += size
                     break
             else:
@@ -599,34 +666,48 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             for size in (3, 2, 1):
                 hit = upper.get(" ".join(hwords[k:k + size]))
                 if hit and hit[0] != "town" and not (size == 1 and hwords[k] in ("US",)):
-                    place_hits.append(_place_key(hit[0], hit[1], hit[2], day))
+                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), hit[2] if hit[2] in ambiguous else ""))
                     break
             if hwords[k] in ("U.S.", "US"):
-                place_hits.append(_place_key("country", "US", "", day))
+                place_hits.append((*_place_key("country", "US", "", day), ""))
     elif headline:
         sub = extract("", headline, "", day)
-        place_hits.extend(zip(sub.places, [""] * len(sub.places)))
+        place_hits.extend((place, "", "") for place in sub.places)
         headline_countries = sub.countries
     if dateline:
         hit = _dateline_place(dateline, day)
         if hit:
-            place_hits.insert(0, hit)
+            place_hits.insert(0, (*hit, ""))
+    # a place whose name is also a surname or a bigger namesake's counts when the article names
+    # another place of its country (the dateline, the country, a state, a city) and no one of its name
+    named = {w for forms in people.values() for form in forms for w in form}
+    evident = {c for _p, c, doubtful in place_hits if c and not doubtful}
+    place_hits = [(p, c, doubtful) for p, c, doubtful in place_hits
+                  if not doubtful or (c in evident and doubtful not in named)]
 
     out = Entities()
-    # people: one per surname, named by its longest form; a surname inside another's name is dropped
+    # people: one per surname, named by its longest form; a surname inside another's name is dropped,
+    # and so is a name the article gives to a work or a firm ("Merrill Lynch and Co")
     for surname, forms in people.items():
-        best = max(forms, key=len)
+        best = " ".join(max(forms, key=len))
         if any(surname != other and surname in [w for f in ofs for w in f[:-1]]
                for other, ofs in people.items()):
             continue
-        out.people.append(" ".join(best))
+        known = next((k for k in _NOT_PEOPLE if best == k or best.startswith(k + " ")), None)
+        if known is not None:
+            if _NOT_PEOPLE[known]:
+                orgs.append(_NOT_PEOPLE[known])
+            continue
+        if best in not_people or any(o.startswith(best + " ") for o in orgs):
+            continue
+        out.people.append(best)
     distinct_orgs = _distinct(orgs)
     # "House of Fabrics" is "House of Fabrics Inc" when the article names it so
     out.orgs = [o for o in distinct_orgs
                 if not any(other != o and other.startswith(o + " ") and other.split()[-1] in
                            _ORG_SUFFIX.values() for other in distinct_orgs)]
-    out.places = _distinct(p for p, _c in place_hits)
-    out.countries = _distinct([*(c for _p, c in place_hits if c), *headline_countries])
+    out.places = _distinct(p for p, _c, _d in place_hits)
+    out.countries = _distinct([*(c for _p, c, _d in place_hits if c), *headline_countries])
     return out
 
 

@@ -145,3 +145,89 @@ def test_people_and_org_precision_on_the_hand_labelled_set():
     org_precision = counts["orgs"][0] / counts["orgs"][1]
     assert people_precision >= 0.85, counts
     assert org_precision >= 0.85, counts
+
+
+@pytest.mark.parametrize("body, days, periods", [
+    # a March 1987 article: "since October" is October 1986, not October 1987 (reuters-4939)
+    ("Buyers have taken corn since October.", [], ["1986-10"]),
+    ("Shipments have averaged 100 tonnes since October 1.", [date(1986, 10, 1)], []),
+    # a season that started before the publication (reuters-8654)
+    ("Exports between October 1 and February 28 rose.", [date(1986, 10, 1), date(1987, 2, 28)], []),
+    ("Imports in October-February fell.", [], ["1986-10", "1987-02"]),
+    # the future stays the future; with no word either way, the nearest month
+    ("The plant will open in October.", [], ["1987-10"]),
+    ("The tax applies until December 31.", [date(1987, 12, 31)], []),
+    ("Output rose sharply in December.", [], ["1986-12"]),
+    ("Talks are set for July.", [], ["1987-07"]),
+])
+def test_a_month_without_a_year_is_the_nearest_one_the_tense_allows(body, days, periods):
+    assert mentioned(body) == (days, periods)
+
+
+# ------------------------------------------------------------ junk values and type errors (issue 21)
+
+def test_a_word_starting_the_sentence_is_not_part_of_an_organisation():
+    e = ex("But the Scottish National Party said no. But Deutsche Bank agreed.")
+    assert e.orgs == ["Scottish National Party", "Deutsche Bank"]
+
+
+def test_a_country_is_not_an_organisation():
+    e = ex("The Soviet Union said it would buy grain. Whether the Soviet Union buys more is unclear.")
+    assert e.orgs == [] and e.countries == ["ussr"]
+
+
+def test_a_person_of_a_company_is_a_person_and_a_company():
+    e = ex("Allan Leslie of Discount Corp said rates would fall.")
+    assert e.people == ["Allan Leslie"] and e.orgs == ["Discount Corp"]
+
+
+@pytest.mark.parametrize("body", [
+    "Analysts at Merrill Lynch said rates would rise.",
+    "Merrill Lynch Economics said rates would rise.",
+    "The Marshall Plan rebuilt Europe, historians said.",
+    "The British film Vera Drake won three awards.",
+    "Scottish band Franz Ferdinand won two awards.",
+    "The Lord of the Rings and Star Wars were the films of the year.",
+    "Security expert Fadel Ragheef told Asharq Al-Awsat that the attack failed.",
+])
+def test_companies_works_and_newspapers_are_not_people(body):
+    people = ex(body).people
+    assert not any(p.startswith(("Merrill", "Marshall", "Vera", "Franz", "Rings", "Wars", "Asharq"))
+                   for p in people), people
+
+
+def test_a_company_named_like_a_person_is_an_organisation():
+    assert "Merrill Lynch" in ex("Analysts at Merrill Lynch said rates would rise.").orgs
+
+
+# ------------------------------------------------------------ places need evidence (issue 21)
+
+def test_a_surname_is_not_a_place():
+    e = ex("Liberal Democrat leader Charles Kennedy spoke in Leeds. Mr Kennedy said Kennedy would win.")
+    assert "Charles Kennedy" in e.people
+    assert "kennedy" not in e.places and "colombia" not in e.countries
+
+
+def test_a_smaller_namesake_is_not_the_bigger_place():
+    e = ex("The airline will serve Birmingham and Huntsville in Alabama, and Melbourne and Sarasota, "
+           "all in Florida.")
+    assert e.countries == ["usa"]
+
+
+def test_a_place_with_a_namesake_counts_with_evidence():
+    assert ex("Talks in Birmingham and London ended.").countries == ["uk"]
+    assert "melbourne" in ex("Wool sales in Melbourne rose.", dateline="SYDNEY, March 3 -").places
+
+
+# ------------------------------------------------------------ people missed (issue 21)
+
+def test_a_surname_after_a_title_is_a_person_even_if_a_town_has_that_name():
+    assert ex("The job gains mean that President Bush can celebrate.").people == ["Bush"]
+
+
+@pytest.mark.parametrize("body, person", [
+    ("Sheikh Ali al-Khalifa al-Sabah was quoted by a daily.", "Ali al-Khalifa al-Sabah"),
+    ("Spokesman Major General Tahsin al-Khafaji said it was over.", "Tahsin al-Khafaji"),
+])
+def test_arabic_names_are_whole(body, person):
+    assert ex(body).people == [person]
