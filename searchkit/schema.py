@@ -27,7 +27,7 @@ from whoosh.analysis import (CharsetFilter, Filter, KeywordAnalyzer, LowercaseFi
 from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
-from ..dates import parse_span
+from .dates import parse_span
 
 # Bumped whenever the schema or analysis changes in a way that needs a rebuild.
 SCHEMA_VERSION = 3
