@@ -182,10 +182,11 @@ def test_importing_the_library_and_its_faces_loads_no_engine():
 
 def test_the_facade_asks_backend_capabilities(tmp_path):
     """A local index keeps wire copies (collapse works); `Capabilities` says so, not the type."""
-    from searchkit import Archive
+    from searchkit import Archive, Article
     from searchkit.backends import Capabilities
 
     with Archive(tmp_path / "ix") as archive:
         caps = archive._engine.capabilities
         assert isinstance(caps, Capabilities) and caps.wire_copies and caps.did_you_mean
-        assert archive.search("anything", collapse=True).total == 0
+        archive.add([Article(id="a", headline="Anything at all", body="Anything can happen here.")])
+        assert archive.search("anything", collapse=True).hits[0].copies == 1
