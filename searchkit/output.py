@@ -205,6 +205,9 @@ def timeline_text(timeline: Timeline, share: bool = False) -> str:
              f"{sanitize(timeline.query)}, by {timeline.by}"
              + (" (share of all articles published in the period)" if share else "")]
     for bucket, value in zip(timeline.buckets, values):
+        if not bucket.total:  # a gap in the archive, not a period in which nothing matched
+            lines.append(f"{bucket.period:<{width}} {'':<{BAR_WIDTH}} (no articles in the archive)")
+            continue
         bar = "█" * round(value / peak * BAR_WIDTH)
         shown = f"{value:.1%} ({bucket.count}/{bucket.total})" if share else str(bucket.count)
         lines.append(f"{bucket.period:<{width}} {bar:<{BAR_WIDTH}} {shown}")

@@ -88,3 +88,25 @@ def test_export_jsonl_and_csv(index_dir):
                                                index_dir).stdout)))
     assert rows and set(rows[0]) == fields
     assert run("export", '"unbalanced', "--index", index_dir).exit_code == 2
+
+
+def test_timeline_marks_periods_the_archive_has_no_articles_in(tmp_path):
+    """A month with no article at all in the archive is a gap in the archive, not a month in which
+    nothing matched: it is named as such, with no bar and no 0.0% (0/0) share (issue 19 item 17)."""
+    from datetime import datetime
+
+    from searchkit import Archive
+
+    with Archive(tmp_path / "ix") as archive:
+        archive.add([Article(id="jan", headline="Harbour dues rise", body="The harbour raised its dues.",
+                             published=datetime(2021, 1, 5)),
+                     Article(id="feb", headline="Ferry timetable", body="A new ferry timetable starts.",
+                             published=datetime(2021, 2, 5)),
+                     Article(id="apr", headline="Harbour dredging", body="The harbour is dredged again.",
+                             published=datetime(2021, 4, 5))])
+    for extra in ((), ("--share",)):
+        lines = run("timeline", "harbour", "--by", "month", "--index", str(tmp_path / "ix"), *extra).stdout.splitlines()
+        by_period = {line.split()[0]: line for line in lines[1:]}
+        assert by_period["2021-03"].endswith("(no articles in the archive)"), lines
+        assert "(no articles" not in by_period["2021-02"]  # articles, none matching: a real zero
+        assert "0/0" not in "\n".join(lines)
