@@ -49,6 +49,18 @@ def _location(path: str | os.PathLike) -> Path | str:
     return path if isinstance(path, str) and is_cluster_address(path) else Path(path)
 
 
+def parse_filters(items: Iterable[str], option: str = "--filter") -> dict[str, list[str]]:
+    """`FIELD=VALUE` items (the CLI's `--filter`, the web's `filter=`) as `filters` for `Archive`'s
+    methods: one field's values in a list, in order. QueryError names `option` for a malformed one."""
+    parsed: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise QueryError(f"{option} needs FIELD=VALUE, got {item[:80]!r}")
+        parsed.setdefault(name.strip(), []).append(value.strip())
+    return parsed
+
+
 def default_procs() -> int:
     """Indexing processes by default: 2, or 1 on a one-core machine."""
     return min(2, os.cpu_count() or 1)

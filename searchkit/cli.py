@@ -14,7 +14,7 @@ import sys
 import click
 
 from . import __version__, output
-from .archive import Archive
+from .archive import Archive, parse_filters
 from .errors import IndexInterrupted, QueryError, SearchkitError
 from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, SearchResult
 
@@ -132,16 +132,6 @@ def match_options(func):
     func = click.option("--from", "date_from", metavar="DATE",
                         help="Published on or after DATE (1987, March 1987, 1987-03-01, ...).")(func)
     return func
-
-
-def _filters(items) -> dict[str, list[str]]:
-    parsed: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--filter needs FIELD=VALUE, got {item!r}")
-        parsed.setdefault(name.strip(), []).append(value.strip())
-    return parsed
 
 
 def _refuse_together(first: tuple[str, object], second: tuple[str, object], why: str = "pick one") -> None:
@@ -270,7 +260,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     _refuse_together(("--json", as_json), ("--csv", as_csv))
     _refuse_together(("--csv", as_csv), ("--facet", facets), "CSV has the hits only; --json has the facets")
     archive = _open(index_dir)
-    parsed = _filters(filters)
+    parsed = parse_filters(filters)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse,
                             facet_top=facet_limit)
@@ -307,7 +297,7 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
     """
     _refuse_together(("--json", as_json), ("--csv", as_csv))
     archive = _open(index_dir)
-    parsed = _filters(filters)
+    parsed = parse_filters(filters)
     result = archive.timeline(query, by=by, date_from=date_from, date_to=date_to, filters=parsed)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
@@ -339,7 +329,7 @@ def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
       searchkit related "interest rates" --field people --json
     """
     archive = _open(index_dir)
-    parsed = _filters(filters)
+    parsed = parse_filters(filters)
     result = archive.related(query, field=field, top=top, date_from=date_from, date_to=date_to, filters=parsed)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
@@ -368,7 +358,7 @@ def similar(article_id, index_dir, limit, page, date_from, date_to, filters, as_
       searchkit similar bbc-business-001 --json | jq '.hits[].id'
     """
     result = _open(index_dir).similar(article_id, limit=limit, page=page, date_from=date_from,
-                                      date_to=date_to, filters=_filters(filters))
+                                      date_to=date_to, filters=parse_filters(filters))
     if result is None:
         raise click.ClickException(f"no article with id {article_id!r}")
     _check_page(result)
@@ -404,7 +394,7 @@ def export(query, index_dir, fmt, excel, date_from, date_to, filters):
     if excel and fmt != "csv":
         raise UsageError("--excel needs --format csv")
     archive = _open(index_dir)
-    parsed = _filters(filters)
+    parsed = parse_filters(filters)
     articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
     write = output.export_writer(fmt, sys.stdout, excel=excel)
     if _progress_shown():

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from ..archive import parse_filters as archive_filters
 from ..errors import QueryError
 from ..model import FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
 
@@ -59,16 +60,13 @@ def _bool(params: QueryParams, name: str) -> bool:
 
 
 def parse_filters(items: list[str]) -> dict[str, list[str] | str]:
-    """`filter=places=usa` items, as the CLI's `--filter FIELD=VALUE`."""
-    parsed: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise QueryError(f"parameter 'filter' needs FIELD=VALUE, got {item[:80]!r}")
-        if name.strip() not in FACET_FIELDS:
-            raise QueryError(f"unknown filter field {name.strip()[:50]!r} (fields: {', '.join(FACET_FIELDS)})")
-        parsed.setdefault(name.strip(), []).append(value.strip())
-    return {name: values for name, values in parsed.items()}
+    """`filter=places=usa` items, as the CLI's `--filter FIELD=VALUE`; an unknown field is refused
+    here, before any search."""
+    parsed = archive_filters(items, "parameter 'filter'")
+    for name in parsed:
+        if name not in FACET_FIELDS:
+            raise QueryError(f"unknown filter field {name[:50]!r} (fields: {', '.join(FACET_FIELDS)})")
+    return dict(parsed)
 
 
 class MatchArgs(TypedDict):
