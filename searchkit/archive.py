@@ -23,9 +23,11 @@ from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
                     MissingValue, Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
 from .filestats import FileStats, file_key
+from .canonical import CANONICAL_FIELDS, Entity, EntityTable
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
+    from .curation import CuratedEntities
     from .prepare import Prepared
     from .sources import Discovery
 
@@ -161,6 +163,10 @@ class Archive:
         # Wire copies are kept in a local folder beside the index, by backends that can.
         self._wire = (WireCopies(Path(self.path)) if self._engine.capabilities.wire_copies
                       else NoWireCopies())
+        # The user's entity curation (`searchkit.curation`): in the index folder by default.
+        self.curation_file: Path | None = (Path(self.path) / "entities.txt"
+                                           if isinstance(self.path, Path) else None)
+        self._entities: CuratedEntities | None = None
 
     def __enter__(self) -> "Archive":
         return self
@@ -218,6 +224,8 @@ class Archive:
         finally:
             if files is not None:
                 files.close()
+            if self._entities is not None:
+                self._entities.forget()
         return summary
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
@@ -353,6 +361,10 @@ class Archive:
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
         options.facets, options.sort, options.facet_top = facets, sort, facet_top
         options.snippets, options.collapse = snippets, collapse
+        if any(name in CANONICAL_FIELDS for name in facets):
+            table = self.entity_table()
+            options.facet_labels = {name: table.fields[name] for name in facets
+                                    if name in CANONICAL_FIELDS}
         return self._engine.search(options)
 
     def _options(self, query: str, date_from, date_to, filters, limit: int = 10,
@@ -360,10 +372,11 @@ class Archive:
         if limit < 0 or page < 1:
             raise QueryError("limit must be >= 0 and page >= 1")
         lo, hi = span_between(date_from, date_to)
-        return SearchOptions(
-            query=query, date_from=lo, date_to=hi,
-            filters={k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()},
-            limit=limit, page=page)
+        listed = {k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()}
+        if any(name in CANONICAL_FIELDS for name in listed):
+            listed = self.entity_table().expand_filters(listed)
+        return SearchOptions(query=query, date_from=lo, date_to=hi, filters=listed, limit=limit,
+                             page=page)
 
     def timeline(self, query: str, *, by: str = "month", date_from: str | date | None = None,
                  date_to: str | date | None = None,
@@ -441,3 +454,57 @@ class Archive:
     def stats(self, top: int = 10) -> Stats:
         """Document count, date range, index size and the top values of each facet field."""
         return self._engine.stats(top)
+
+    # ------------------------------------------------------------ entities
+
+    def entity_table(self) -> EntityTable:
+        """The archive's canonical entities (`searchkit.canonical`) with the curation file applied:
+        what facets count and filters match on people, orgs and places."""
+        return self._curated()[0]
+
+    def curation_problems(self) -> list[Problem]:
+        """The curation file's lines that could not be applied (`FILE:LINE: reason`)."""
+        return self._curated()[1]
+
+    def _curated(self) -> tuple[EntityTable, list[Problem]]:
+        if self._entities is None:
+            from .curation import CuratedEntities  # noqa: PLC0415
+            self._entities = CuratedEntities(self._entity_counts)
+        return self._entities.table(self.curation_file)
+
+    def _entity_counts(self) -> dict[str, dict[str, int]]:
+        options = SearchOptions(query="*", facets=CANONICAL_FIELDS, facet_top=0, limit=0,
+                                snippets=False)
+        found = self._engine.search(options).facets
+        return {name: {v.value: v.count for v in found[name]} for name in CANONICAL_FIELDS}
+
+    def entities(self, field: str = "people", *, query: str = "*", prefix: str = "",
+                 date_from: str | date | None = None, date_to: str | date | None = None,
+                 filters: dict[str, list[str] | str] | None = None) -> list[Entity]:
+        """Every entity of `field` (people, orgs, places) in the articles matching `query`, most
+        articles first, with its id, label, count and the spellings the index holds
+        (`aliases`); with `prefix`, those whose label or a spelling starts with it (any case)."""
+        if field not in CANONICAL_FIELDS:
+            raise QueryError(f"unknown entity field {field!r} (fields: {', '.join(CANONICAL_FIELDS)})")
+        counted = self.search(query, facets=[field], facet_top=0, limit=0, snippets=False,
+                              date_from=date_from, date_to=date_to, filters=filters)
+        table = self.entity_table().fields[field]
+        start = prefix.casefold()
+        found = []
+        for value in counted.facets[field]:
+            key = table.key(value.value)
+            entity = (table.entity(key, value.count) if key is not None else
+                      Entity(field, value.value, value.value, value.count, [value.value]))
+            if not start or any(name.casefold().startswith(start)
+                                for name in (entity.label, entity.id, *entity.aliases)):
+                found.append(entity)
+        return found
+
+    def curate(self, action: str, field: str, values: list[str], target: str = "") -> str:
+        """Add a rule to the curation file (see `searchkit.curation`): `merge` the entities of
+        `values` into `target`, `rename` one to the label `target`, or `block` them. Returns the
+        line written; QueryError for a rule that cannot be read, ArchiveError without a folder."""
+        from .curation import append_rule  # noqa: PLC0415
+        if self.curation_file is None:
+            raise ArchiveError("a cluster has no index folder for a curation file")
+        return append_rule(self.curation_file, action, field, values, target)

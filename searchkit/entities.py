@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import gzip
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+
+from .text import slug
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -123,9 +124,7 @@ def place_country(place: str, day: date | None = None) -> str | None:
     return None
 
 
-def slug(text: str) -> str:
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
 
 
 # Organisations by code: the spellings that mean each. Codes follow Reuters-21578's ORGS list.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 # Multi-valued metadata fields of an article (facetable, each value kept exactly as given).
 TAG_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies")
@@ -324,3 +324,6 @@ class SearchOptions:
     facet_top: int = 10
     snippets: bool = True
     collapse: bool = False
+    # A facet's values as its canonical entities (`canonical.FieldTable`): a document's tuple of
+    # values -> the labels to count for it.
+    facet_labels: dict[str, Callable[[tuple], tuple]] = field(default_factory=dict)

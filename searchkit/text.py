@@ -3,6 +3,7 @@ the output (before printing)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # ANSI/VT escape sequences: CSI, OSC (ended by BEL or ST) and single-character escapes.
 ESCAPE_SEQUENCES = re.compile(
@@ -20,3 +21,13 @@ def clean_text(text: str) -> str:
     surrogates (replaced by U+FFFD), with Unix line ends."""
     text = LONE_SURROGATES.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
     return CONTROL_CHARS.sub("", ESCAPE_SEQUENCES.sub("", text))
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by single hyphens: "José Müller" -> `jose-muller`."""
+    if not text.isascii():  # (ASCII text is its own NFKD form)
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")

@@ -400,7 +400,8 @@ class WhooshEngine:
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
-                facet_filters=facet_filters, collapse=options.collapse)
+                facet_filters=facet_filters, collapse=options.collapse,
+                facet_labels=options.facet_labels)
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
             return found, self._suggestion(searcher, q, filter_q, options.query, known)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from pickle import loads
 from types import SimpleNamespace
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from whoosh import formats, highlight, query, sorting
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -326,6 +326,7 @@ class FacetColumns:
         self._segments: dict[tuple[str, str], Sequence] = {}
         self._global: dict[tuple[str, tuple], Sequence] = {}
         self._lock = threading.Lock()  # searches from several threads share the cache
+        self._labelled_values: dict[tuple[int, int], tuple] = {}  # see `_labelled`
 
     def values(self, searcher: Searcher, column: str) -> Sequence | TagValues:
         """A sequence indexed by global document number: a tuple of tag values (`TagValues`), for
@@ -405,8 +406,9 @@ class FacetColumns:
         return self._segments[key]
 
     def count(self, searcher: Searcher, fieldname: str, docs: DocSet | Iterable[int],
-              top: int) -> list[FacetValue]:
-        """The `top` values of a facet among `docs` (all values if `top` is 0)."""
+              top: int, labels: Callable[[tuple], tuple] | None = None) -> list[FacetValue]:
+        """The `top` values of a facet among `docs` (all values if `top` is 0); with `labels`,
+        of each document's values as `labels` gives them (`canonical`: entities, each once)."""
         if not isinstance(docs, DocSet):
             docs = DocSet(docs)
         docnums = docs.docs
@@ -418,8 +420,24 @@ class FacetColumns:
                 if day:
                     counts[day_from_number(day).strftime(fmt)] += n
         else:
-            counts = self.values(searcher, fieldname).top_counts(docs, top)
+            values = self.values(searcher, fieldname)
+            if labels is not None:
+                values = self._labelled(values, labels)
+            counts = values.top_counts(docs, top)
         return rank_facet(fieldname, counts, top)
+
+    def _labelled(self, values: TagValues, labels: Callable[[tuple], tuple]) -> TagValues:
+        """`values` with each distinct tuple relabelled: the documents' codes are shared, so this
+        costs one call per distinct tuple, and is kept while both stay the same objects."""
+        key = (id(values), id(labels))
+        with self._lock:
+            kept = self._labelled_values.get(key)
+            if kept is None or kept[0] is not values or kept[1] is not labels:
+                if len(self._labelled_values) > 8:
+                    self._labelled_values.clear()
+                kept = (values, labels, TagValues(list(map(labels, values.distinct)), values.codes))
+                self._labelled_values[key] = kept
+            return kept[2]
 
 
 def rank_facet(fieldname: str, counts: Counter, top: int) -> list[FacetValue]:
@@ -1025,12 +1043,14 @@ def make_hit(article: Article, score: float | None, snippet: str, spans: list[Sp
 def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, facets: Iterable[str],
         facet_columns: FacetColumns, sort: str, limit: int, page: int, facet_top: int = 10,
         snippets: bool = True, facet_filters: dict[str, query.Query | None] | None = None,
-        collapse: bool = False) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
+        collapse: bool = False, facet_labels: Mapping[str, Callable[[tuple], tuple]] | None = None
+        ) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
     """Total, the hits of one page, and facet counts over every match.
 
     `facet_filters` maps a facet to the filter to count it under instead of `filter_q` (for
     multi-select facets: every filter but the facet's own). With `collapse`, one hit per wire-copy
-    cluster is listed and `total` counts clusters.
+    cluster is listed and `total` counts clusters. `facet_labels` relabels a facet's values
+    (`FacetColumns.count`).
     """
     start = (page - 1) * limit
     scores = None
@@ -1047,7 +1067,8 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if facet_filters and name in facet_filters:
             own = facet_filters[name]
             docs = DocSet(matching_docs(searcher, query.And([q, own]) if own is not None else q))
-        facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top)
+        facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top,
+                                                 (facet_labels or {}).get(name))
     clusters = copies = None
     if collapse:
         clusters = facet_columns.values(searcher, "cluster")

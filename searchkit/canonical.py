@@ -1,0 +1,277 @@
+"""One entity, one value: the canonical entities of an archive's people, organisations and places.
+
+The index keeps each article's values as the source tagged and the extractor wrote them (`reagan`,
+"Ronald Reagan", `james-baker`, "Reuters Holdings Plc"). An `EntityTable` groups the values of a
+whole archive into entities, each with an id (`ronald-reagan`) and a label ("Ronald Reagan"), and
+is applied when searching: facets count an entity once per article whatever spellings the article
+holds, and a filter on any of an entity's spellings, its id or its label matches all of them. The
+table is made from the archive's value counts (one count over the index, no re-reading of the
+sources) and the user's curation file (`searchkit.curation`), so curating needs no re-indexing.
+
+How variants are decided to be one entity (the README's "Canonical entities" says the same):
+- same letters: values equal once case, accents and punctuation are folded (`james-baker` and
+  "James Baker", `reagan` and "Reagan");
+- organisations: the same name with a legal form after it ("Reuters", "Reuters Holdings Plc"), or a
+  spelling of a known organisation ("European Community", "EC" and `ec`: the extractor's list);
+- places: a country's names and its code ("United States" and `usa`);
+- people: a surname alone ("Blair") and the one full name in the archive that ends in it ("Tony
+  Blair"), when that full name is at least `SURNAME_DOMINANCE` times as frequent as any other full
+  name with that surname; otherwise (two Browns of similar weight) the surname stays apart.
+The label is the written form (a capitalised spelling over a lower-case source tag), then the most
+frequent; a known organisation or country is labelled by its full name.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .text import slug
+
+# The tag fields whose values are entities with canonical ids (countries are codes already).
+CANONICAL_FIELDS = ("people", "orgs", "places")
+# A surname alone joins the full name that ends in it when that name is at least this many times as
+# frequent (in articles) as the next full name with the same surname.
+SURNAME_DOMINANCE = 4
+# Legal forms and the like after a company's name: "Reuters Holdings Plc" is "Reuters".
+# A build folds each spelling more than once.
+_fold = lru_cache(maxsize=1 << 18)(slug)
+_LEGAL_FORMS = frozenset("""inc incorporated corp corporation co company ltd limited plc llc lp ag sa
+nv bv spa gmbh ab asa holdings holding group""".split())
+
+
+@dataclass
+class Entity:
+    """One entity of a field: its id, display label, articles (of a search or of the archive) and
+    the spellings the index holds for it."""
+
+    field: str
+    id: str
+    label: str
+    count: int = 0
+    aliases: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"value": self.id, "label": self.label, "count": self.count, "aliases": self.aliases}
+
+
+@lru_cache(maxsize=1)
+def _org_names() -> dict[str, tuple[str, str]]:
+    """The slug of each known organisation spelling -> (code, full name)."""
+    from . import entities  # noqa: PLC0415  (its patterns take ~25 ms to import)
+    out: dict[str, tuple[str, str]] = {}
+    for code, spellings in entities._ORG_ALIASES.items():
+        names = spellings.split("|")
+        full = next((n for n in names if any(c.islower() for c in n) and " " in n), names[0])
+        for name in [code, *names]:
+            out.setdefault(slug(name), (code, full))
+    return out
+
+
+# Country codes whose label is not a gazetteer name spelt like the code.
+_COUNTRY_LABELS = {"usa": "United States", "uk": "United Kingdom", "ussr": "Soviet Union",
+                   "uae": "United Arab Emirates", "dr-congo": "DR Congo", "trinidad-tobago":
+                   "Trinidad and Tobago", "us-virgin-islands": "U.S. Virgin Islands"}
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[dict[str, str], dict[str, str]]:
+    """(slug of a country's name -> its code, place value -> label) from the gazetteer."""
+    from . import entities  # noqa: PLC0415
+    names = entities._gazetteer()[0]
+    codes = entities._country_codes()
+    country_of: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for name, (kind, iso, canon) in names.items():
+        key = slug(name)
+        if kind == "country":
+            if key not in codes:  # "United States" is `usa`; `west-germany` stays itself
+                country_of.setdefault(key, entities.country_code(iso, None))
+            elif key == name.lower().replace(" ", "-"):  # "Germany", not "U.S." for `us`
+                labels.setdefault(key, name)
+        elif kind in ("city", "state"):
+            labels.setdefault(slug(canon), canon)
+    for code in codes:
+        labels[code] = _COUNTRY_LABELS.get(code) or labels.get(code) or code.replace("-", " ").title()
+    return country_of, labels
+
+
+def _org_key(value: str) -> str:
+    key = _fold(value)
+    known = _org_names().get(key)
+    if known:
+        return known[0]
+    words = key.split("-")
+    if words and words[0] == "the" and len(words) > 1:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    key = "-".join(words)
+    known = _org_names().get(key)
+    return known[0] if known else key
+
+
+def variant_key(fieldname: str, value: str) -> str:
+    """The key two values of a field share when they are spellings of one entity (before the
+    archive-wide surname rule): folded letters, and for organisations and places their known
+    names and codes."""
+    if fieldname == "orgs":
+        return _org_key(value)
+    key = _fold(value)
+    if fieldname == "places":
+        return _place_names()[0].get(key, key)
+    return key
+
+
+def _known_label(fieldname: str, key: str) -> str | None:
+    if fieldname == "orgs":
+        known = _org_names().get(key)
+        return known[1] if known else None
+    if fieldname == "places":
+        return _place_names()[1].get(key)
+    return None
+
+
+def _best_label(fieldname: str, spellings: Mapping[str, int]) -> str:
+    """The written form (capitals) over a lower-case tag; then a person's full name over a surname;
+    then the most frequent, the longest."""
+    def rank(s: str) -> tuple:
+        return (s != s.lower(), fieldname == "people" and " " in s, spellings[s], len(s), s)
+    return max(spellings, key=rank)
+
+
+class FieldTable:
+    """The entities of one field: which entity each indexed spelling belongs to."""
+
+    def __init__(self, fieldname: str, counts: Mapping[str, int]) -> None:
+        self.field = fieldname
+        groups: dict[str, dict[str, int]] = {}
+        for value, n in counts.items():
+            groups.setdefault(variant_key(fieldname, value), {})[value] = n
+        if fieldname == "people":
+            _merge_surnames(groups)
+        self._label: dict[str, str] = {}  # key -> label
+        self._members: dict[str, list[str]] = {}  # key -> indexed spellings
+        for key, spellings in groups.items():
+            self._set(key, _known_label(fieldname, key) or _best_label(fieldname, spellings), list(spellings))
+        self.blocked: set[str] = set()  # keys of entities the user blocked
+        self._moved: dict[str, str] = {}  # key of an entity merged into another -> that one's key
+        self._key_of: dict[str, str] = {}  # the slug of every spelling, label and key -> key
+        for key, members in self._members.items():
+            for name in (*members, self._label[key], key):
+                self._key_of.setdefault(_fold(name), key)
+        self._label_of: dict[str, str] | None = None  # spelling -> label, made on first use
+        self._mapped: dict[tuple, tuple] = {}
+
+    def _set(self, key: str, label: str, members: list[str]) -> None:
+        self._label[key] = label
+        self._members[key] = sorted(members, key=lambda s: (s.casefold(), s))
+
+    def _changed(self) -> None:
+        self._label_of = None
+        self._mapped = {}
+
+    @property
+    def label_of(self) -> dict[str, str]:
+        """Each indexed spelling of an entity that is not blocked -> the entity's label."""
+        if self._label_of is None:
+            self._label_of = {m: self._label[key] for key, members in self._members.items()
+                              if key not in self.blocked for m in members}
+        return self._label_of
+
+    def key(self, value: str) -> str | None:
+        """The entity a spelling, id or label names (None: no such entity)."""
+        key = self._key_of.get(_fold(value)) or self._key_of.get(variant_key(self.field, value))
+        while key in self._moved:
+            key = self._moved[key]
+        return key
+
+    def entity(self, key: str, count: int = 0) -> Entity:
+        label = self._label[key]
+        return Entity(self.field, _fold(label) or key, label, count, list(self._members[key]))
+
+    def spellings(self, value: str) -> list[str]:
+        """Every indexed spelling of the entity `value` names (`[value]` when it names none)."""
+        key = self.key(value)
+        return list(self._members[key]) if key is not None else [value]
+
+    def __call__(self, values: tuple) -> tuple:
+        """An article's values as entity labels: each once, blocked ones left out."""
+        mapped = self._mapped.get(values)
+        if mapped is None:
+            label_of = self.label_of
+            mapped = tuple(dict.fromkeys(label_of.get(v, v) for v in values
+                                         if v in label_of or self.key(v) not in self.blocked))
+            self._mapped[values] = mapped
+        return mapped
+
+    # -------------------------------------------------------- curation
+
+    def merge(self, values: Iterable[str], into: str) -> list[str]:
+        """Make the entities of `values` one with `into`'s (a new label when `into` names no
+        entity); returns the values that name no entity."""
+        target = self.key(into)
+        if target is None:
+            target = _fold(into)
+            self._set(target, into, [])
+            self._key_of[target] = target
+        unknown = []
+        for value in values:
+            key = self.key(value)
+            if key is None:
+                unknown.append(value)
+            elif key != target:
+                self._set(target, self._label[target], self._members[target] + self._members.pop(key))
+                self._label.pop(key)
+                self._moved[key] = target
+        self._changed()
+        return unknown
+
+    def rename(self, value: str, label: str) -> bool:
+        key = self.key(value)
+        if key is None:
+            return False
+        self._label[key] = label
+        self._key_of.setdefault(_fold(label), key)
+        self._changed()
+        return True
+
+    def block(self, value: str) -> bool:
+        key = self.key(value)
+        if key is None:
+            return False
+        self.blocked.add(key)
+        self._changed()
+        return True
+
+    def keys(self) -> list[str]:
+        return [k for k in self._members if k not in self.blocked]
+
+
+def _merge_surnames(groups: dict[str, dict[str, int]]) -> None:
+    """A one-word person ("Blair", `reagan`) joins the one dominant full name ending in it."""
+    by_surname: dict[str, list[tuple[int, str]]] = {}
+    for key, spellings in groups.items():
+        words = key.split("-")
+        if len(words) > 1:
+            by_surname.setdefault(words[-1], []).append((sum(spellings.values()), key))
+    for key in [k for k in groups if "-" not in k and k in by_surname]:
+        ranked = sorted(by_surname[key], reverse=True)
+        if len(ranked) == 1 or ranked[0][0] >= SURNAME_DOMINANCE * ranked[1][0]:
+            groups[ranked[0][1]].update(groups.pop(key))
+
+
+class EntityTable:
+    """The entity tables of the canonical fields, made from an archive's value counts."""
+
+    def __init__(self, counts: Mapping[str, Mapping[str, int]]) -> None:
+        self.fields = {name: FieldTable(name, counts.get(name, {})) for name in CANONICAL_FIELDS}
+
+    def expand_filters(self, filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
+        """Filters with each entity value replaced by all of its indexed spellings."""
+        out: dict[str, list[str]] = {}
+        for name, values in filters.items():
+            table = self.fields.get(name)
+            out[name] = (list(dict.fromkeys(s for v in values for s in table.spellings(v)))
+                         if table is not None else list(values))
+        return out

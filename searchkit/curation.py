@@ -1,0 +1,160 @@
+"""The user's curation of an archive's entities: a text file of rules, applied when searching.
+
+The file is `entities.txt` in the index folder (`Archive.curation_file`). It is the user's: searchkit
+only appends to it (`searchkit entities merge/rename/block`), and re-indexing leaves it alone. One
+rule a line, words as in a shell (quote a name with spaces), `#` starts a comment:
+
+    merge people Blair "Mr Blair" into "Tony Blair"   # one entity, labelled as the last name
+    rename orgs ec to "European Community"            # a new label for an entity
+    block orgs "But the Bank"                         # never listed, counted or filtered on
+
+A value is any spelling the index holds, an entity's id or its label (case, accents and
+punctuation do not matter). The rules apply in order, to the table `canonical` makes from the
+index's values, so a change takes effect at the next search with no re-indexing. A line that cannot
+be read, or that names a value no article has, is reported as `FILE:LINE: reason`, and the other
+lines still apply.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .canonical import CANONICAL_FIELDS, EntityTable
+from .errors import ArchiveError, QueryError
+from .model import Problem
+
+CURATION_FILE = "entities.txt"
+ACTIONS = ("merge", "rename", "block")
+_USAGE = {"merge": "merge FIELD VALUE... into LABEL", "rename": "rename FIELD VALUE to LABEL",
+          "block": "block FIELD VALUE..."}
+
+
+@dataclass
+class Rule:
+    action: str
+    field: str
+    values: list[str]
+    target: str = ""  # the label of `merge ... into` and `rename ... to`
+
+
+def parse_rule(line: str) -> Rule | None:
+    """One line of the file as a rule (None for a blank or comment line); ValueError says why not."""
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError as exc:  # an unclosed quote
+        raise ValueError(f"cannot read the line: {exc}") from None
+    if not words:
+        return None
+    action, args = words[0].lower(), words[1:]
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {words[0]!r} (actions: {', '.join(ACTIONS)})")
+    if not args or args[0].lower() not in CANONICAL_FIELDS:
+        got = f", got {args[0]!r}" if args else ""
+        raise ValueError(f"{action} needs a field ({', '.join(CANONICAL_FIELDS)}){got}: {_USAGE[action]}")
+    field, args = args[0].lower(), args[1:]
+    if action == "block":
+        if not args:
+            raise ValueError(f"block needs a value: {_USAGE[action]}")
+        return Rule(action, field, args)
+    keyword = "into" if action == "merge" else "to"
+    if keyword not in args or args.index(keyword) != len(args) - 2 or args.index(keyword) == 0:
+        raise ValueError(f"{action} needs {'values' if action == 'merge' else 'a value'} and "
+                         f"'{keyword} LABEL' at the end: {_USAGE[action]}")
+    values, target = args[:-2], args[-1]
+    if action == "rename" and len(values) != 1:
+        raise ValueError(f"rename takes one value: {_USAGE[action]}")
+    if not target.strip() or "," in target:
+        raise ValueError(f"the label {target!r} must be non-empty and without commas")
+    return Rule(action, field, values, target)
+
+
+def apply(table: EntityTable, path: Path | None) -> list[Problem]:
+    """Apply the rules of the file at `path` (if there is one) to `table`; the problems found."""
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(str(path), f"cannot read the curation file: {exc}")]
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            rule = parse_rule(line)
+        except ValueError as exc:
+            problems.append(Problem(str(path), str(exc), str(number)))
+            continue
+        if rule is None:
+            continue
+        fields = table.fields[rule.field]
+        if rule.action == "merge":
+            unknown = fields.merge(rule.values, rule.target)
+        elif rule.action == "rename":
+            unknown = [] if fields.rename(rule.values[0], rule.target) else rule.values
+        else:
+            unknown = [v for v in rule.values if not fields.block(v)]
+        problems += [Problem(str(path), f"no {rule.field} value {v!r} in the archive", str(number))
+                     for v in unknown]
+    return problems
+
+
+def append_rule(path: Path, action: str, field: str, values: list[str], target: str = "") -> str:
+    """Add a rule at the end of the file (made if missing), replacing it whole so a reader never
+    sees half a line; returns the line written. QueryError for a rule that would not parse."""
+    words = [action, field, *values] + ([{"merge": "into", "rename": "to"}[action], target]
+                                        if action != "block" else [])
+    line = " ".join(shlex.quote(w) for w in words)
+    try:
+        parse_rule(line)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = "# searchkit entity curation: see `searchkit entities --help`\n"
+    if old and not old.endswith("\n"):
+        old += "\n"
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(old + line + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write the curation file {path}: {exc.strerror or exc}") from None
+    return line
+
+
+class CuratedEntities:
+    """An archive's entity table with the curation file applied: made on first use from `count`
+    (each canonical field's value -> articles, over the whole index), made again when the file
+    changes or the index was added to (`forget`)."""
+
+    def __init__(self, count: Callable[[], Mapping[str, Mapping[str, int]]]) -> None:
+        self._count = count
+        self._made: tuple[tuple | None, EntityTable, list[Problem]] | None = None
+        self._lock = threading.Lock()  # a server's threads share it
+
+    def table(self, path: Path | None) -> tuple[EntityTable, list[Problem]]:
+        state = file_state(path)
+        with self._lock:
+            if self._made is None or self._made[0] != state:
+                table = EntityTable(self._count())
+                self._made = (state, table, apply(table, path))
+            return self._made[1], self._made[2]
+
+    def forget(self) -> None:
+        with self._lock:
+            self._made = None
+
+
+def file_state(path: Path | None) -> tuple | None:
+    """What changes when the file is edited (to know when to read it again)."""
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size) if stat else None
