@@ -375,8 +375,14 @@ class Archive:
         listed = {k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()}
         if any(name in CANONICAL_FIELDS for name in listed):
             listed = self.entity_table().expand_filters(listed)
-        return SearchOptions(query=query, date_from=lo, date_to=hi, filters=listed, limit=limit,
-                             page=page)
+        options = SearchOptions(query=query, date_from=lo, date_to=hi, filters=listed, limit=limit,
+                                page=page)
+        if ":" in query:
+            from .querylang.query import tag_values  # noqa: PLC0415
+            if any(name in CANONICAL_FIELDS for name, _value in tag_values(query)):
+                table = self.entity_table()
+                options.tag_spellings = {name: table.fields[name].spellings for name in CANONICAL_FIELDS}
+        return options
 
     def timeline(self, query: str, *, by: str = "month", date_from: str | date | None = None,
                  date_to: str | date | None = None,

@@ -188,7 +188,7 @@ class FieldTable:
 
     def entity(self, key: str, count: int = 0) -> Entity:
         label = self._label[key]
-        return Entity(self.field, _fold(label) or key, label, count, list(self._members[key]))
+        return Entity(self.field, key, label, count, list(self._members[key]))
 
     def spellings(self, value: str) -> list[str]:
         """Every indexed spelling of the entity `value` names (`[value]` when it names none)."""

@@ -543,3 +543,92 @@ def cluster_address(folder):
     if down:
         raise click.ClickException(f"{local.address}: server process(es) {', '.join(down)} not running")
     click.echo(local.address)
+
+
+@main.group(invoke_without_command=True)
+@index_option
+@click.option("--type", "field", type=click.Choice(("people", "orgs", "places")), default="people",
+              show_default=True, help="The entity field to list.")
+@click.option("--query", "-q", default="*", show_default=True,
+              help="Count only in the articles matching this query.")
+@click.option("--prefix", default="", help="Only entities whose label or a spelling starts with this.")
+@click.option("--limit", "-n", default=50, show_default=True, type=click.IntRange(0),
+              help="Entities per page (0: all).")
+@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1), help="Page to show.")
+@match_options
+@output_options
+@click.pass_context
+@handle_errors
+def entities(ctx, index_dir, field, query, prefix, limit, page, date_from, date_to, filters, as_json):
+    """List the archive's people, organisations or places with their article counts.
+
+    Spellings of one entity are one value (see README, "Canonical entities"): each entity has an
+    id, a label and the spellings the index holds. The file entities.txt in the index folder
+    merges, renames and blocks entities (edit it, or use the subcommands); its bad lines are
+    reported on stderr as FILE:LINE: reason.
+
+    \b
+    Example:
+      searchkit entities --type orgs --prefix bank
+      searchkit entities --type people --query oil --json
+      searchkit entities merge people "Mr Blair" --into "Tony Blair"
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    archive = _open(index_dir)
+    found = archive.entities(field, query=query, prefix=prefix, date_from=date_from, date_to=date_to,
+                             filters=parse_filters(filters))
+    for problem in archive.curation_problems():
+        click.echo(f"warning: {problem}", err=True)
+    if limit and found and page > -(-len(found) // limit):
+        raise click.ClickException(f"page {page} is past the last page ({-(-len(found) // limit)}) "
+                                   f"of {len(found)} {field}")
+    if as_json:
+        shown = found[(page - 1) * limit:page * limit] if limit else found
+        click.echo(output.to_json({"type": field, "total": len(found), "page": page,
+                                   "entities": [e.to_dict() for e in shown]}))
+    else:
+        echo_text(output.entities_text(field, found, page, limit, query))
+
+
+def _curate(index_dir: str, action: str, field: str, values: list[str], target: str = "") -> None:
+    archive = _open(index_dir)
+    if archive.curation_file is not None and not archive.curation_file.parent.is_dir():
+        raise click.ClickException(f"no index at {archive.curation_file.parent}")
+    line = archive.curate(action, field, values, target)
+    click.echo(f"{archive.curation_file}: added {line}")
+
+
+_ENTITY_FIELD = click.argument("field", type=click.Choice(("people", "orgs", "places")))
+
+
+@entities.command("merge")
+@_ENTITY_FIELD
+@click.argument("values", nargs=-1, required=True)
+@click.option("--into", required=True, help="The entity (or a new label) they become.")
+@index_option
+@handle_errors
+def entities_merge(field, values, into, index_dir):
+    """Make the entities of VALUES one with INTO's (a rule in entities.txt; no re-indexing)."""
+    _curate(index_dir, "merge", field, list(values), into)
+
+
+@entities.command("rename")
+@_ENTITY_FIELD
+@click.argument("value")
+@click.option("--to", "label", required=True, help="The new label.")
+@index_option
+@handle_errors
+def entities_rename(field, value, label, index_dir):
+    """Show the entity VALUE names as LABEL (a rule in entities.txt; no re-indexing)."""
+    _curate(index_dir, "rename", field, [value], label)
+
+
+@entities.command("block")
+@_ENTITY_FIELD
+@click.argument("values", nargs=-1, required=True)
+@index_option
+@handle_errors
+def entities_block(field, values, index_dir):
+    """Never list, count or filter on the entities of VALUES (a rule in entities.txt)."""
+    _curate(index_dir, "block", field, list(values))

@@ -327,3 +327,5 @@ class SearchOptions:
     # A facet's values as its canonical entities (`canonical.FieldTable`): a document's tuple of
     # values -> the labels to count for it.
     facet_labels: dict[str, Callable[[tuple], tuple]] = field(default_factory=dict)
+    # For a field value written in the query (`people:volcker`): every spelling of its entity.
+    tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)

@@ -258,3 +258,21 @@ def export_writer(fmt: str, stream, excel: bool = False) -> Callable[[Article], 
         row = article.to_dict()
         writer.writerow([_csv_cell(row[c], excel) for c in ARTICLE_COLUMNS])
     return write_csv
+
+
+def entities_text(field: str, found: list, page: int, per_page: int, query: str = "*") -> str:
+    """`searchkit entities`: one page of entities (`canonical.Entity`), most articles first, with
+    their other spellings."""
+    among = "" if query.strip() == "*" else f" in the articles matching {sanitize(query)}"
+    if not found:
+        return f"No {field}{among}."
+    shown = found[(page - 1) * per_page:page * per_page] if per_page else found
+    first = (page - 1) * per_page + 1 if per_page else 1
+    lines = [f"{len(found)} {field}{among}" + (f" ({first}-{first + len(shown) - 1} shown)"
+                                                 if len(shown) < len(found) else "") + ":"]
+    width = len(str(shown[0].count)) if shown else 1
+    for entity in shown:
+        others = [a for a in entity.aliases if a != entity.label]
+        also = f"  (also: {', '.join(sanitize(a) for a in others)})" if others else ""
+        lines.append(f"  {entity.count:>{width}}  {sanitize(entity.label)}  [{sanitize(entity.id)}]{also}")
+    return "\n".join(lines)

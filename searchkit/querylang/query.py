@@ -9,6 +9,7 @@ import difflib
 import itertools
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from whoosh import qparser, query
@@ -191,6 +192,18 @@ def tag_values(text: str) -> list[tuple[str, str]]:
         if name in FACET_FIELDS and name not in ("year", "month") and value and not set("*?[") & set(value):
             found.append((name, value))
     return found
+
+
+def with_spellings(q: query.Query, spellings: Mapping[str, Callable[[str], list[str]]]) -> query.Query:
+    """`q` with each value of a field in `spellings` (`people:volcker`) replaced by all the spellings
+    of its entity (`canonical`): `volcker` OR `paul volcker`."""
+    def swap(node: query.Query) -> query.Query:
+        if isinstance(node, query.Term) and node.fieldname in spellings:
+            names = list(dict.fromkeys(s.lower() for s in spellings[node.fieldname](node.text)))
+            if names != [node.text]:
+                return query.Or([query.Term(node.fieldname, n, boost=node.boost) for n in names])
+        return node
+    return q.accept(swap)
 
 
 def _walk(q: query.Query):

@@ -379,6 +379,8 @@ class WhooshEngine:
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
         q = queries.day_ranges_from_columns(queries.parse_query(self._parser, options.query), self._facets)
+        if options.tag_spellings:
+            q = queries.with_spellings(q, options.tag_spellings)
         return q, self._filter(options)
 
     @staticmethod
