@@ -102,8 +102,8 @@ def _org_key(value: str) -> str:
     if known:
         return known[0]
     words = key.split("-")
-    if words and words[0] == "the" and len(words) > 1:
-        words = words[1:]
+    while len(words) > 1 and (words[0] == "the" or words[0] in _LEGAL_FORMS):  # "Corp. Salomon ..."
+        words.pop(0)
     while len(words) > 1 and words[-1] in _LEGAL_FORMS:
         words.pop()
     key = "-".join(words)
@@ -119,6 +119,7 @@ def variant_key(fieldname: str, value: str) -> str:
         return _org_key(value)
     key = _fold(value)
     if fieldname == "places":
+        key = key[4:] if key.startswith("the-") else key
         return _place_names()[0].get(key, key)
     return key
 
@@ -134,9 +135,12 @@ def _known_label(fieldname: str, key: str) -> str | None:
 
 def _best_label(fieldname: str, spellings: Mapping[str, int]) -> str:
     """The written form (capitals) over a lower-case tag; then a person's full name over a surname;
-    then the most frequent, the longest."""
+    then the most frequent; then a person's longest name, an organisation's shortest (without
+    its legal form)."""
+    people = fieldname == "people"
+
     def rank(s: str) -> tuple:
-        return (s != s.lower(), fieldname == "people" and " " in s, spellings[s], len(s), s)
+        return (s != s.lower(), people and " " in s, spellings[s], len(s) if people else -len(s), s)
     return max(spellings, key=rank)
 
 
@@ -191,8 +195,11 @@ class FieldTable:
         return Entity(self.field, key, label, count, list(self._members[key]))
 
     def spellings(self, value: str) -> list[str]:
-        """Every indexed spelling of the entity `value` names (`[value]` when it names none)."""
+        """Every indexed spelling of the entity `value` names (`[value]` when it names none, none
+        when it is blocked)."""
         key = self.key(value)
+        if key in self.blocked:
+            return []
         return list(self._members[key]) if key is not None else [value]
 
     def __call__(self, values: tuple) -> tuple:
