@@ -365,6 +365,11 @@ class Archive:
             table = self.entity_table()
             options.facet_labels = {name: table.fields[name] for name in facets
                                     if name in CANONICAL_FIELDS}
+            result = self._engine.search(options)
+            for name in options.facet_labels:
+                for value in result.facets.get(name, ()):
+                    value.label = table.fields[name].label(value.value)
+            return result
         return self._engine.search(options)
 
     def _options(self, query: str, date_from, date_to, filters, limit: int = 10,
@@ -498,8 +503,7 @@ class Archive:
         start = prefix.casefold()
         found = []
         for value in counted.facets[field]:
-            key = table.key(value.value)
-            entity = (table.entity(key, value.count) if key is not None else
+            entity = (table.entity(value.value, value.count) if value.value in table.ids else
                       Entity(field, value.value, value.value, value.count, [value.value]))
             if not start or any(name.casefold().startswith(start)
                                 for name in (entity.label, entity.id, *entity.aliases)):

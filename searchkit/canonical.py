@@ -22,7 +22,7 @@ frequent; a known organisation or country is labelled by its full name.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -164,7 +164,7 @@ class FieldTable:
         for key, members in self._members.items():
             for name in (*members, self._label[key], key):
                 self._key_of.setdefault(_fold(name), key)
-        self._label_of: dict[str, str] | None = None  # spelling -> label, made on first use
+        self._id_of: dict[str, str] | None = None  # spelling -> id, made on first use
         self._mapped: dict[tuple, tuple] = {}
 
     def _set(self, key: str, label: str, members: list[str]) -> None:
@@ -172,16 +172,20 @@ class FieldTable:
         self._members[key] = sorted(members, key=lambda s: (s.casefold(), s))
 
     def _changed(self) -> None:
-        self._label_of = None
+        self._id_of = None
         self._mapped = {}
 
     @property
-    def label_of(self) -> dict[str, str]:
-        """Each indexed spelling of an entity that is not blocked -> the entity's label."""
-        if self._label_of is None:
-            self._label_of = {m: self._label[key] for key, members in self._members.items()
-                              if key not in self.blocked for m in members}
-        return self._label_of
+    def id_of(self) -> dict[str, str]:
+        """Each indexed spelling of an entity that is not blocked -> the entity's id."""
+        if self._id_of is None:
+            self._id_of = {m: key for key, members in self._members.items()
+                           if key not in self.blocked for m in members}
+        return self._id_of
+
+    def label(self, key: str) -> str:
+        """The label of the entity with this id (the id itself for a value the table lacks)."""
+        return self._label.get(key, key)
 
     def key(self, value: str) -> str | None:
         """The entity a spelling, id or label names (None: no such entity)."""
@@ -203,12 +207,13 @@ class FieldTable:
         return list(self._members[key]) if key is not None else [value]
 
     def __call__(self, values: tuple) -> tuple:
-        """An article's values as entity labels: each once, blocked ones left out."""
+        """An article's values as entity ids: each once, blocked ones left out (a value the table
+        lacks, indexed since it was made, as it is)."""
         mapped = self._mapped.get(values)
         if mapped is None:
-            label_of = self.label_of
-            mapped = tuple(dict.fromkeys(label_of.get(v, v) for v in values
-                                         if v in label_of or self.key(v) not in self.blocked))
+            id_of = self.id_of
+            mapped = tuple(dict.fromkeys(id_of.get(v, v) for v in values
+                                         if v in id_of or self.key(v) not in self.blocked))
             self._mapped[values] = mapped
         return mapped
 
@@ -251,8 +256,9 @@ class FieldTable:
         self._changed()
         return True
 
-    def keys(self) -> list[str]:
-        return [k for k in self._members if k not in self.blocked]
+    @property
+    def ids(self) -> Collection[str]:
+        return self._members.keys()
 
 
 def _merge_surnames(groups: dict[str, dict[str, int]]) -> None:

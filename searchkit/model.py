@@ -198,6 +198,14 @@ class Hit:
 class FacetValue:
     value: str
     count: int
+    # The display name of an entity (people, orgs, places), whose `value` is its id (`canonical`).
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"value": self.value, "count": self.count}
+        if self.label is not None:
+            out["label"] = self.label
+        return out
 
 
 @dataclass
@@ -239,7 +247,7 @@ class SearchResult:
             "total": self.total,
             "page": self.page,
             "hits": [h.to_dict() for h in self.hits],
-            "facets": {name: [dataclasses.asdict(v) for v in values]
+            "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
             "suggestion": self.suggestion,
         }
@@ -304,7 +312,7 @@ class Stats:
             "documents": self.documents,
             "date_range": [d.isoformat() for d in self.date_range] if self.date_range else None,
             "size_bytes": self.size_bytes,
-            "facets": {name: [dataclasses.asdict(v) for v in values]
+            "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
         }
 
@@ -325,7 +333,7 @@ class SearchOptions:
     snippets: bool = True
     collapse: bool = False
     # A facet's values as its canonical entities (`canonical.FieldTable`): a document's tuple of
-    # values -> the labels to count for it.
+    # values -> the entity ids to count for it.
     facet_labels: dict[str, Callable[[tuple], tuple]] = field(default_factory=dict)
     # For a field value written in the query (`people:volcker`): every spelling of its entity.
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)

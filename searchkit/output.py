@@ -68,7 +68,7 @@ def _highlight(snippet: str, spans: list[Span]) -> str:
 def _facets_text(facets: dict[str, list[FacetValue]]) -> list[str]:
     lines = []
     for name, values in facets.items():
-        shown = ", ".join(f"{sanitize(v.value)} ({v.count})" for v in values) or "(none)"
+        shown = ", ".join(f"{sanitize(v.label or v.value)} ({v.count})" for v in values) or "(none)"
         lines.append(f"  {click.style(name, bold=True)}: {shown}")
     return lines
 
