@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import heapq
 import json
 import threading
 import time
@@ -562,7 +563,34 @@ class XapianEngine:
         return wq.And(filters) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        return queries.parse_query(self._parser, options.query), self._filter(options)
+        q = queries.parse_query(self._parser, options.query)
+        if options.tag_spellings:
+            q = queries.with_spellings(q, options.tag_spellings)
+        return q, self._filter(options)
+
+    def _entity_counts(self, db, xq, fieldname: str, counts: Counter,
+                       labels: Callable[[tuple], tuple], top: int) -> Counter:
+        """A facet's value counts as entity counts (`SearchOptions.facet_labels`). The value
+        counts of Xapian's match spy cannot tell an article with two spellings of one entity, so
+        an entity with several spellings among the matches, and able to rank in the `top`, is
+        counted exactly by a query for any of its spellings."""
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for value, n in counts.items():
+            for key in labels((value,)):
+                groups.setdefault(key, []).append((value, n))
+        lowest = [max(n for _, n in group) for group in groups.values()]  # each <= the exact count
+        threshold = heapq.nlargest(top, lowest)[-1] if top and len(lowest) > top else 0
+        exact: Counter = Counter()
+        X = self.xapian.Query
+        for key, group in groups.items():
+            most = sum(n for _, n in group)
+            if len(group) == 1 or most < threshold:
+                exact[key] = most
+                continue
+            spellings = wq.Or([wq.Term(fieldname, value.lower()) for value, _ in group])
+            either = X(X.OP_FILTER, xq, _Translator(self.xapian, db)(spellings))
+            exact[key] = self._count(db, either, [])[0]
+        return exact
 
     def _query(self, translate: _Translator, q: wq.Query, filter_q: wq.Query | None):
         X = self.xapian.Query
@@ -627,7 +655,13 @@ class XapianEngine:
                 score = options.sort == "relevance"
                 hits = [_hit(item.document.get_data(), item.weight if score else None,
                              translate.body_words, analyzer, options.snippets) for item in mset]
-            facets = {name: search.rank_facet(name, _decoded(counts[name]), options.facet_top)
+            for name, labels in options.facet_labels.items():
+                own = facet_filters[name] if name in facet_filters else filter_q
+                counts[name] = self._entity_counts(
+                    db, self._query(_Translator(self.xapian, db), q, own), name,
+                    _decoded(counts[name]), labels, options.facet_top)
+            facets = {name: search.rank_facet(name, counts[name] if name in options.facet_labels
+                                              else _decoded(counts[name]), options.facet_top)
                       for name in options.facets}
             return total, hits, facets
 
