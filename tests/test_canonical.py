@@ -250,3 +250,25 @@ def test_the_issue_s_variants_are_one_value_on_the_corpora(corpus):
 def test_an_index_folder_without_curation_file_has_no_problems(small):
     assert not Path(small.curation_file).exists()
     assert small.curation_problems() == []
+
+
+def test_the_entities_page_lists_labels_linking_to_filtered_searches(small):
+    from starlette.testclient import TestClient  # noqa: PLC0415
+
+    from searchkit.web.app import create_app  # noqa: PLC0415
+    small.add([_article(7, people=["<script>alert(1)</script> Smith"])])
+    with TestClient(create_app(small.path), raise_server_exceptions=False) as client:
+        page = client.get("/entities", params={"type": "people", "q": "rates"})
+        assert page.status_code == 200
+        assert "Paul Volcker" in page.text and "/?filter=people%3Dpaul-volcker&amp;q=rates" in page.text
+        assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+        api = client.get("/api/entities", params={"type": "orgs", "prefix": "reu"}).json()
+        assert api["entities"] == [{"value": "reuters", "label": "Reuters", "count": 2,
+                                    "aliases": ["Reuters", "Reuters Holdings Plc"]}]
+        assert client.get("/api/entities", params={"type": "topics"}).status_code == 400
+        assert client.get("/entities", params={"page": "9"}).status_code == 400
+        searched = client.get("/api/search", params={"q": "*", "filter": "people=paul-volcker",
+                                                     "facet": "people"}).json()
+        assert searched["total"] == 3
+        assert searched["facets"]["people"][0] == {"value": "paul-volcker", "label": "Paul Volcker",
+                                                   "count": 3}

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import output
 from ..archive import Archive
 from ..errors import ArchiveError, QueryError, SearchkitError
-from . import pages, params
+from . import entities_page, pages, params
 from .openapi import OPENAPI
 
 log = logging.getLogger("searchkit.web")
@@ -219,6 +219,8 @@ def create_app(index: str | os.PathLike[str] | Archive) -> Starlette:
         Route("/api/stats", api(api_stats)),
         Route("/api/export", api(api_export)),
         Route("/api/openapi.json", openapi),
+        Route("/entities", entities_page.entities_page),
+        Route("/api/entities", api(entities_page.api_entities)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, Exception: internal_error})

@@ -73,5 +73,14 @@ OPENAPI: dict[str, Any] = {
                                                          "default": "jsonl"}),
         ], "JSON Lines (one article per line) or CSV with a header; X-Total-Count gives the count.",
             media="application/x-ndjson"),
+        "/api/entities": _get("People, organisations or places with counts (as `searchkit entities --json`).", [
+            _param("type", "Entity field.", {"type": "string", "enum": ["people", "orgs", "places"],
+                                             "default": "people"}),
+            *_MATCH, _param("prefix", "Only entities whose label or a spelling starts with this.",
+                            {"type": "string"}),
+            _param("page", "Page (1-).", {"type": "integer", "minimum": 1, "default": 1}),
+            _param("limit", f"Entities per page (1-{MAX_LIMIT}).", {"type": "integer", "minimum": 1,
+                                                                   "maximum": MAX_LIMIT, "default": 100}),
+        ], "{type, total, page, pages, entities: [{value, label, count, aliases}]}"),
     },
 }
