@@ -480,7 +480,8 @@ class Archive:
     def _curated(self) -> tuple[EntityTable, list[Problem]]:
         if self._entities is None:
             from .curation import CuratedEntities  # noqa: PLC0415
-            self._entities = CuratedEntities(self._entity_counts)
+            self._entities = CuratedEntities(self._entity_counts, None if self.curation_file is None
+                                             else self.curation_file.with_name("entities.cache"))
         return self._entities.table(self.curation_file)
 
     def _entity_counts(self) -> dict[str, dict[str, int]]:

@@ -158,14 +158,29 @@ class FieldTable:
         self._members: dict[str, list[str]] = {}  # key -> indexed spellings
         for key, spellings in groups.items():
             self._set(key, _known_label(fieldname, key) or _best_label(fieldname, spellings), list(spellings))
-        self.blocked: set[str] = set()  # keys of entities the user blocked
-        self._moved: dict[str, str] = {}  # key of an entity merged into another -> that one's key
         self._key_of: dict[str, str] = {}  # the slug of every spelling, label and key -> key
         for key, members in self._members.items():
             for name in (*members, self._label[key], key):
                 self._key_of.setdefault(_fold(name), key)
+        self._uncurated()
+
+    def _uncurated(self) -> None:
+        self.blocked: set[str] = set()  # keys of entities the user blocked
+        self._moved: dict[str, str] = {}  # key of an entity merged into another -> that one's key
         self._id_of: dict[str, str] | None = None  # spelling -> id, made on first use
         self._mapped: dict[tuple, tuple] = {}
+
+    def state(self) -> tuple:
+        """The table before curation, as plain data (`from_state` makes it again)."""
+        return self._label, self._members, self._key_of
+
+    @classmethod
+    def from_state(cls, fieldname: str, state: tuple) -> FieldTable:
+        table = cls.__new__(cls)
+        table.field = fieldname
+        table._label, table._members, table._key_of = state
+        table._uncurated()
+        return table
 
     def _set(self, key: str, label: str, members: list[str]) -> None:
         self._label[key] = label
@@ -277,8 +292,14 @@ def _merge_surnames(groups: dict[str, dict[str, int]]) -> None:
 class EntityTable:
     """The entity tables of the canonical fields, made from an archive's value counts."""
 
-    def __init__(self, counts: Mapping[str, Mapping[str, int]]) -> None:
-        self.fields = {name: FieldTable(name, counts.get(name, {})) for name in CANONICAL_FIELDS}
+    def __init__(self, counts: Mapping[str, Mapping[str, int]] | None = None,
+                 state: Mapping[str, tuple] | None = None) -> None:
+        """From the value counts of each field, or from the `state` of a table made before."""
+        self.fields = {name: FieldTable.from_state(name, state[name]) if state is not None else
+                       FieldTable(name, (counts or {}).get(name, {})) for name in CANONICAL_FIELDS}
+
+    def state(self) -> dict[str, tuple]:
+        return {name: table.state() for name, table in self.fields.items()}
 
     def expand_filters(self, filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
         """Filters with each entity value replaced by all of its indexed spellings."""

@@ -16,6 +16,8 @@ lines still apply.
 """
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import shlex
 import threading
@@ -128,13 +130,21 @@ def append_rule(path: Path, action: str, field: str, values: list[str], target: 
     return line
 
 
+# Bumped when the saved form of a table (`EntityTable.state`) or the grouping rules change.
+CACHE_VERSION = 1
+
+
 class CuratedEntities:
     """An archive's entity table with the curation file applied: made on first use from `count`
     (each canonical field's value -> articles, over the whole index), made again when the file
-    changes or the index was added to (`forget`)."""
+    changes or the index was added to (`forget`). Grouping the values of a large archive takes
+    most of a second, so the table before curation is also saved in `cache` (if given) with a
+    digest of the counts it was made from, and read back while they are the same."""
 
-    def __init__(self, count: Callable[[], Mapping[str, Mapping[str, int]]]) -> None:
+    def __init__(self, count: Callable[[], Mapping[str, Mapping[str, int]]],
+                 cache: Path | None = None) -> None:
         self._count = count
+        self._cache = cache
         self._made: tuple[tuple | None, EntityTable, list[Problem]] | None = None
         self._lock = threading.Lock()  # a server's threads share it
 
@@ -142,9 +152,29 @@ class CuratedEntities:
         state = file_state(path)
         with self._lock:
             if self._made is None or self._made[0] != state:
-                table = EntityTable(self._count())
+                table = self._grouped()
                 self._made = (state, table, apply(table, path))
             return self._made[1], self._made[2]
+
+    def _grouped(self) -> EntityTable:
+        counts = self._count()
+        digest = hashlib.blake2b(marshal.dumps((CACHE_VERSION, counts)), digest_size=16).digest()
+        if self._cache is not None:
+            try:
+                saved_digest, saved = marshal.loads(self._cache.read_bytes())
+                if saved_digest == digest:
+                    return EntityTable(state=saved)
+            except (OSError, EOFError, ValueError, TypeError, KeyError):
+                pass  # none yet, or unreadable: group again
+        table = EntityTable(counts)
+        if self._cache is not None:
+            temporary = self._cache.with_name(self._cache.name + ".tmp")
+            try:
+                temporary.write_bytes(marshal.dumps((digest, table.state())))
+                os.replace(temporary, self._cache)
+            except OSError:
+                pass  # a read-only index folder: grouped again by the next process
+        return table
 
     def forget(self) -> None:
         with self._lock:

@@ -272,3 +272,17 @@ def test_the_entities_page_lists_labels_linking_to_filtered_searches(small):
         assert searched["total"] == 3
         assert searched["facets"]["people"][0] == {"value": "paul-volcker", "label": "Paul Volcker",
                                                    "count": 3}
+
+
+def test_the_grouping_is_saved_and_made_again_when_the_index_changes(small):
+    small.search("rates", facets=["people"])
+    cache = small.curation_file.with_name("entities.cache")
+    assert cache.exists()
+    again = Archive(small.path, create=False)
+    assert _facet(again.search("rates", facets=["people"]), "people") == {"Paul Volcker": 3,
+                                                                          "James Baker": 2}
+    cache.write_bytes(b"not a saved table")
+    again.add([_article(8, people=["Gerhard Stoltenberg", "stoltenberg"])])
+    assert _facet(again.search("rates", facets=["people"]), "people")["Gerhard Stoltenberg"] == 1
+    assert _facet(Archive(small.path).search("rates", facets=["people"]), "people") == {
+        "Paul Volcker": 3, "James Baker": 2, "Gerhard Stoltenberg": 1}
