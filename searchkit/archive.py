@@ -463,8 +463,13 @@ class Archive:
         return sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, a.id))
 
     def stats(self, top: int = 10) -> Stats:
-        """Document count, date range, index size and the top values of each facet field."""
-        return self._engine.stats(top)
+        """Document count, date range, index size and the top values of each facet field (people,
+        orgs and places as entities, as `search` counts them)."""
+        stats = self._engine.stats(top)
+        if stats.documents:
+            stats.facets.update(self.search("*", facets=CANONICAL_FIELDS, facet_top=top, limit=0,
+                                            snippets=False).facets)
+        return stats
 
     # ------------------------------------------------------------ entities
 

@@ -286,3 +286,10 @@ def test_the_grouping_is_saved_and_made_again_when_the_index_changes(small):
     assert _facet(again.search("rates", facets=["people"]), "people")["Gerhard Stoltenberg"] == 1
     assert _facet(Archive(small.path).search("rates", facets=["people"]), "people") == {
         "Paul Volcker": 3, "James Baker": 2, "Gerhard Stoltenberg": 1}
+
+
+def test_stats_lists_entities(small):
+    stats = small.stats(top=1)
+    assert [(v.value, v.label, v.count) for v in stats.facets["people"]] == [
+        ("paul-volcker", "Paul Volcker", 3)]
+    assert stats.facets["year"][0].label is None

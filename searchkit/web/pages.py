@@ -108,7 +108,7 @@ def search_page(request: Request) -> Response:
                 related=archive.related(r.match.q, field=rel_field, top=10, **r.match.kwargs()),
                 rel_field=rel_field, rel_fields=ENTITY_FIELDS + ("topics",), more=more)
         else:
-            context["stats"] = archive.stats(top=0)
+            context["stats"] = archive.stats(top=1)  # the page shows the totals only
     except QueryError as exc:
         context["error"], status = str(exc), 400
     except SearchkitError as exc:
