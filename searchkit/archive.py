@@ -21,11 +21,13 @@ from .dates import span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
-                    MissingValue, Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+                    MatchSummary, MissingValue, Problem, Related, SearchOptions, SearchResult, Stats,
+                    Timeline)
 from .filestats import FileStats, file_key
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
     from .prepare import Prepared
     from .sources import Discovery
 
@@ -441,3 +443,28 @@ class Archive:
     def stats(self, top: int = 10) -> Stats:
         """Document count, date range, index size and the top values of each facet field."""
         return self._engine.stats(top)
+
+    def summary(self, query: str, *, date_from: str | date | None = None,
+                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
+                fields: Iterable[str] = ("people", "orgs", "places"), top: int = 5) -> MatchSummary:
+        """What the matches add up to: total, stories (wire-copy clusters; None on a cluster),
+        first and last publication day, the `top` values of each of `fields`, matches per month."""
+        fields = tuple(fields)
+        for name in fields:
+            if name not in FACET_FIELDS:
+                raise QueryError(f"unknown field {name!r} (fields: {', '.join(FACET_FIELDS)})")
+        if top < 0:
+            raise QueryError("top must be >= 0")
+        return self._engine.summary(self._options(query, date_from, date_to, filters), fields, top)
+
+    def batch(self, queries: str | os.PathLike | Iterable[str], *, date_from: str | date | None = None,
+              date_to: str | date | None = None, filters: dict[str, list[str]] | None = None,
+              top: int = 5, export: str | os.PathLike | None = None) -> BatchResult:
+        """Summarise many queries (`summary` of each): `queries` is a batch file (a path: one
+        query a line, or a CSV with a `query` column and per-row filters; see `searchkit.batch`) or
+        a list of query strings. A row that cannot be run has an `error`; the others go on. With
+        `export`, each row's matches are written to FOLDER/<row name>.jsonl. BatchFileError (an
+        ArchiveError) for a file that is binary, empty or too long."""
+        from . import batch  # noqa: PLC0415
+        return batch.run(self, batch.rows_of(queries), date_from=date_from, date_to=date_to,
+                         filters=filters, top=top, export=export)

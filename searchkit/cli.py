@@ -431,6 +431,49 @@ def show(article_id, index_dir, as_json):
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@index_option
+@match_options
+@click.option("--top", default=5, show_default=True, type=click.IntRange(0),
+              help="People, organisations and places shown per row.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write each row's matches to DIR/<row name>.jsonl (as `export --format jsonl`).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per query (not with --json).")
+@output_options
+@handle_errors
+def batch(file, index_dir, date_from, date_to, filters, top, export_dir, as_csv, as_json):
+    """Run a list of queries (a watchlist) and summarise each.
+
+    FILE has one query a line (blank lines and # comments skipped), or is a .csv with a header:
+    a `query` column, an optional `name` column, and optional `from`, `to` and filter-field
+    columns (`places`, `source`, ...; several values in a cell separated by ;) that replace
+    --from, --to and that field's --filter for the row. For each query: matching articles,
+    stories (wire-copy clusters), first and last publication day, a per-month sparkline and the
+    top people, organisations and places. Rows without a match are listed together at the end.
+    A row that cannot be run is reported on its line and the others go on (exit code 1).
+    At most 10,000 queries a file. JSON: {rows: [{line, name, query, total, stories, first,
+    last, people, orgs, places, months: [{period, count}], error}]}.
+
+    \b
+    Example:
+      searchkit batch names.txt --from 1987-03 --json
+      searchkit batch watchlist.csv --export matches/
+    """
+    _refuse_together(("--json", as_json), ("--csv", as_csv))
+    from . import batch_output  # noqa: PLC0415
+    result = _open(index_dir).batch(file, date_from=date_from, date_to=date_to,
+                                    filters=parse_filters(filters), top=top, export=export_dir)
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    elif as_csv:
+        click.echo(batch_output.batch_csv(result))
+    else:
+        echo_text(batch_output.batch_text(result))
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command()
 @index_option
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Values per facet.")
 @output_options

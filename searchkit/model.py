@@ -324,3 +324,15 @@ class SearchOptions:
     facet_top: int = 10
     snippets: bool = True
     collapse: bool = False
+
+
+@dataclass
+class MatchSummary:
+    """What the matches of one query add up to (a row of `Archive.batch`)."""
+
+    total: int  # matching articles
+    stories: int | None  # their wire-copy clusters; None where the backend keeps none (a cluster)
+    first: date | None  # the earliest publication day among them
+    last: date | None
+    facets: dict[str, list[FacetValue]]  # the top values of each field asked for
+    months: list[FacetValue]  # matches per month ("1987-03"), every month from first to last

@@ -20,11 +20,11 @@ from whoosh.searching import Searcher
 
 from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
-from . import search
+from . import search, summaries
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
-                    Timeline)
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Related, SearchOptions,
+                    SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 T = TypeVar("T")
@@ -212,6 +212,7 @@ class WhooshEngine:
         self._lock = threading.Lock()
         self._searchers: list = []
         self._facets = search.FacetColumns(self.path)
+        self._clusters = summaries.ClusterNumbers()
         self._workers = None  # segments.Workers of the indexing run in progress
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
@@ -488,6 +489,12 @@ class WhooshEngine:
                          facets=facets)
 
         return self._on_snapshot(read)
+
+    def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
+        q, filter_q = self._parse(options)
+        return self._on_snapshot(lambda searcher: summaries.summarize(
+            searcher, self._docset(searcher, q, filter_q), self._facets,
+            self._clusters.of(searcher, self._facets), fields, top))
 
     def size_bytes(self) -> int:
         total = 0

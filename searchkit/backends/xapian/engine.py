@@ -40,8 +40,9 @@ from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
-                    Stats, Timeline)
+from ...dates import month_counts
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, FacetValue, Hit, MatchSummary, Related,
+                    SearchOptions, SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 
 T = TypeVar("T")
@@ -665,6 +666,22 @@ class XapianEngine:
                                                total, documents, top)
             return Related(query=options.query, field=field, total=total, documents=documents,
                            entities=entities)
+
+        return self._read(read)
+
+    def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
+        """A batch row's summary; `stories` is None (a cluster keeps no wire copies)."""
+        q, filter_q = self._parse(options)
+
+        def read(db):
+            xq = self._query(_Translator(self.xapian, db), q, filter_q)
+            total, counts = self._count(db, xq, list(fields))
+            per_day = {day_from_number(d): n for d, n in self._days(db, xq).items()}
+            return MatchSummary(
+                total=total, stories=None, first=min(per_day) if per_day else None,
+                last=max(per_day) if per_day else None,
+                facets={name: search.rank_facet(name, _decoded(counts[name]), top) for name in fields},
+                months=[FacetValue(period, n) for period, n in month_counts(per_day)])
 
         return self._read(read)
 

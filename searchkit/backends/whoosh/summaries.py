@@ -1,0 +1,100 @@
+"""What a query's matches add up to, read from the cached columns (`search.FacetColumns`): the
+summary of one batch row, and counts of stories (wire-copy clusters) instead of articles.
+
+A story is a wire-copy cluster (`wirecopies`): the same report re-sent or lightly edited counts
+once. A facet value counts the stories with at least one matching article that has the value; a
+timeline counts each story once, in the period of its earliest matching article.
+"""
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import Counter
+from typing import Iterable, Sequence
+
+from whoosh.searching import Searcher
+
+from ...dates import month_counts
+from ...model import FacetValue, MatchSummary
+from ...schema import day_from_number
+from .search import _DATE_FACETS, DocSet, FacetColumns, TagValues, all_docnums, rank_facet
+
+
+class ClusterNumbers:
+    """Each document's wire-copy cluster as a small number (an array), built once per commit
+    from the cached `cluster` column: sets of numbers are far cheaper than sets of id strings."""
+
+    def __init__(self) -> None:
+        self._column: Sequence | None = None
+        self._numbers = array("i")
+        self._lock = threading.Lock()
+
+    def of(self, searcher: Searcher, facet_columns: FacetColumns) -> Sequence[int]:
+        column = facet_columns.values(searcher, "cluster")
+        with self._lock:
+            if column is not self._column:
+                index: dict[str, int] = {}
+                self._numbers = array("i", (index.setdefault(name, len(index))
+                                            for name in (column[d] for d in range(len(column)))))
+                self._column = column
+            return self._numbers
+
+
+def summarize(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
+              clusters: Sequence[int], fields: Iterable[str], top: int) -> MatchSummary:
+    """Total, stories, first and last day, the `top` values of `fields` and the matches per
+    month: one pass over each cached column."""
+    days = facet_columns.values(searcher, "date")
+    per_day = Counter(map(days.__getitem__, docset))
+    per_day.pop(0, None)  # undated
+    docs = DocSet(docset)
+    return MatchSummary(
+        total=len(docset), stories=len(set(map(clusters.__getitem__, docset))),
+        first=day_from_number(min(per_day)) if per_day else None,
+        last=day_from_number(max(per_day)) if per_day else None,
+        facets={name: facet_columns.count(searcher, name, docs, top) for name in fields},
+        months=[FacetValue(period, n) for period, n in
+                month_counts({day_from_number(d): n for d, n in per_day.items()})])
+
+
+def story_values(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequence[int],
+                 fieldname: str, docnums: Iterable[int]) -> Counter:
+    """For each value of a facet field, the stories among `docnums` with an article that has it."""
+    pairs: set[tuple[object, int]] = set()
+    if fieldname in _DATE_FACETS:
+        days = facet_columns.values(searcher, "date")
+        fmt = _DATE_FACETS[fieldname]
+        for day, cluster in {(days[d], clusters[d]) for d in docnums}:
+            if day:
+                pairs.add((day_from_number(day).strftime(fmt), cluster))
+    else:
+        column = facet_columns.values(searcher, fieldname)
+        assert isinstance(column, TagValues)
+        codes = column.codes
+        for code, cluster in {(codes[d], clusters[d]) for d in docnums}:
+            pairs.update((value, cluster) for value in column.distinct[code])
+    return Counter(value for value, _ in pairs)
+
+
+def story_facet(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequence[int],
+                fieldname: str, docs: DocSet, top: int) -> list[FacetValue]:
+    """`FacetColumns.count`, counting stories instead of articles."""
+    return rank_facet(fieldname, story_values(searcher, facet_columns, clusters, fieldname, docs.docs), top)
+
+
+def story_days(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequence[int],
+               docnums: Iterable[int]) -> Counter:
+    """Stories per day number, each story on the day of its earliest article among `docnums`
+    (day 0: stories with no dated article)."""
+    days = facet_columns.values(searcher, "date")
+    earliest: dict[int, int] = {}
+    for d in docnums:
+        day, cluster = days[d] or 1 << 31, clusters[d]  # undated after every date
+        if day < earliest.get(cluster, 1 << 32):
+            earliest[cluster] = day
+    return Counter(day if day != 1 << 31 else 0 for day in earliest.values())
+
+
+def all_stories(searcher: Searcher, clusters: Sequence[int]) -> int:
+    """Stories in the whole archive."""
+    return len(set(map(clusters.__getitem__, all_docnums(searcher))))
