@@ -21,6 +21,8 @@ PERIODS = ("year", "month", "week", "day")
 FORMATS = ("text", "reuters", "jsonl")
 FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
                 "section", "year", "month")
+# What facet, timeline and related counts count: articles, or stories (wire-copy clusters).
+COUNTS = ("articles", "stories")
 
 
 @dataclass
@@ -184,14 +186,35 @@ class Hit:
     # Set by a collapsed search only: the wire-copy cluster and how many matches it holds.
     cluster: str | None = None
     copies: int | None = None
+    # Set by a collapsed search only: the cluster's earliest article (its first report).
+    first_report: FirstReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["published"] = self.published.isoformat() if self.published else None
         out["highlights"] = [[s.start, s.end] for s in self.highlights]
         if self.copies is None:
-            del out["cluster"], out["copies"]
+            del out["cluster"], out["copies"], out["first_report"]
+        elif self.first_report is not None:
+            out["first_report"] = self.first_report.to_dict()
         return out
+
+
+@dataclass
+class FirstReport:
+    """The earliest published article of a wire-copy cluster: who ran the story first."""
+
+    id: str
+    source: str
+    published: datetime | None
+
+    @classmethod
+    def of(cls, article: Article) -> FirstReport:
+        return cls(article.id, article.source, article.published)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source,
+                "published": self.published.isoformat() if self.published else None}
 
 
 @dataclass
@@ -228,6 +251,8 @@ class SearchResult:
     suggestion: str | None = None
     # True when wire copies were collapsed: `total` then counts clusters, not articles.
     collapsed: bool = False
+    # "stories": the facet counts are of wire-copy clusters instead of articles
+    count: str = "articles"
 
     @property
     def pages(self) -> int:
@@ -242,6 +267,7 @@ class SearchResult:
             "facets": {name: [dataclasses.asdict(v) for v in values]
                        for name, values in self.facets.items()},
             "suggestion": self.suggestion,
+            **({"count": self.count} if self.count != "articles" else {}),
         }
 
 
@@ -264,11 +290,16 @@ class Timeline:
     by: str
     buckets: list[TimelineBucket]
     undated: int = 0  # matching articles without a date (in no bucket)
+    # "stories": counts are wire-copy clusters, each in the period of its earliest matching article
+    count: str = "articles"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "by": self.by,
-                "buckets": [{"period": b.period, "count": b.count, "total": b.total,
-                             "share": round(b.share, 6)} for b in self.buckets]}
+        out = {"query": self.query, "by": self.by,
+               "buckets": [{"period": b.period, "count": b.count, "total": b.total,
+                            "share": round(b.share, 6)} for b in self.buckets]}
+        if self.count != "articles":
+            out["count"] = self.count
+        return out
 
 
 @dataclass
@@ -286,10 +317,15 @@ class Related:
     total: int  # matching articles
     documents: int  # articles in the archive
     entities: list[RelatedEntity]
+    # "stories": every count above is of wire-copy clusters instead of articles
+    count: str = "articles"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "field": self.field,
-                "entities": [dataclasses.asdict(e) for e in self.entities]}
+        out = {"query": self.query, "field": self.field,
+               "entities": [dataclasses.asdict(e) for e in self.entities]}
+        if self.count != "articles":
+            out["count"] = self.count
+        return out
 
 
 @dataclass
@@ -324,6 +360,7 @@ class SearchOptions:
     facet_top: int = 10
     snippets: bool = True
     collapse: bool = False
+    count: str = "articles"  # or "stories": facets, timelines and related values count clusters
 
 
 @dataclass

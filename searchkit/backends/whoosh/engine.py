@@ -401,7 +401,8 @@ class WhooshEngine:
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
-                facet_filters=facet_filters, collapse=options.collapse)
+                facet_filters=facet_filters, collapse=options.collapse,
+                stories=self._stories(searcher, options))
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
             return found, self._suggestion(searcher, q, filter_q, options.query, known)
@@ -409,7 +410,11 @@ class WhooshEngine:
         (total, hits, facets), suggestion = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets, collapsed=options.collapse,
-                            suggestion=suggestion)
+                            suggestion=suggestion, count=options.count)
+
+    def _stories(self, searcher: Searcher, options: SearchOptions):
+        """Each document's cluster number when `options` counts stories, else None."""
+        return self._clusters.of(searcher, self._facets) if options.count == "stories" else None
 
     def _suggestion(self, searcher, q, filter_q, text: str, found: int | None = None) -> str | None:
         def count(query_):
@@ -430,15 +435,26 @@ class WhooshEngine:
 
     def timeline(self, options: SearchOptions, by: str) -> Timeline:
         q, filter_q = self._parse(options)
-        buckets, undated = self._on_snapshot(lambda searcher: search.timeline(
-            searcher, self._docset(searcher, q, filter_q), self._facets, by))
-        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
+
+        def read(searcher):
+            docset = self._docset(searcher, q, filter_q)
+            clusters = self._stories(searcher, options)
+            if clusters is not None:
+                return summaries.story_timeline(searcher, docset, self._facets, clusters, by)
+            return search.timeline(searcher, docset, self._facets, by)
+
+        buckets, undated = self._on_snapshot(read)
+        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated, count=options.count)
 
     def related(self, options: SearchOptions, field: str, top: int) -> Related:
         q, filter_q = self._parse(options)
 
         def read(searcher):
             docset = self._docset(searcher, q, filter_q)
+            clusters = self._stories(searcher, options)
+            if clusters is not None:
+                return summaries.story_related(searcher, docset, self._facets, clusters, options.query,
+                                               field, top)
             entities = search.related(searcher, docset, self._facets, field, top)
             return Related(query=options.query, field=field, total=len(docset),
                            documents=searcher.doc_count(), entities=entities)

@@ -1025,12 +1025,14 @@ def make_hit(article: Article, score: float | None, snippet: str, spans: list[Sp
 def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, facets: Iterable[str],
         facet_columns: FacetColumns, sort: str, limit: int, page: int, facet_top: int = 10,
         snippets: bool = True, facet_filters: dict[str, query.Query | None] | None = None,
-        collapse: bool = False) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
+        collapse: bool = False, stories: Sequence[int] | None = None,
+        ) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
     """Total, the hits of one page, and facet counts over every match.
 
     `facet_filters` maps a facet to the filter to count it under instead of `filter_q` (for
     multi-select facets: every filter but the facet's own). With `collapse`, one hit per wire-copy
-    cluster is listed and `total` counts clusters.
+    cluster is listed and `total` counts clusters. Given each document's cluster number
+    (`stories`), facets count stories instead of articles.
     """
     start = (page - 1) * limit
     scores = None
@@ -1047,7 +1049,11 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if facet_filters and name in facet_filters:
             own = facet_filters[name]
             docs = DocSet(matching_docs(searcher, query.And([q, own]) if own is not None else q))
-        facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top)
+        if stories is not None:
+            from .summaries import story_facet  # noqa: PLC0415  (it builds on this module)
+            facet_counts[name] = story_facet(searcher, facet_columns, stories, name, docs, facet_top)
+        else:
+            facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top)
     clusters = copies = None
     if collapse:
         clusters = facet_columns.values(searcher, "cluster")

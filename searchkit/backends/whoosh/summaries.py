@@ -15,9 +15,10 @@ from typing import Iterable, Sequence
 from whoosh.searching import Searcher
 
 from ...dates import month_counts
-from ...model import FacetValue, MatchSummary
+from ...model import FacetValue, MatchSummary, Related, TimelineBucket
 from ...schema import day_from_number
-from .search import _DATE_FACETS, DocSet, FacetColumns, TagValues, all_docnums, rank_facet
+from .search import (_DATE_FACETS, DocSet, FacetColumns, TagValues, all_docnums, rank_facet,
+                     related_entities, timeline_buckets)
 
 
 class ClusterNumbers:
@@ -49,7 +50,7 @@ def summarize(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
     per_day.pop(0, None)  # undated
     docs = DocSet(docset)
     return MatchSummary(
-        total=len(docset), stories=len(set(map(clusters.__getitem__, docset))),
+        total=len(docset), stories=count_stories(clusters, docset),
         first=day_from_number(min(per_day)) if per_day else None,
         last=day_from_number(max(per_day)) if per_day else None,
         facets={name: facet_columns.count(searcher, name, docs, top) for name in fields},
@@ -95,6 +96,28 @@ def story_days(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequen
     return Counter(day if day != 1 << 31 else 0 for day in earliest.values())
 
 
-def all_stories(searcher: Searcher, clusters: Sequence[int]) -> int:
-    """Stories in the whole archive."""
-    return len(set(map(clusters.__getitem__, all_docnums(searcher))))
+def story_timeline(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
+                   clusters: Sequence[int], by: str) -> tuple[list[TimelineBucket], int]:
+    """`search.timeline` counting stories: each in the period of its earliest matching article,
+    each period's total the stories of the archive that first ran in it."""
+    matched = story_days(searcher, facet_columns, clusters, docset)
+    undated = matched.pop(0, 0)
+    everything = story_days(searcher, facet_columns, clusters, all_docnums(searcher))
+    return timeline_buckets(matched, everything, by), undated
+
+
+def story_related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
+                  clusters: Sequence[int], text: str, field: str, top: int) -> Related:
+    """`search.related` counting stories: matching stories with a value against all stories."""
+    everything = all_docnums(searcher)
+    matched, stories = count_stories(clusters, docset), count_stories(clusters, everything)
+    entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset),
+                                story_values(searcher, facet_columns, clusters, field, everything),
+                                matched, stories, top)
+    return Related(query=text, field=field, total=matched, documents=stories, entities=entities,
+                   count="stories")
+
+
+def count_stories(clusters: Sequence[int], docnums: Iterable[int]) -> int:
+    """The stories (distinct clusters) of `docnums`."""
+    return len(set(map(clusters.__getitem__, docnums)))
