@@ -452,7 +452,7 @@ def show(article_id, index_dir, as_json):
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @index_option
 @match_options
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0),
