@@ -3,6 +3,7 @@ reports, on a handful of articles written here (with known wire copies) and on t
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 
 import pytest
@@ -241,3 +242,22 @@ def test_a_list_of_queries_is_a_batch(small):
     assert [r.total for r in small.batch(["coffee", "flood*"]).rows] == [4, 1]
     with pytest.raises(QueryError, match="at most"):
         small.batch(["x"] * (MAX_ROWS + 1))
+
+
+def test_web_counts_stories_and_shows_the_first_report(small):
+    from starlette.testclient import TestClient  # noqa: PLC0415  (web extras)
+
+    from searchkit.web import create_app  # noqa: PLC0415
+    with TestClient(create_app(small.path), raise_server_exceptions=False) as client:
+        page = client.get("/?q=coffee&count=stories").text
+        assert 'id="count-stories" checked' in page
+        assert re.search(r'Ana Lima</span> <span class="count">1</span>', page)
+        assert re.search(r'Ana Lima</span> <span class="count">3</span>', client.get("/?q=coffee").text)
+        article = client.get("/articles/strike-3").text
+        assert re.search(r'id="first-report">First report: <a href="/articles/strike-1">', article)
+        assert "first-report" in client.get("/?q=strike&collapse=1").text
+        timeline = client.get("/api/timeline?q=coffee&count=stories").json()
+        assert timeline["count"] == "stories" and timeline["buckets"][0]["count"] == 1
+        assert client.get("/api/related?q=coffee&count=stories").json()["count"] == "stories"
+        bad = client.get("/api/search?q=coffee&count=words")
+        assert bad.status_code == 400 and "unknown count" in bad.json()["error"]
