@@ -226,7 +226,8 @@ def timeline_text(timeline: Timeline, share: bool = False) -> str:
         shown = f"{value:.1%} ({bucket.count}/{bucket.total})" if share else str(bucket.count)
         lines.append(f"{bucket.period:<{width}} {bar:<{BAR_WIDTH}} {shown}")
     if timeline.undated:
-        lines.append(f"({timeline.undated} undated {'matches' if timeline.count == 'articles' else timeline.count} not shown)")
+        what = "matches" if timeline.count == "articles" else timeline.count
+        lines.append(f"({timeline.undated} undated {what} not shown)")
     return "\n".join(lines)
 
 
