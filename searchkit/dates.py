@@ -95,15 +95,11 @@ def span_between(start: str | date | None, end: str | date | None) -> tuple[date
     return lo, hi
 
 
-def month_counts(per_day: Mapping[date, int]) -> list[tuple[str, int]]:
-    """("1987-03", count) for every month from the first day in `per_day` to the last, empty
-    months included (a per-month series to draw)."""
-    if not per_day:
+def month_counts(per_month: Mapping[tuple[int, int], int]) -> list[tuple[str, int]]:
+    """("1987-03", count) for every month from the first (year, month) in `per_month` to the
+    last, empty months included (a per-month series to draw)."""
+    if not per_month:
         return []
-    per_month: dict[tuple[int, int], int] = {}
-    for day, n in per_day.items():
-        key = (day.year, day.month)
-        per_month[key] = per_month.get(key, 0) + n
     (year, month), last = min(per_month), max(per_month)
     out = []
     while (year, month) <= last:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 from array import array
+from functools import lru_cache
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from whoosh.searching import Searcher
 
@@ -21,41 +22,66 @@ from .search import (_DATE_FACETS, DocSet, FacetColumns, TagValues, all_docnums,
                      related_entities, timeline_buckets)
 
 
-class ClusterNumbers:
-    """Each document's wire-copy cluster as a small number (an array), built once per commit
-    from the cached `cluster` column: sets of numbers are far cheaper than sets of id strings."""
+class DerivedColumn:
+    """Numbers derived from one cached column for each document (an array), built once per
+    commit: each document's cluster as a small number (sets of numbers are far cheaper than sets
+    of id strings), or its month."""
 
-    def __init__(self) -> None:
+    def __init__(self, column: str, derive: Callable[[Sequence], array]) -> None:
+        self._name, self._derive = column, derive
         self._column: Sequence | None = None
         self._numbers = array("i")
         self._lock = threading.Lock()
 
     def of(self, searcher: Searcher, facet_columns: FacetColumns) -> Sequence[int]:
-        column = facet_columns.values(searcher, "cluster")
+        column = facet_columns.values(searcher, self._name)
         with self._lock:
             if column is not self._column:
-                index: dict[str, int] = {}
-                self._numbers = array("i", (index.setdefault(name, len(index))
-                                            for name in (column[d] for d in range(len(column)))))
-                self._column = column
+                self._numbers, self._column = self._derive(column), column
             return self._numbers
 
 
+def _numbered(names: Sequence) -> array:
+    index: dict[str, int] = {}
+    return array("i", (index.setdefault(name, len(index)) for name in (names[d] for d in range(len(names)))))
+
+
+def _month_numbers(days: Sequence) -> array:
+    """year * 12 + month - 1 of each day number; -1 when undated."""
+    return array("i", (_month_of(day) if day else -1 for day in days))
+
+
+@lru_cache(maxsize=1 << 16)
+def _month_of(day: int) -> int:
+    d = day_from_number(day)
+    return d.year * 12 + d.month - 1
+
+
+def cluster_numbers() -> DerivedColumn:
+    return DerivedColumn("cluster", _numbered)
+
+
+def month_numbers() -> DerivedColumn:
+    return DerivedColumn("date", _month_numbers)
+
+
 def summarize(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
-              clusters: Sequence[int], fields: Iterable[str], top: int) -> MatchSummary:
+              clusters: Sequence[int], months: Sequence[int], fields: Iterable[str],
+              top: int) -> MatchSummary:
     """Total, stories, first and last day, the `top` values of `fields` and the matches per
-    month: one pass over each cached column."""
+    month: one C-level pass over each cached column."""
     days = facet_columns.values(searcher, "date")
-    per_day = Counter(map(days.__getitem__, docset))
-    per_day.pop(0, None)  # undated
+    dated = list(filter(None, map(days.__getitem__, docset)))
+    per_month = Counter(map(months.__getitem__, docset))
+    per_month.pop(-1, None)  # undated
     docs = DocSet(docset)
     return MatchSummary(
         total=len(docset), stories=count_stories(clusters, docset),
-        first=day_from_number(min(per_day)) if per_day else None,
-        last=day_from_number(max(per_day)) if per_day else None,
+        first=day_from_number(min(dated)) if dated else None,
+        last=day_from_number(max(dated)) if dated else None,
         facets={name: facet_columns.count(searcher, name, docs, top) for name in fields},
         months=[FacetValue(period, n) for period, n in
-                month_counts({day_from_number(d): n for d, n in per_day.items()})])
+                month_counts({(m // 12, m % 12 + 1): n for m, n in per_month.items()})])
 
 
 def story_values(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequence[int],

@@ -677,11 +677,14 @@ class XapianEngine:
             xq = self._query(_Translator(self.xapian, db), q, filter_q)
             total, counts = self._count(db, xq, list(fields))
             per_day = {day_from_number(d): n for d, n in self._days(db, xq).items()}
+            per_month: Counter = Counter()
+            for day, n in per_day.items():
+                per_month[day.year, day.month] += n
             return MatchSummary(
                 total=total, stories=None, first=min(per_day) if per_day else None,
                 last=max(per_day) if per_day else None,
                 facets={name: search.rank_facet(name, _decoded(counts[name]), top) for name in fields},
-                months=[FacetValue(period, n) for period, n in month_counts(per_day)])
+                months=[FacetValue(period, n) for period, n in month_counts(per_month)])
 
         return self._read(read)
 
