@@ -443,12 +443,11 @@ def show(article_id, index_dir, as_json):
     article = archive.get(article_id)
     if article is None:
         raise click.ClickException(f"no article with id {article_id!r}")
-    copies = archive.wire_copies(article_id)
-    first = FirstReport.of(archive.first_report(article_id) or article)
+    first = archive.first_report(article_id) or article
     if as_json:
-        click.echo(output.to_json({**article.to_dict(), "first_report": first.to_dict()}))
+        click.echo(output.to_json(output.article_json(article, first)))
     else:
-        echo_text(output.article_text(article, first, len(copies)))
+        echo_text(output.article_text(article, FirstReport.of(first), len(archive.wire_copies(article_id))))
 
 
 @main.command()

@@ -151,6 +151,12 @@ def first_report_text(first: FirstReport, article_id: str | None = None) -> str:
         " (this article)" if first.id == article_id else "")
 
 
+def article_json(article: Article, first_report: Article | None) -> dict[str, Any]:
+    """`show --json` and /api/articles: every field, and `first_report` (the earliest article of
+    its wire-copy cluster; the article itself when it has no copies)."""
+    return {**article.to_dict(), "first_report": FirstReport.of(first_report or article).to_dict()}
+
+
 def article_text(article: Article, first_report: FirstReport | None = None, copies: int = 0) -> str:
     """An article; with `first_report`, its wire-copy cluster's earliest article and `copies`
     (the other articles of the cluster)."""

@@ -100,7 +100,7 @@ def api_article(archive: Archive, request: Request) -> dict[str, Any]:
     article = archive.get(_article_id(request))
     if article is None:
         raise LookupError(f"no article with id {_article_id(request)!r}")
-    return article.to_dict()
+    return output.article_json(article, archive.first_report(article.id))
 
 
 def api_timeline(archive: Archive, request: Request) -> dict[str, Any]:

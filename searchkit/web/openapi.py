@@ -59,7 +59,8 @@ OPENAPI: dict[str, Any] = {
         ], "{query, total, page, hits: [{id, headline, published, source, section, people, orgs, "
            "places, topics, score, snippet, highlights}], facets: {field: [{value, count}]}, suggestion}"),
         "/api/articles/{article_id}": _get("One whole article (as `searchkit show --json`).", [_ID],
-                                           "Every field of the article."),
+                                           "Every field of the article, and first_report {id, source, "
+                                           "published}: its wire-copy cluster's earliest article."),
         "/api/timeline": _get("Matches per period (as `searchkit timeline --json`).", [
             *_MATCH, _param("by", "Period.", {"type": "string", "enum": list(PERIODS), "default": "month"}),
             _COUNT,
