@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import ArchiveError, QueryError
-from .model import FACET_FIELDS, MatchSummary
+from .model import FACET_FIELDS, Article, MatchSummary
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -224,15 +225,18 @@ def run(archive: Archive, rows: list[BatchQuery], *, date_from: str | date | Non
     out = []
     for spec in rows:
         row = BatchRow(spec.line, spec.name, spec.query, error=spec.error)
+        matching: dict[str, Any] = {"date_from": spec.date_from or date_from,
+                                    "date_to": spec.date_to or date_to,
+                                    "filters": {**(filters or {}), **spec.filters}}
         if row.error is None:
             try:
-                row.summary = archive.summary(
-                    spec.query, date_from=spec.date_from or date_from, date_to=spec.date_to or date_to,
-                    filters={**(filters or {}), **spec.filters}, fields=ENTITY_FIELDS, top=top)
+                row.summary = archive.summary(spec.query, **matching, fields=ENTITY_FIELDS, top=top)
             except QueryError as exc:
                 row.error = str(exc)
         if folder is not None and row.total:
-            row.export = _export(archive, spec, row, folder, names, date_from, date_to, filters)
+            target = folder / f"{file_stem(spec.name, spec.line, names)}.jsonl"
+            _export(archive.export(spec.query, **matching), target)
+            row.export = str(target)
         out.append(row)
     return BatchResult(out)
 
@@ -260,18 +264,13 @@ def file_stem(name: str, line: int, taken: set[str]) -> str:
     return unique
 
 
-def _export(archive: Archive, spec: BatchQuery, row: BatchRow, folder: Path, taken: set[str],
-            date_from, date_to, filters) -> str:
-    from .output import to_json  # noqa: PLC0415
-    target = folder / f"{file_stem(spec.name, spec.line, taken)}.jsonl"
+def _export(articles: Iterable[Article], target: Path) -> None:
+    """Articles as JSON Lines (as `export --format jsonl`; a lone surrogate written as `?`)."""
     try:
-        with open(target, "w", encoding="utf-8") as f:
-            for article in archive.export(spec.query, date_from=spec.date_from or date_from,
-                                          date_to=spec.date_to or date_to,
-                                          filters={**(filters or {}), **spec.filters}):
-                f.write(to_json(article.to_dict()) + "\n")
+        with open(target, "w", encoding="utf-8", errors="replace") as f:
+            for article in articles:
+                f.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
     except OSError as exc:
         raise ArchiveError(f"{target}: cannot write the export: {exc.strerror or exc}") from None
-    return str(target)
 
 
