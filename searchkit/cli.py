@@ -455,7 +455,7 @@ def show(article_id, index_dir, as_json):
 @index_option
 @match_options
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0),
-              help="People, organisations and places shown per row.")
+              help="People, organisations and places shown per row (0: all).")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write each row's matches to DIR/<row name>.jsonl (as `export --format jsonl`).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per query (not with --json).")
