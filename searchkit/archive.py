@@ -20,14 +20,16 @@ from .backends import Capabilities, Engine, open_engine
 from .dates import span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
-from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
-                    MissingValue, Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, FacetValue, FirstReport,
+                    IndexSummary, MatchSummary, MissingValue, Problem, Related, SearchOptions,
+                    SearchResult, Stats, Timeline)
 from .filestats import FileStats, file_key
 from .canonical import CANONICAL_FIELDS, Entity, EntityTable
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
     from .curation import CuratedEntities
+    from .batch import BatchResult
     from .prepare import Prepared
     from .sources import Discovery
 
@@ -61,6 +63,11 @@ def parse_filters(items: Iterable[str], option: str = "--filter") -> dict[str, l
             raise QueryError(f"{option} needs FIELD=VALUE, got {item[:80]!r}")
         parsed.setdefault(name.strip(), []).append(value.strip())
     return parsed
+
+
+def _earliest_first(article: Article) -> tuple:
+    """Sort key: earliest published first, undated last, then by id."""
+    return (article.published is None, article.published or datetime.min, article.id)
 
 
 def default_procs() -> int:
@@ -341,7 +348,8 @@ class Archive:
     def search(self, query: str, *, date_from: str | date | None = None,
                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
                facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
-               facet_top: int = 10, snippets: bool = True, collapse: bool = False) -> SearchResult:
+               facet_top: int = 10, snippets: bool = True, collapse: bool = False,
+               count: str = "articles") -> SearchResult:
         """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
 
         `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
@@ -349,8 +357,10 @@ class Archive:
         (values of one field OR-ed, fields AND-ed). Facets are counted over all matches; a faceted
         field that is also filtered is counted under the other filters only (multi-select facets).
         `collapse=True` lists one article per wire-copy cluster: `total` then counts clusters and
-        each hit has `cluster` and `copies` (matching articles in its cluster). When fewer than 5
-        articles match, `suggestion` may hold a corrected query that finds more.
+        each hit has `cluster`, `copies` (matching articles in its cluster) and `first_report`
+        (the cluster's earliest article, matching or not). `count="stories"` counts facet values in
+        stories (wire-copy clusters) instead of articles. When fewer than 5 articles match,
+        `suggestion` may hold a corrected query that finds more.
         """
         facets = tuple(facets)
         for name in facets:
@@ -361,16 +371,38 @@ class Archive:
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
         options.facets, options.sort, options.facet_top = facets, sort, facet_top
         options.snippets, options.collapse = snippets, collapse
-        if any(name in CANONICAL_FIELDS for name in facets):
+        options.count = self._count(count)
+        self._count_as_entities(options, facets)
+        result = self._engine.search(options)
+        self._label_entities(options, result.facets)
+        if collapse:
+            for hit in result.hits:
+                first = self.first_report(hit.id)
+                hit.first_report = FirstReport.of(first) if first is not None else None
+        return result
+
+    def _count_as_entities(self, options: SearchOptions, fields: Iterable[str]) -> None:
+        """Have the backend count people, orgs and places among `fields` as canonical entities."""
+        if any(name in CANONICAL_FIELDS for name in fields):
             table = self.entity_table()
-            options.facet_labels = {name: table.fields[name] for name in facets
+            options.facet_labels = {name: table.fields[name] for name in fields
                                     if name in CANONICAL_FIELDS}
-            result = self._engine.search(options)
-            for name in options.facet_labels:
-                for value in result.facets.get(name, ()):
-                    value.label = table.fields[name].label(value.value)
-            return result
-        return self._engine.search(options)
+
+    def _label_entities(self, options: SearchOptions, facets: dict[str, list[FacetValue]]) -> None:
+        """Give each value counted as an entity (`_count_as_entities`) its entity's label."""
+        for name in options.facet_labels:
+            table = self.entity_table().fields[name]
+            for value in facets.get(name, ()):
+                value.label = table.label(value.value)
+
+    def _count(self, count: str) -> str:
+        """`count` checked: articles, or stories where the backend keeps wire copies."""
+        if count not in COUNTS:
+            raise QueryError(f"unknown count {count!r} (counts: {', '.join(COUNTS)})")
+        if count == "stories" and not self._engine.capabilities.wire_copies:
+            raise QueryError("counting stories is not available here: this archive keeps no wire "
+                             "copies (a xapian:// cluster)")
+        return count
 
     def _options(self, query: str, date_from, date_to, filters, limit: int = 10,
                  page: int = 1) -> SearchOptions:
@@ -391,25 +423,32 @@ class Archive:
 
     def timeline(self, query: str, *, by: str = "month", date_from: str | date | None = None,
                  date_to: str | date | None = None,
-                 filters: dict[str, list[str] | str] | None = None) -> Timeline:
+                 filters: dict[str, list[str] | str] | None = None, count: str = "articles") -> Timeline:
         """Matching articles per `year`, `month`, `week` (ISO) or `day`, each period with the number
         of all articles published in it (for the share). Periods run from the first match to the
-        last, empty ones included; undated matches are counted in `undated` only."""
+        last, empty ones included; undated matches are counted in `undated` only.
+        `count="stories"` counts wire-copy clusters instead, each in the period of its earliest
+        matching article (and each period's total: the stories first published in it)."""
         if by not in PERIODS:
             raise QueryError(f"unknown period {by!r} (periods: {', '.join(PERIODS)})")
-        return self._engine.timeline(self._options(query, date_from, date_to, filters), by)
+        options = self._options(query, date_from, date_to, filters)
+        options.count = self._count(count)
+        return self._engine.timeline(options, by)
 
     def related(self, query: str, *, field: str = "places", top: int = 10,
                 date_from: str | date | None = None, date_to: str | date | None = None,
-                filters: dict[str, list[str] | str] | None = None) -> Related:
+                filters: dict[str, list[str] | str] | None = None, count: str = "articles") -> Related:
         """Values of a tag field over-represented among the matches compared with the whole
         archive, ranked by Dunning's log-likelihood G² (values in fewer than 2 matches, or no more
-        frequent among matches than overall, are left out)."""
+        frequent among matches than overall, are left out). `count="stories"` counts wire-copy
+        clusters instead of articles, among the matches and in the archive."""
         if field not in TAG_FIELDS:
             raise QueryError(f"unknown field {field!r} (fields: {', '.join(TAG_FIELDS)})")
         if top < 0:
             raise QueryError("top must be >= 0")
-        return self._engine.related(self._options(query, date_from, date_to, filters), field, top)
+        options = self._options(query, date_from, date_to, filters)
+        options.count = self._count(count)
+        return self._engine.related(options, field, top)
 
     def similar(self, article_id: str, *, limit: int = 10, page: int = 1,
                 date_from: str | date | None = None, date_to: str | date | None = None,
@@ -460,7 +499,16 @@ class Archive:
         then by id); [] when it has none (or on a cluster, which keeps no wire copies)."""
         found = [self.get(other) for other in self._wire.copies(article_id) if other != article_id]
         articles = [a for a in found if a is not None]
-        return sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, a.id))
+        return sorted(articles, key=_earliest_first)
+
+    def first_report(self, article_id: str) -> Article | None:
+        """The earliest published article of `article_id`'s wire-copy cluster (undated ones last,
+        then by id): who ran the story first. The article itself when it has no copies; None
+        when there is no such article."""
+        article = self.get(article_id)
+        if article is None:
+            return None
+        return min([article, *self.wire_copies(article_id)], key=_earliest_first)
 
     def stats(self, top: int = 10) -> Stats:
         """Document count, date range, index size and the top values of each facet field (people,
@@ -524,3 +572,32 @@ class Archive:
         if self.curation_file is None:
             raise ArchiveError("a cluster has no index folder for a curation file")
         return append_rule(self.curation_file, action, field, values, target)
+
+    def summary(self, query: str, *, date_from: str | date | None = None,
+                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
+                fields: Iterable[str] = ("people", "orgs", "places"), top: int = 5) -> MatchSummary:
+        """What the matches add up to: total, stories (wire-copy clusters; None on a cluster),
+        first and last publication day, the `top` values of each of `fields`, matches per month."""
+        fields = tuple(fields)
+        for name in fields:
+            if name not in FACET_FIELDS:
+                raise QueryError(f"unknown field {name!r} (fields: {', '.join(FACET_FIELDS)})")
+        if top < 0:
+            raise QueryError("top must be >= 0")
+        options = self._options(query, date_from, date_to, filters)
+        self._count_as_entities(options, fields)
+        summary = self._engine.summary(options, fields, top)
+        self._label_entities(options, summary.facets)
+        return summary
+
+    def batch(self, queries: str | os.PathLike | Iterable[str], *, date_from: str | date | None = None,
+              date_to: str | date | None = None, filters: dict[str, list[str]] | None = None,
+              top: int = 5, export: str | os.PathLike | None = None) -> BatchResult:
+        """Summarise many queries (`summary` of each): `queries` is a batch file (a path: one
+        query a line, or a CSV with a `query` column and per-row filters; see `searchkit.batch`) or
+        a list of query strings. A row that cannot be run has an `error`; the others go on. With
+        `export`, each row's matches are written to FOLDER/<row name>.jsonl. BatchFileError (an
+        ArchiveError) for a file that is binary, empty or too long."""
+        from . import batch  # noqa: PLC0415
+        return batch.run(self, batch.rows_of(queries), date_from=date_from, date_to=date_to,
+                         filters=filters, top=top, export=export)

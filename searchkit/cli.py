@@ -16,7 +16,7 @@ import click
 from . import __version__, output
 from .archive import Archive, parse_filters
 from .errors import IndexInterrupted, QueryError, SearchkitError
-from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, SearchResult
+from .model import COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, FirstReport, SearchResult
 
 
 class UsageError(click.UsageError):
@@ -123,6 +123,13 @@ def _open(index_dir: str, create: bool = False) -> Archive:
     return Archive(index_dir, create=create)
 
 
+def count_option(func):
+    """--count: what facet, timeline and related counts count."""
+    return click.option("--count", "count", type=click.Choice(COUNTS), default="articles", show_default=True,
+                        help="Count articles, or stories: wire-copy clusters (a story re-sent five "
+                             "times counts once).")(func)
+
+
 def match_options(func):
     """--from, --to and --filter: which articles a command looks at besides the query."""
     func = click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
@@ -225,12 +232,14 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
 @click.option("--facet-limit", default=10, show_default=True, type=click.IntRange(0),
               help="Values shown per facet (0: all).")
 @click.option("--collapse", is_flag=True,
-              help="Show one article per wire-copy cluster (near duplicates), with its number of copies.")
+              help="Show one article per wire-copy cluster (near duplicates), with its number of copies "
+                   "and its first report (the cluster's earliest article).")
+@count_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV (not with --json or --facet).")
 @output_options
 @handle_errors
 def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, facet_limit, collapse,
-           as_csv, as_json):
+           count, as_csv, as_json):
     """Search the archive.
 
     \b
@@ -263,7 +272,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     parsed = parse_filters(filters)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse,
-                            facet_top=facet_limit)
+                            facet_top=facet_limit, count=count)
     _check_page(result)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
@@ -281,14 +290,17 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
 @click.option("--share", is_flag=True,
               help="Draw each period's matches as a share of all articles published in it.")
 @match_options
+@count_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print period,count,total,share as CSV (not with --json).")
 @output_options
 @handle_errors
-def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, as_json):
+def timeline(query, index_dir, by, share, date_from, date_to, filters, count, as_csv, as_json):
     """Matching articles per year, month, week or day, as a bar chart.
 
     Every period from the first match to the last is shown, empty ones included. JSON:
-    {query, by, buckets: [{period, count, total, share}]}; share = count / total.
+    {query, by, buckets: [{period, count, total, share}]}; share = count / total. With
+    --count stories, each story (wire-copy cluster) counts once, in the period of its earliest
+    matching article, and a period's total is the stories first published in it.
 
     \b
     Example:
@@ -298,7 +310,7 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
     _refuse_together(("--json", as_json), ("--csv", as_csv))
     archive = _open(index_dir)
     parsed = parse_filters(filters)
-    result = archive.timeline(query, by=by, date_from=date_from, date_to=date_to, filters=parsed)
+    result = archive.timeline(query, by=by, date_from=date_from, date_to=date_to, filters=parsed, count=count)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     elif as_csv:
@@ -315,9 +327,10 @@ def timeline(query, index_dir, by, share, date_from, date_to, filters, as_csv, a
               default="places", show_default=True, help="The tag field to rank.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Values shown.")
 @match_options
+@count_option
 @output_options
 @handle_errors
-def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
+def related(query, index_dir, field, top, date_from, date_to, filters, count, as_json):
     """Entities over-represented among the matches, compared with the whole archive.
 
     The score is Dunning's log-likelihood G² of the value's share among matches against its
@@ -330,7 +343,8 @@ def related(query, index_dir, field, top, date_from, date_to, filters, as_json):
     """
     archive = _open(index_dir)
     parsed = parse_filters(filters)
-    result = archive.related(query, field=field, top=top, date_from=date_from, date_to=date_to, filters=parsed)
+    result = archive.related(query, field=field, top=top, date_from=date_from, date_to=date_to, filters=parsed,
+                             count=count)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
     else:
@@ -416,18 +430,67 @@ def export(query, index_dir, fmt, excel, date_from, date_to, filters):
 def show(article_id, index_dir, as_json):
     """Print one whole article.
 
+    An article with wire copies shows its first report: the earliest published article of its
+    cluster. JSON: the article's fields and `first_report` {id, source, published} (the article
+    itself when it has no copies).
+
     \b
     Example:
       searchkit show reuters-42
       searchkit show bbc-business-001 --json
     """
-    article = _open(index_dir).get(article_id)
+    archive = _open(index_dir)
+    article = archive.get(article_id)
     if article is None:
         raise click.ClickException(f"no article with id {article_id!r}")
+    first = archive.first_report(article_id) or article
     if as_json:
-        click.echo(output.to_json(article.to_dict()))
+        click.echo(output.to_json(output.article_json(article, first)))
     else:
-        echo_text(output.article_text(article))
+        echo_text(output.article_text(article, FirstReport.of(first), len(archive.wire_copies(article_id))))
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@index_option
+@match_options
+@click.option("--top", default=5, show_default=True, type=click.IntRange(0),
+              help="People, organisations and places shown per row (0: all).")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write each row's matches to DIR/<row name>.jsonl (as `export --format jsonl`).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per query (not with --json).")
+@output_options
+@handle_errors
+def batch(file, index_dir, date_from, date_to, filters, top, export_dir, as_csv, as_json):
+    """Run a list of queries (a watchlist) and summarise each.
+
+    FILE has one query a line (blank lines and # comments skipped), or is a .csv with a header:
+    a `query` column, an optional `name` column, and optional `from`, `to` and filter-field
+    columns (`places`, `source`, ...; several values in a cell separated by ;) that replace
+    --from, --to and that field's --filter for the row. For each query: matching articles,
+    stories (wire-copy clusters), first and last publication day, a per-month sparkline and the
+    top people, organisations and places. Rows without a match are listed together at the end.
+    A row that cannot be run is reported on its line and the others go on (exit code 1).
+    At most 10,000 queries a file. JSON: {rows: [{line, name, query, total, stories, first,
+    last, people, orgs, places, months: [{period, count}], error}]}.
+
+    \b
+    Example:
+      searchkit batch names.txt --from 1987-03 --json
+      searchkit batch watchlist.csv --export matches/
+    """
+    _refuse_together(("--json", as_json), ("--csv", as_csv))
+    from . import batch_output  # noqa: PLC0415
+    result = _open(index_dir).batch(file, date_from=date_from, date_to=date_to,
+                                    filters=parse_filters(filters), top=top, export=export_dir)
+    if as_json:
+        click.echo(output.to_json(result.to_dict()))
+    elif as_csv:
+        click.echo(batch_output.batch_csv(result))
+    else:
+        echo_text(batch_output.batch_text(result))
+    if result.failed:
+        sys.exit(1)
 
 
 @main.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timezone
+from typing import Mapping
 
 from .errors import QueryError
 
@@ -92,3 +93,16 @@ def span_between(start: str | date | None, end: str | date | None) -> tuple[date
     if lo and hi and lo > hi:
         raise QueryError(f"the date range is empty: {start} is after {end}")
     return lo, hi
+
+
+def month_counts(per_month: Mapping[tuple[int, int], int]) -> list[tuple[str, int]]:
+    """("1987-03", count) for every month from the first (year, month) in `per_month` to the
+    last, empty months included (a per-month series to draw)."""
+    if not per_month:
+        return []
+    (year, month), last = min(per_month), max(per_month)
+    out = []
+    while (year, month) <= last:
+        out.append((f"{year:04d}-{month:02d}", per_month.get((year, month), 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out

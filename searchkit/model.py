@@ -21,6 +21,8 @@ PERIODS = ("year", "month", "week", "day")
 FORMATS = ("text", "reuters", "jsonl")
 FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
                 "section", "year", "month")
+# What facet, timeline and related counts count: articles, or stories (wire-copy clusters).
+COUNTS = ("articles", "stories")
 
 
 @dataclass
@@ -184,14 +186,35 @@ class Hit:
     # Set by a collapsed search only: the wire-copy cluster and how many matches it holds.
     cluster: str | None = None
     copies: int | None = None
+    # Set by a collapsed search only: the cluster's earliest article (its first report).
+    first_report: FirstReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["published"] = self.published.isoformat() if self.published else None
         out["highlights"] = [[s.start, s.end] for s in self.highlights]
         if self.copies is None:
-            del out["cluster"], out["copies"]
+            del out["cluster"], out["copies"], out["first_report"]
+        elif self.first_report is not None:
+            out["first_report"] = self.first_report.to_dict()
         return out
+
+
+@dataclass
+class FirstReport:
+    """The earliest published article of a wire-copy cluster: who ran the story first."""
+
+    id: str
+    source: str
+    published: datetime | None
+
+    @classmethod
+    def of(cls, article: Article) -> FirstReport:
+        return cls(article.id, article.source, article.published)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source,
+                "published": self.published.isoformat() if self.published else None}
 
 
 @dataclass
@@ -236,6 +259,8 @@ class SearchResult:
     suggestion: str | None = None
     # True when wire copies were collapsed: `total` then counts clusters, not articles.
     collapsed: bool = False
+    # "stories": the facet counts are of wire-copy clusters instead of articles
+    count: str = "articles"
 
     @property
     def pages(self) -> int:
@@ -250,6 +275,7 @@ class SearchResult:
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
             "suggestion": self.suggestion,
+            **({"count": self.count} if self.count != "articles" else {}),
         }
 
 
@@ -272,11 +298,16 @@ class Timeline:
     by: str
     buckets: list[TimelineBucket]
     undated: int = 0  # matching articles without a date (in no bucket)
+    # "stories": counts are wire-copy clusters, each in the period of its earliest matching article
+    count: str = "articles"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "by": self.by,
-                "buckets": [{"period": b.period, "count": b.count, "total": b.total,
-                             "share": round(b.share, 6)} for b in self.buckets]}
+        out = {"query": self.query, "by": self.by,
+               "buckets": [{"period": b.period, "count": b.count, "total": b.total,
+                            "share": round(b.share, 6)} for b in self.buckets]}
+        if self.count != "articles":
+            out["count"] = self.count
+        return out
 
 
 @dataclass
@@ -294,10 +325,15 @@ class Related:
     total: int  # matching articles
     documents: int  # articles in the archive
     entities: list[RelatedEntity]
+    # "stories": every count above is of wire-copy clusters instead of articles
+    count: str = "articles"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "field": self.field,
-                "entities": [dataclasses.asdict(e) for e in self.entities]}
+        out = {"query": self.query, "field": self.field,
+               "entities": [dataclasses.asdict(e) for e in self.entities]}
+        if self.count != "articles":
+            out["count"] = self.count
+        return out
 
 
 @dataclass
@@ -337,3 +373,16 @@ class SearchOptions:
     facet_labels: dict[str, Callable[[tuple], tuple]] = field(default_factory=dict)
     # For a field value written in the query (`people:volcker`): every spelling of its entity.
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)
+    count: str = "articles"  # or "stories": facets, timelines and related values count clusters
+
+
+@dataclass
+class MatchSummary:
+    """What the matches of one query add up to (a row of `Archive.batch`)."""
+
+    total: int  # matching articles
+    stories: int | None  # their wire-copy clusters; None where the backend keeps none (a cluster)
+    first: date | None  # the earliest publication day among them
+    last: date | None
+    facets: dict[str, list[FacetValue]]  # the top values of each field asked for
+    months: list[FacetValue]  # matches per month ("1987-03"), every month from first to last

@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 import click
 
-from .model import Article, FacetValue, IndexSummary, MissingValue, Related, SearchResult, Span, Stats, Timeline
+from .model import (Article, FacetValue, FirstReport, IndexSummary, MissingValue, Related, SearchResult, Span,
+                    Stats, Timeline)
 from .text import BIDI_CONTROLS, clean_text
 
 
@@ -97,12 +98,14 @@ def search_text(result: SearchResult) -> str:
         meta.append(sanitize(hit.id))
         if hit.copies and hit.copies > 1:
             meta.append(f"{hit.copies} copies")
+        if hit.first_report is not None and hit.first_report.id != hit.id:
+            meta.append(f"first report: {first_report_text(hit.first_report)}")
         lines.append("     " + click.style(" · ".join(meta), dim=True))
         if hit.snippet:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
     if result.facets:
         lines.append("")
-        lines.append("Facets:")
+        lines.append("Facets (stories):" if result.count == "stories" else "Facets:")
         lines.extend(_facets_text(result.facets))
     return "\n".join(lines)
 
@@ -141,7 +144,22 @@ def search_csv(result: SearchResult) -> str:
     return buf.getvalue().rstrip("\n")
 
 
-def article_text(article: Article) -> str:
+def first_report_text(first: FirstReport, article_id: str | None = None) -> str:
+    """`reuters-12 · Reuters · 1987-03-02 (this article)`: who ran a story first."""
+    when = first.published.date().isoformat() if first.published else "undated"
+    return " · ".join(sanitize(p) for p in (first.id, first.source, when) if p) + (
+        " (this article)" if first.id == article_id else "")
+
+
+def article_json(article: Article, first_report: Article | None) -> dict[str, Any]:
+    """`show --json` and /api/articles: every field, and `first_report` (the earliest article of
+    its wire-copy cluster; the article itself when it has no copies)."""
+    return {**article.to_dict(), "first_report": FirstReport.of(first_report or article).to_dict()}
+
+
+def article_text(article: Article, first_report: FirstReport | None = None, copies: int = 0) -> str:
+    """An article; with `first_report`, its wire-copy cluster's earliest article and `copies`
+    (the other articles of the cluster)."""
     lines = [click.style(sanitize(article.headline) or "(no headline)", bold=True)]
     meta = [
         ("id", article.id), ("published", article.published.isoformat() if article.published else ""),
@@ -154,6 +172,8 @@ def article_text(article: Article) -> str:
         ("mentioned", ", ".join([*(d.isoformat() for d in article.mentioned),
                                  *article.mentioned_periods])),
         ("extracted", "; ".join(f"{k}: {', '.join(v)}" for k, v in article.extracted.items() if v)),
+        ("first report", f"{first_report_text(first_report, article.id)}, of {copies + 1} wire copies"
+         if first_report is not None and copies else ""),
     ]
     for name, value in meta:
         if value:
@@ -197,11 +217,11 @@ BAR_WIDTH = 50
 def timeline_text(timeline: Timeline, share: bool = False) -> str:
     """One line per period: label, a bar scaled to the largest value, and the value."""
     if not timeline.buckets:
-        return f"No dated articles match {sanitize(timeline.query)}."
+        return f"No dated {timeline.count} match {sanitize(timeline.query)}."
     values = [b.share if share else b.count for b in timeline.buckets]
     peak = max(values) or 1
     width = max(len(b.period) for b in timeline.buckets)
-    lines = [f"{sum(b.count for b in timeline.buckets)} dated articles match "
+    lines = [f"{sum(b.count for b in timeline.buckets)} dated {timeline.count} match "
              f"{sanitize(timeline.query)}, by {timeline.by}"
              + (" (share of all articles published in the period)" if share else "")]
     for bucket, value in zip(timeline.buckets, values):
@@ -212,7 +232,8 @@ def timeline_text(timeline: Timeline, share: bool = False) -> str:
         shown = f"{value:.1%} ({bucket.count}/{bucket.total})" if share else str(bucket.count)
         lines.append(f"{bucket.period:<{width}} {bar:<{BAR_WIDTH}} {shown}")
     if timeline.undated:
-        lines.append(f"({timeline.undated} undated matches not shown)")
+        what = "matches" if timeline.count == "articles" else timeline.count
+        lines.append(f"({timeline.undated} undated {what} not shown)")
     return "\n".join(lines)
 
 
@@ -227,10 +248,10 @@ def timeline_csv(timeline: Timeline) -> str:
 
 def related_text(related: Related) -> str:
     if not related.entities:
-        return (f"No {related.field} stand out among the {related.total} articles matching "
+        return (f"No {related.field} stand out among the {related.total} {related.count} matching "
                 f"{sanitize(related.query)}.")
     width = max(len(sanitize(e.value)) for e in related.entities)
-    lines = [f"{related.field} over-represented among the {related.total} articles matching "
+    lines = [f"{related.field} over-represented among the {related.total} {related.count} matching "
              f"{sanitize(related.query)} (of {related.documents}):",
              f"  {'value':<{width}}  {'matches':>7}  {'archive':>7}  {'G2':>9}"]
     for e in related.entities:

@@ -137,6 +137,18 @@ def test_explore_features_match(example_archive, example_cluster):
     assert similar.total > 0 and "reuters-90002" not in {h.id for h in similar.hits}
 
 
+def test_batch_rows_match_whoosh_without_stories(example_archive, example_cluster):
+    for query in ("oil", "oil OR harbour", "zebra"):
+        got, expected = example_cluster.summary(query), example_archive.summary(query)
+        assert got.stories is None and expected.stories is not None
+        assert (got.total, got.first, got.last, got.facets, got.months) == \
+            (expected.total, expected.first, expected.last, expected.facets, expected.months)
+    assert [r.total for r in example_cluster.batch(["oil", "harbour"]).rows] == \
+        [r.total for r in example_archive.batch(["oil", "harbour"]).rows]
+    with pytest.raises(QueryError, match="counting stories is not available"):
+        example_cluster.timeline("oil", count="stories")
+
+
 def test_what_the_cluster_cannot_do_is_said(example_cluster):
     with pytest.raises(QueryError, match="not available on a xapian:// cluster"):
         example_cluster.search("oil", collapse=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 from ..address import SCHEME
 
 if TYPE_CHECKING:
-    from ..model import Article, Related, SearchOptions, SearchResult, Stats, Timeline
+    from ..model import Article, MatchSummary, Related, SearchOptions, SearchResult, Stats, Timeline
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Engine(Protocol):
     def export(self, options: SearchOptions) -> Iterator[Article]: ...
     def get(self, article_id: str) -> Article | None: ...
     def stats(self, top: int) -> Stats: ...
+    def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary: ...
 
 
 Opener = Callable[[Path | str, bool, float], Engine]

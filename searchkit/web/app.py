@@ -92,24 +92,27 @@ def _article_id(request: Request) -> str:
 def api_search(archive: Archive, request: Request) -> dict[str, Any]:
     r = params.search_request(request.query_params)
     return archive.search(r.match.q, **r.match.kwargs(), facets=r.facets, sort=r.sort, limit=r.limit,
-                          page=r.page, facet_top=r.top, collapse=r.collapse).to_dict()
+                          page=r.page, facet_top=r.top, collapse=r.collapse,
+                          count=params.count(request.query_params)).to_dict()
 
 
 def api_article(archive: Archive, request: Request) -> dict[str, Any]:
     article = archive.get(_article_id(request))
     if article is None:
         raise LookupError(f"no article with id {_article_id(request)!r}")
-    return article.to_dict()
+    return output.article_json(article, archive.first_report(article.id))
 
 
 def api_timeline(archive: Archive, request: Request) -> dict[str, Any]:
     m = params.matching(request.query_params)
-    return archive.timeline(m.q, by=params.period(request.query_params), **m.kwargs()).to_dict()
+    return archive.timeline(m.q, by=params.period(request.query_params), **m.kwargs(),
+                            count=params.count(request.query_params)).to_dict()
 
 
 def api_related(archive: Archive, request: Request) -> dict[str, Any]:
     m, query = params.matching(request.query_params), request.query_params
-    return archive.related(m.q, field=params.tag_field(query), top=params.top(query), **m.kwargs()).to_dict()
+    return archive.related(m.q, field=params.tag_field(query), top=params.top(query), **m.kwargs(),
+                           count=params.count(query)).to_dict()
 
 
 def api_similar(archive: Archive, request: Request) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
+from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
 from .params import EXPORT_FORMATS, MAX_LIMIT, MAX_TOP
 
 
@@ -31,6 +31,8 @@ _LIMIT = _param("limit", f"Hits per page (0-{MAX_LIMIT}).", {"type": "integer", 
                                                              "maximum": MAX_LIMIT, "default": 10})
 _TOP = _param("top", f"Values per facet or list (1-{MAX_TOP}).", {"type": "integer", "minimum": 1,
                                                                   "maximum": MAX_TOP, "default": 10})
+_COUNT = _param("count", "Count articles, or stories (wire-copy clusters).",
+                {"type": "string", "enum": list(COUNTS), "default": "articles"})
 _ERRORS = {"400": {"description": "A bad parameter: `{\"error\": message}`."},
            "404": {"description": "No such article: `{\"error\": message}`."}}
 
@@ -53,16 +55,19 @@ OPENAPI: dict[str, Any] = {
             _param("facet", "Count the top values of a field over all matches.",
                    {"type": "string", "enum": list(FACET_FIELDS)}, repeat=True), _TOP,
             _param("collapse", "One article per wire-copy cluster.", {"type": "boolean", "default": False}),
+            _COUNT,
         ], "{query, total, page, hits: [{id, headline, published, source, section, people, orgs, "
            "places, topics, score, snippet, highlights}], facets: {field: [{value, count}]}, suggestion}"),
         "/api/articles/{article_id}": _get("One whole article (as `searchkit show --json`).", [_ID],
-                                           "Every field of the article."),
+                                           "Every field of the article, and first_report {id, source, "
+                                           "published}: its wire-copy cluster's earliest article."),
         "/api/timeline": _get("Matches per period (as `searchkit timeline --json`).", [
             *_MATCH, _param("by", "Period.", {"type": "string", "enum": list(PERIODS), "default": "month"}),
+            _COUNT,
         ], "{query, by, buckets: [{period, count, total, share}]}"),
         "/api/related": _get("Over-represented values (as `searchkit related --json`).", [
             *_MATCH, _param("field", "Tag field.", {"type": "string", "enum": list(TAG_FIELDS),
-                                                    "default": "places"}), _TOP,
+                                                    "default": "places"}), _TOP, _COUNT,
         ], "{query, field, entities: [{value, count, background, score}]}"),
         "/api/similar/{article_id}": _get("Articles like one article (as `searchkit similar --json`).",
                                           [_ID, _FROM, _TO, _FILTER, _LIMIT], "The shape of /api/search."),

@@ -66,16 +66,16 @@ def timeline_bars(request: Request, timeline: Timeline, share: bool) -> list[Bar
             for i, (b, v) in enumerate(zip(buckets, values, strict=True))]
 
 
-def _timeline(archive: Archive, request: Request, match: params.Matching) -> Timeline:
+def _timeline(archive: Archive, request: Request, match: params.Matching, count: str) -> Timeline:
     by = params.period(request.query_params, default="month") if "by" in request.query_params else None
     if by is None:
-        timeline = archive.timeline(match.q, by="month", **match.kwargs())
+        timeline = archive.timeline(match.q, by="month", **match.kwargs(), count=count)
         if len(timeline.buckets) > MAX_MONTH_BARS:
-            timeline = archive.timeline(match.q, by="year", **match.kwargs())
+            timeline = archive.timeline(match.q, by="year", **match.kwargs(), count=count)
         return timeline
     if by == "week":
         raise QueryError("the page's timeline counts by year, month or day (week: use /api/timeline)")
-    return archive.timeline(match.q, by=by, **match.kwargs())
+    return archive.timeline(match.q, by=by, **match.kwargs(), count=count)
 
 
 def search_page(request: Request) -> Response:
@@ -86,26 +86,29 @@ def search_page(request: Request) -> Response:
                                "query": query, "sort": query.get("sort", "relevance"),
                                "date_from": query.get("from", ""), "date_to": query.get("to", ""),
                                "collapse": query.get("collapse", "") not in ("", "0", "false"),
-                               "share": query.get("share", "") not in ("", "0", "false")}
+                               "share": query.get("share", "") not in ("", "0", "false"),
+                               "count_stories": query.get("count") == "stories"}
     status = 200
     try:
         r = params.search_request(query, facets_default=params.PAGE_FACETS)
+        count = params.count(query)
         if r.match.q:
             result: SearchResult = archive.search(
                 r.match.q, **r.match.kwargs(), facets=r.facets, sort=r.sort, limit=r.limit, page=r.page,
-                collapse=r.collapse)
+                collapse=r.collapse, count=count)
             more = query.get("more")
             if more:
                 if more not in r.facets:
                     raise QueryError(f"unknown facet {more[:50]!r} for 'more'")
                 result.facets[more] = archive.search(
-                    r.match.q, **r.match.kwargs(), facets=[more], limit=0, facet_top=params.MAX_TOP).facets[more]
+                    r.match.q, **r.match.kwargs(), facets=[more], limit=0, facet_top=params.MAX_TOP,
+                    count=count).facets[more]
             rel_field = params.tag_field(query) if "field" in query else "people"
             context.update(
                 result=result, first=(r.page - 1) * r.limit + 1, request_=r,
                 hits=[(hit, markup.snippet_pieces(hit.snippet, hit.highlights)) for hit in result.hits],
-                bars=timeline_bars(request, _timeline(archive, request, r.match), context["share"]),
-                related=archive.related(r.match.q, field=rel_field, top=10, **r.match.kwargs()),
+                bars=timeline_bars(request, _timeline(archive, request, r.match, count), context["share"]),
+                related=archive.related(r.match.q, field=rel_field, top=10, **r.match.kwargs(), count=count),
                 rel_field=rel_field, rel_fields=ENTITY_FIELDS + ("topics",), more=more)
         else:
             context["stats"] = archive.stats(top=1)  # the page shows the totals only
@@ -127,10 +130,12 @@ def article_page(request: Request) -> Response:
             return message_page(request, 404, f"No article with id {clip(article_id, 100)!r}.")
         similar = archive.similar(article_id, limit=5)
         copies = archive.wire_copies(article_id)
+        first = archive.first_report(article_id) if copies else None
     except SearchkitError as exc:
         return message_page(request, 503, str(exc))
     mentioned: list[date | str] = [*article.mentioned, *article.mentioned_periods]
     tags = [(name, getattr(article, name)) for name in (*ENTITY_FIELDS, "topics", "exchanges", "companies")]
     return templates.TemplateResponse(request, "article.html", {
         "article": article, "q": q, "paragraphs": markup.body_pieces(article, q), "tags": tags,
-        "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies})
+        "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies,
+        "first": first})

@@ -12,7 +12,7 @@ from starlette.datastructures import QueryParams
 
 from ..archive import parse_filters as archive_filters
 from ..errors import QueryError
-from ..model import FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
+from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
 
 MAX_LIMIT = 1000
 # The sidebar's facets on the search page (exchanges, companies and month are API-only).
@@ -129,6 +129,11 @@ def tag_field(params: QueryParams) -> str:
 
 def top(params: QueryParams) -> int:
     return _int(params, "top", 10, 1, MAX_TOP)
+
+
+def count(params: QueryParams) -> str:
+    """`count=stories`: facets, timeline and related count wire-copy clusters (as `--count`)."""
+    return _choice(params, "count", COUNTS, "articles")
 
 
 def limit(params: QueryParams) -> int:

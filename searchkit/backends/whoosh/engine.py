@@ -20,11 +20,11 @@ from whoosh.searching import Searcher
 
 from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
-from . import search
+from . import search, summaries
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
-                    Timeline)
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Related, SearchOptions,
+                    SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
 T = TypeVar("T")
@@ -212,6 +212,8 @@ class WhooshEngine:
         self._lock = threading.Lock()
         self._searchers: list = []
         self._facets = search.FacetColumns(self.path)
+        self._clusters = summaries.cluster_numbers()
+        self._months = summaries.month_numbers()
         self._workers = None  # segments.Workers of the indexing run in progress
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
@@ -403,7 +405,8 @@ class WhooshEngine:
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
                 facet_filters=facet_filters, collapse=options.collapse,
-                facet_labels=options.facet_labels)
+                facet_labels=options.facet_labels,
+                stories=self._stories(searcher, options))
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
             return found, self._suggestion(searcher, q, filter_q, options.query, known)
@@ -411,7 +414,11 @@ class WhooshEngine:
         (total, hits, facets), suggestion = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets, collapsed=options.collapse,
-                            suggestion=suggestion)
+                            suggestion=suggestion, count=options.count)
+
+    def _stories(self, searcher: Searcher, options: SearchOptions):
+        """Each document's cluster number when `options` counts stories, else None."""
+        return self._clusters.of(searcher, self._facets) if options.count == "stories" else None
 
     def _suggestion(self, searcher, q, filter_q, text: str, found: int | None = None) -> str | None:
         def count(query_):
@@ -432,15 +439,26 @@ class WhooshEngine:
 
     def timeline(self, options: SearchOptions, by: str) -> Timeline:
         q, filter_q = self._parse(options)
-        buckets, undated = self._on_snapshot(lambda searcher: search.timeline(
-            searcher, self._docset(searcher, q, filter_q), self._facets, by))
-        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
+
+        def read(searcher):
+            docset = self._docset(searcher, q, filter_q)
+            clusters = self._stories(searcher, options)
+            if clusters is not None:
+                return summaries.story_timeline(searcher, docset, self._facets, clusters, by)
+            return search.timeline(searcher, docset, self._facets, by)
+
+        buckets, undated = self._on_snapshot(read)
+        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated, count=options.count)
 
     def related(self, options: SearchOptions, field: str, top: int) -> Related:
         q, filter_q = self._parse(options)
 
         def read(searcher):
             docset = self._docset(searcher, q, filter_q)
+            clusters = self._stories(searcher, options)
+            if clusters is not None:
+                return summaries.story_related(searcher, docset, self._facets, clusters, options.query,
+                                               field, top)
             entities = search.related(searcher, docset, self._facets, field, top)
             return Related(query=options.query, field=field, total=len(docset),
                            documents=searcher.doc_count(), entities=entities)
@@ -489,6 +507,21 @@ class WhooshEngine:
             facets = {name: self._facets.count(searcher, name, docnums, top) for name in FACET_FIELDS}
             return Stats(documents=len(docnums), date_range=date_range, size_bytes=self.size_bytes(),
                          facets=facets)
+
+        return self._on_snapshot(read)
+
+    def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
+        q, filter_q = self._parse(options)
+
+        def read(searcher):
+            queries.check_expansions(q, searcher.reader())
+            # The matches as scoring finds them, not `matching_docs`: its bulk phrase matching made
+            # the batch benchmark's queries ~2x faster (benchmarks/RESULTS.md).
+            docset = set(search.scored_docs(searcher, q, filter_q))
+            return summaries.summarize(searcher, docset, self._facets,
+                                       self._clusters.of(searcher, self._facets),
+                                       self._months.of(searcher, self._facets), fields, top,
+                                       options.facet_labels)
 
         return self._on_snapshot(read)
 

@@ -326,7 +326,7 @@ class FacetColumns:
         self._segments: dict[tuple[str, str], Sequence] = {}
         self._global: dict[tuple[str, tuple], Sequence] = {}
         self._lock = threading.Lock()  # searches from several threads share the cache
-        self._labelled_values: dict[tuple[int, int], tuple] = {}  # see `_labelled`
+        self._labelled_values: dict[tuple[int, int], tuple] = {}  # see `labelled`
 
     def values(self, searcher: Searcher, column: str) -> Sequence | TagValues:
         """A sequence indexed by global document number: a tuple of tag values (`TagValues`), for
@@ -422,11 +422,11 @@ class FacetColumns:
         else:
             values = self.values(searcher, fieldname)
             if labels is not None:
-                values = self._labelled(values, labels)
+                values = self.labelled(values, labels)
             counts = values.top_counts(docs, top)
         return rank_facet(fieldname, counts, top)
 
-    def _labelled(self, values: TagValues, labels: Callable[[tuple], tuple]) -> TagValues:
+    def labelled(self, values: TagValues, labels: Callable[[tuple], tuple]) -> TagValues:
         """`values` with each distinct tuple relabelled: the documents' codes are shared, so this
         costs one call per distinct tuple, and is kept while both stay the same objects."""
         key = (id(values), id(labels))
@@ -1043,14 +1043,16 @@ def make_hit(article: Article, score: float | None, snippet: str, spans: list[Sp
 def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, facets: Iterable[str],
         facet_columns: FacetColumns, sort: str, limit: int, page: int, facet_top: int = 10,
         snippets: bool = True, facet_filters: dict[str, query.Query | None] | None = None,
-        collapse: bool = False, facet_labels: Mapping[str, Callable[[tuple], tuple]] | None = None
+        collapse: bool = False, facet_labels: Mapping[str, Callable[[tuple], tuple]] | None = None,
+        stories: Sequence[int] | None = None,
         ) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
     """Total, the hits of one page, and facet counts over every match.
 
     `facet_filters` maps a facet to the filter to count it under instead of `filter_q` (for
     multi-select facets: every filter but the facet's own). With `collapse`, one hit per wire-copy
     cluster is listed and `total` counts clusters. `facet_labels` relabels a facet's values
-    (`FacetColumns.count`).
+    (`FacetColumns.count`). Given each document's cluster number (`stories`), facets count
+    stories instead of articles.
     """
     start = (page - 1) * limit
     scores = None
@@ -1067,8 +1069,13 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if facet_filters and name in facet_filters:
             own = facet_filters[name]
             docs = DocSet(matching_docs(searcher, query.And([q, own]) if own is not None else q))
-        facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top,
-                                                 (facet_labels or {}).get(name))
+        labels = (facet_labels or {}).get(name)
+        if stories is not None:
+            from .summaries import story_facet  # noqa: PLC0415  (it builds on this module)
+            facet_counts[name] = story_facet(searcher, facet_columns, stories, name, docs, facet_top,
+                                             labels)
+        else:
+            facet_counts[name] = facet_columns.count(searcher, name, docs, facet_top, labels)
     clusters = copies = None
     if collapse:
         clusters = facet_columns.values(searcher, "cluster")

@@ -41,8 +41,9 @@ from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
-                    Stats, Timeline)
+from ...dates import month_counts
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, FacetValue, Hit, MatchSummary, Related,
+                    SearchOptions, SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 
 T = TypeVar("T")
@@ -699,6 +700,28 @@ class XapianEngine:
                                                total, documents, top)
             return Related(query=options.query, field=field, total=total, documents=documents,
                            entities=entities)
+
+        return self._read(read)
+
+    def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
+        """A batch row's summary; `stories` is None (a cluster keeps no wire copies)."""
+        q, filter_q = self._parse(options)
+
+        def read(db):
+            xq = self._query(_Translator(self.xapian, db), q, filter_q)
+            total, counts = self._count(db, xq, list(fields))
+            found = {name: self._entity_counts(db, xq, name, _decoded(counts[name]),
+                                               options.facet_labels[name], top)
+                     if name in options.facet_labels else _decoded(counts[name]) for name in fields}
+            per_day = {day_from_number(d): n for d, n in self._days(db, xq).items()}
+            per_month: Counter = Counter()
+            for day, n in per_day.items():
+                per_month[day.year, day.month] += n
+            return MatchSummary(
+                total=total, stories=None, first=min(per_day) if per_day else None,
+                last=max(per_day) if per_day else None,
+                facets={name: search.rank_facet(name, found[name], top) for name in fields},
+                months=[FacetValue(period, n) for period, n in month_counts(per_month)])
 
         return self._read(read)
 
