@@ -22,6 +22,7 @@ from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
                     MissingValue, Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+from .model import Optimized
 from .filestats import FileStats, file_key
 from .wirecopies import NoWireCopies, WireCopies
 
@@ -441,3 +442,10 @@ class Archive:
     def stats(self, top: int = 10) -> Stats:
         """Document count, date range, index size and the top values of each facet field."""
         return self._engine.stats(top)
+
+    def optimize(self) -> Optimized:
+        """Merges the index's segments into one, without the replaced articles' old versions (which
+        a merge drops): the fastest form for searching an archive that is no longer added to. Takes
+        about as long as indexing its articles did, holding the write lock; searches go on meanwhile
+        and see the result at once. Interrupted or failed, the index stays as it was."""
+        return self._engine.optimize(self.lock_timeout)

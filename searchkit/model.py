@@ -324,3 +324,16 @@ class SearchOptions:
     facet_top: int = 10
     snippets: bool = True
     collapse: bool = False
+
+
+@dataclass
+class Optimized:
+    """What `Archive.optimize` did: the index's segments before and after, and its articles."""
+
+    segments_before: int
+    segments: int
+    documents: int
+    merged: bool  # False: already one segment without deleted documents (or empty)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

@@ -10,6 +10,8 @@ from searchkit import Archive
 from searchkit.model import Article
 from searchkit.querylang.query import DayColumnRange, day_ranges_from_columns
 
+from .conftest import keep_segments
+
 WORDS = "oil gas coffee bank rates trade brazil shares markets gold".split()
 
 
@@ -28,8 +30,9 @@ def _articles(n: int, seed: int, id_prefix: str = "a") -> list[Article]:
 
 def _archive(tmp_path) -> Archive:
     archive = Archive(tmp_path / "index", batch_size=70)  # several commits -> several segments
-    archive.add(_articles(300, 1))
-    archive.add(_articles(60, 2))  # same ids: replaced, so segments have deleted documents
+    with keep_segments():
+        archive.add(_articles(300, 1))
+        archive.add(_articles(60, 2))  # same ids: replaced, so segments have deleted documents
     return archive
 
 
