@@ -3,16 +3,19 @@
 also after replacements, and the index is a normal Whoosh index."""
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from dataclasses import replace
 
 import pytest
+from click.testing import CliRunner
 from whoosh import index
 from whoosh.qparser import QueryParser
 
 from searchkit import Archive, Article
 from searchkit.backends.whoosh import blocks, segments
+from searchkit.cli import main
 from searchkit import schema
 
 from .conftest import EXAMPLES, REUTERS, keep_segments, needs_corpora
@@ -190,6 +193,37 @@ def test_optimize_drops_replaced_articles(tmp_path, monkeypatch):
     merged = index.open_dir(str(archive.path))._segments()
     assert len(merged) == 1 and merged[0].deleted_count() == 0
     assert [_matches(archive, text) for text in QUERIES + ["zqreplaced"]] == before
+
+
+def test_an_interrupted_optimize_leaves_the_index_as_it_was(tmp_path, monkeypatch):
+    """Ctrl-C while the merged segment is being written: the previous commit stays whole (same
+    segments, same results, no partial files left), the lock is free, and optimize then works;
+    from the CLI: one segment, printed and as JSON."""
+    archive = Archive(tmp_path / "ix", procs=2, batch_size=4)
+    with keep_segments():
+        archive.add([EXAMPLES])
+    results = [_result(archive, text) for text in QUERIES]
+    files = sorted(p.name for p in archive.path.iterdir())
+    count = _segment_count(archive)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(segments, "_write_postings", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            archive.optimize()
+    assert sorted(p.name for p in archive.path.iterdir()) == files
+    assert _segment_count(archive) == count > 1
+    assert [_result(Archive(archive.path, create=False), text) for text in QUERIES] == results
+    done = CliRunner().invoke(main, ["optimize", "--index", str(archive.path), "--lock-timeout", "1"])
+    assert (done.exit_code, done.output) == (0, f"merged {count} segments into 1 (13 articles)\n")
+    assert [_result(Archive(archive.path, create=False), text) for text in QUERIES] == results
+    again = CliRunner().invoke(main, ["optimize", "--index", str(archive.path), "--json"])
+    assert json.loads(again.output) == {"segments_before": 1, "segments": 1, "documents": 13,
+                                        "merged": False}
+    missing = CliRunner().invoke(main, ["optimize", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "no index at" in missing.output
 
 
 @pytest.mark.parametrize("sizes, runs", [
