@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Query speed on the merge policy's segments against the same articles in one segment, in one run.
 
-    python benchmarks/segments.py --corpus scaled200k --limit 50000 [--runs 1,8] [--queries 100]
+    python benchmarks/segments.py --corpus scaled200k --limit 50000 [--runs 1,16] [--queries 100]
 
 The first `--limit` articles of the corpus (`../shared/bench/corpus.py materialize NAME`) are
 indexed with `Archive()` as a user gets it, once for each entry of `--runs`: in that many `add`
@@ -106,7 +106,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="scaled200k", help="corpus name (corpus.py) or a .jsonl path")
     ap.add_argument("--limit", type=int, default=50_000, help="the first N articles (default 50,000)")
-    ap.add_argument("--runs", default="1,8", help="indexes to build: in how many add runs each (default 1,8)")
+    ap.add_argument("--runs", default="1,16", help="indexes to build: in how many add runs each (default "
+                    "1,16: at 50,000 articles the policy leaves 1 and 3 segments)")
     ap.add_argument("--queries", type=int, default=100, help="timed queries per kind (default 100)")
     ap.add_argument("--budget", type=float, default=30.0, help="seconds per kind and index at most")
     ap.add_argument("--totals", type=int, default=10, help="queries per kind whose totals are compared")
@@ -119,9 +120,7 @@ def main() -> None:
         spec = json.loads(args.worker_args)
         Path(spec["out"]).write_text(json.dumps(worker(spec)))
         return
-    qfile = run.BENCH / "queries" / f"{Path(args.corpus).stem}.json"
-    if not qfile.exists():
-        qfile = run.BENCH / "queries" / "scaled200k.json"
+    qfile = run.query_file(args.corpus)
     tmp = None if args.workdir else tempfile.mkdtemp(prefix="searchkit-segments-")
     workdir = Path(args.workdir or tmp).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -160,12 +159,7 @@ def main() -> None:
         totals = [query(name, paths[name], qfile, [], args, workdir, True)["totals"] for name in names]
         res["totals_compared"] = len(totals[0])
         res["totals_agree"] = all(t == totals[0] for t in totals)
-        text = report(res)
-        print(text)
-        if args.json:
-            Path(args.json).write_text(json.dumps(res, indent=1))
-        if args.markdown:
-            Path(args.markdown).write_text(text + "\n")
+        run.write_report(report(res), res, args)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -28,7 +28,7 @@ import pytest
 
 from .conftest import REUTERS, needs_corpora
 
-pytestmark = [needs_corpora, pytest.mark.xdist_group("fts5")]  # one worker builds `fts` once
+pytestmark = needs_corpora
 
 REUTERS_ONLY = {"source": ["reuters"]}
 

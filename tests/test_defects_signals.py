@@ -35,11 +35,17 @@ def _group(pgid: int) -> list:
     return alive
 
 
+def _default_sigint() -> None:
+    # As in a terminal: a suite started in the background of a non-interactive shell ignores
+    # SIGINT, and the run would inherit that (Python then installs no Ctrl-C handler).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_index(index: Path, *paths: Path) -> subprocess.Popen:
     # A session of its own: the run and every process it forks are one process group.
     return subprocess.Popen([*SEARCHKIT, "index", *map(str, paths), "--index", str(index)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_sigint)
 
 
 def _wait_for_workers(run: subprocess.Popen, count: int, timeout: float = 60) -> None:

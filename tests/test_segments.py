@@ -29,7 +29,6 @@ QUERIES = [
     "(oil OR gas) AND places:usa", "grain wheat corn", "yen dollar", "id:reuters-90001",
 ]
 FACETS = ["places", "topics", "year"]
-pytestmark = pytest.mark.xdist_group("segments")  # one worker builds `pair` once
 
 
 def _result(archive: Archive, text: str) -> tuple:

@@ -23,9 +23,8 @@ from .conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                 reason="no chromium (apt-get install chromium)"),
-              pytest.mark.xdist_group("browser")]  # one worker launches chromium once
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="no chromium (apt-get install chromium)")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 

@@ -26,7 +26,6 @@ except ImportError:
     HAVE_BINDINGS = False
 
 pytestmark = [
-    pytest.mark.xdist_group("xapian"),  # one worker starts the session's cluster
     pytest.mark.skipif(shutil.which(cluster.TCPSRV) is None,
                        reason="xapian-tcpsrv not installed (apt-get install xapian-tools)"),
     pytest.mark.skipif(not HAVE_BINDINGS, reason="Xapian bindings not installed (pip install '.[xapian]')"),
