@@ -85,17 +85,3 @@ def corpus_index(tmp_path_factory) -> tuple[Path, IndexSummary]:
 @pytest.fixture(scope="session")
 def corpus(corpus_index) -> Archive:
     return Archive(corpus_index[0], create=False)
-
-
-# The test files that take longest, run first: with `-n 2 --dist loadfile` (pyproject) each worker
-# takes whole files in collection order, and a long file collected last would run alone at the end
-# (tests/test_xapian.py, alphabetically last, was the suite's tail).
-SLOW_FILES_FIRST = ("test_xapian.py", "test_robust.py", "test_segments.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return SLOW_FILES_FIRST.index(name) if name in SLOW_FILES_FIRST else len(SLOW_FILES_FIRST)
-
-    items.sort(key=rank)  # stable: every file's tests keep their order
