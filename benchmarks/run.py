@@ -488,6 +488,21 @@ def cold_starts(engine: str, path: Path, word: str, runs: int) -> dict:
             "wall_ms": walls, "cpu_ms": cpus, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs_)}
 
 
+def query_file(name: str) -> Path:
+    """The query set of a corpus or query set name (or a .json path); scaled200k's by default."""
+    qfile = Path(name) if Path(name).suffix == ".json" else BENCH / "queries" / f"{Path(name).stem}.json"
+    return qfile if qfile.exists() else BENCH / "queries" / "scaled200k.json"
+
+
+def write_report(text: str, res: dict, args: argparse.Namespace) -> None:
+    """Prints the report; writes it and the raw results where --markdown and --json say."""
+    print(text)
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1, default=str))
+    if args.markdown:
+        Path(args.markdown).write_text(text + "\n")
+
+
 def prepare_corpus(name: str, limit: int | None, workdir: Path) -> Path:
     if Path(name).suffix == ".jsonl" and Path(name).exists():
         src = Path(name)
@@ -663,10 +678,7 @@ def main() -> None:
     if args.reuse and not (args.reuse_json and args.workdir):
         ap.error("--reuse needs --reuse-json and the --workdir of that run")
     engines = args.engines.split(",")
-    qname = args.query_set or Path(args.corpus).stem
-    qfile = Path(qname) if Path(qname).suffix == ".json" else BENCH / "queries" / f"{qname}.json"
-    if not qfile.exists():
-        qfile = BENCH / "queries" / "scaled200k.json"
+    qfile = query_file(args.query_set or args.corpus)
     tmp = None
     if args.workdir:
         workdir = Path(args.workdir).resolve()
@@ -715,12 +727,7 @@ def main() -> None:
                     print(f"cold start: {eng} ...", file=sys.stderr, flush=True)
                     warm_page_cache(paths[eng])
                     res["cold"][eng] = cold_starts(eng, paths[eng], word, args.cold_runs)
-        text = report(res)
-        print(text)
-        if args.json:
-            Path(args.json).write_text(json.dumps(res, indent=1, default=str))
-        if args.markdown:
-            Path(args.markdown).write_text(text + "\n")
+        write_report(report(res), res, args)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -695,3 +695,32 @@ def entities_rename(field, value, label, index_dir):
 def entities_block(field, values, index_dir):
     """Never list, count or filter on the entities of VALUES (a rule in entities.txt)."""
     _curate(index_dir, "block", field, list(values))
+
+
+@main.command()
+@index_option
+@click.option("--lock-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait while another process writes to the index.")
+@output_options
+@handle_errors
+def optimize(index_dir, lock_timeout, as_json):
+    """Merge the index's segments into one, the fastest form to search.
+
+    Indexing keeps the segments few by itself; this is for an archive that is complete, or
+    before a demanding use. It holds the write lock while it runs; searches go on meanwhile.
+    Interrupted or failed, the index stays as it was.
+
+    \b
+    Example:
+      searchkit optimize --index archive/
+    """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: like Ctrl-C
+    done = Archive(index_dir, create=False, lock_timeout=lock_timeout).optimize()
+    if as_json:
+        click.echo(output.to_json(done.to_dict()))
+    elif not done.merged:
+        click.echo(f"nothing to merge: {done.segments} segment{'s' * (done.segments != 1)}, "
+                   f"{done.documents} articles")
+    else:
+        click.echo(f"merged {done.segments_before} segment{'s' * (done.segments_before != 1)} into "
+                   f"{done.segments} ({done.documents} articles)")

@@ -386,3 +386,16 @@ class MatchSummary:
     last: date | None
     facets: dict[str, list[FacetValue]]  # the top values of each field asked for
     months: list[FacetValue]  # matches per month ("1987-03"), every month from first to last
+
+
+@dataclass
+class Optimized:
+    """What `Archive.optimize` did: the index's segments before and after, and its articles."""
+
+    segments_before: int
+    segments: int
+    documents: int
+    merged: bool  # False: already one segment without deleted documents (or empty)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

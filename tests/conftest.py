@@ -2,11 +2,16 @@
 need them skip with a reason when that folder is absent."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import pickle
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
-from searchkit import Archive
+from searchkit import Archive, IndexSummary
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "archive"
@@ -29,18 +34,52 @@ def example_archive(tmp_path_factory) -> Archive:
     return archive
 
 
+@contextlib.contextmanager
+def keep_segments() -> Iterator[None]:
+    """Indexing runs keep every segment they write (no merges at their end): for tests of searching
+    across segments on a few hundred articles, which the merge policy would make one segment."""
+    from searchkit.backends.whoosh import segments
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments, "plan_merges", lambda sizes: [])
+        yield
+
+
+@contextlib.contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Held by one process of the test run at a time (an fcntl lock: released if it dies)."""
+    with open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder shared by the processes of one test run: with pytest-xdist (`-n 2` in pyproject)
+    each worker has a base temporary folder of its own inside the run's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory) -> tuple[Path, object]:
-    """All of Reuters-21578, BBC and the seed article, indexed once per test session.
+def corpus_index(tmp_path_factory) -> tuple[Path, IndexSummary]:
+    """All of Reuters-21578, BBC and the seed article, indexed once per test run: the first
+    worker process to need it builds it, the other waits for it and uses the same index.
 
     Returns the index path and the IndexSummary of the run.
     """
     if not REUTERS.is_dir() or not BBC.is_dir():
         pytest.skip(f"real corpora not found at {CORPORA}")
-    path = tmp_path_factory.mktemp("corpora") / "index"
-    with Archive(path) as archive:
-        summary = archive.add([REUTERS, BBC, SEED])
-    return path, summary
+    folder = shared_tmp(tmp_path_factory) / "corpora"
+    done = folder / "summary.pickle"
+    with _exclusive(shared_tmp(tmp_path_factory) / "corpora.lock"):
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            with Archive(folder / "index") as archive:
+                summary = archive.add([REUTERS, BBC, SEED])
+            done.write_bytes(pickle.dumps(summary))
+    return folder / "index", pickle.loads(done.read_bytes())
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from searchkit.backends.whoosh import search
 from searchkit.model import Article
 from searchkit.backends.whoosh.search import matching_docs
 
-from .conftest import needs_corpora
+from .conftest import keep_segments, needs_corpora
 
 WORDS = "oil gas coffee bank rates trade brazil shares markets gold".split()
 
@@ -52,9 +52,10 @@ def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=No
 def test_scores_totals_and_order_are_whooshs(tmp_path, phrase_check):
     """Every query form: the same total as the set operations and the same top 10, scores included,
     as Whoosh's own collector."""
-    archive = Archive(tmp_path / "index", batch_size=90)  # several segments
-    archive.add(_articles(400, 1))
-    archive.add(_articles(80, 2))  # replacements: deleted documents in old segments
+    archive = Archive(tmp_path / "index", batch_size=200)  # several segments
+    with keep_segments():
+        archive.add(_articles(400, 1))
+        archive.add(_articles(80, 2))  # replacements: deleted documents in old segments
     forms = ['oil', 'oil gas', 'oil OR gold OR bank', 'oil -gas', '(oil OR gas) NOT bank',
              'headline:story^3 oil', 'go*', 'places:usa coffee', '"oil gas"', '"oil gas"~3',
              '"bank rates" OR "gold oil"', '"oil gas" places:usa', 'headline:"story oil"',
@@ -106,7 +107,8 @@ def _saved_files(path) -> list:
 def test_facet_values_are_saved_per_segment_and_reused(tmp_path):
     path = tmp_path / "index"
     first = Archive(path, batch_size=150)
-    first.add(_articles(400, 3))
+    with keep_segments():
+        first.add(_articles(400, 3))
     expected = first.search("oil", facets=["places", "year"], sort="newest", limit=20)
     saved = _saved_files(path)
     assert {p.name.split(".skc_")[1] for p in saved} >= {"places", "date", "id"}

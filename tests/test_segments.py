@@ -3,18 +3,22 @@
 also after replacements, and the index is a normal Whoosh index."""
 from __future__ import annotations
 
+import json
+import math
 import zlib
 from dataclasses import replace
 
 import pytest
+from click.testing import CliRunner
 from whoosh import index
 from whoosh.qparser import QueryParser
 
-from searchkit import Archive
+from searchkit import Archive, Article
 from searchkit.backends.whoosh import blocks, segments
+from searchkit.cli import main
 from searchkit import schema
 
-from .conftest import EXAMPLES, REUTERS, needs_corpora
+from .conftest import EXAMPLES, REUTERS, keep_segments, needs_corpora
 
 QUERIES = [
     "oil", "oil prices", "Oil OR gold", "oil -prices", "oil AND NOT gold", '"interest rates"',
@@ -47,9 +51,11 @@ def pair(tmp_path_factory) -> tuple[Archive, Archive]:
     sources = [EXAMPLES] + ([REUTERS / "reut2-000.sgm"] if REUTERS.is_dir() else [])
     root = tmp_path_factory.mktemp("segments")
     archives = (Archive(root / "whoosh", procs=0), Archive(root / "segments", procs=2, batch_size=300))
-    for archive in archives:
-        summary = archive.add(sources)
-        assert summary.failed == 0 and summary.added > 0
+    with keep_segments():
+        for archive in archives:
+            summary = archive.add(sources)
+            assert summary.failed == 0 and summary.added > 0
+    assert len(index.open_dir(str(archives[1].path))._segments()) > 1
     return archives
 
 
@@ -62,9 +68,10 @@ def test_replacements_give_the_same_results(pair):
     whoosh_writer, segments = pair
     changed = [replace(a, body=a.body + " zqreplaced crude oil") for a in
                segments.export("oil")][:40]
-    for archive in pair:
-        summary = archive.add(changed)
-        assert (summary.added, summary.updated) == (0, len(changed))
+    with keep_segments():  # deleted documents count in BM25's statistics until merged away
+        for archive in pair:
+            summary = archive.add(changed)
+            assert (summary.added, summary.updated) == (0, len(changed))
     assert segments.search("zqreplaced", limit=0).total == len(changed)
     _compare(whoosh_writer, segments)
 
@@ -139,24 +146,29 @@ def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
     assert files == _segment_files(whoosh_writer.path)
 
 
+def _segment_count(archive: Archive) -> int:
+    return len(index.open_dir(str(archive.path))._segments())
+
+
 @needs_corpora  # the examples alone make too few 70-article segments to merge
-def test_merging_gives_the_segment_built_at_once(tmp_path, monkeypatch):
-    """Many small segments merged (as `add` does at its end) give the terms, statistics and
-    postings of one batch."""
+def test_optimize_gives_the_segment_built_at_once(tmp_path, monkeypatch):
+    """Many small segments merged into one (`Archive.optimize`) give the terms, statistics and
+    postings of one batch, and the same totals, top 10 (ids and scores), facets and date order."""
     at_once = Archive(tmp_path / "once", procs=1, batch_size=100_000)
     at_once.add(_sources())
-    monkeypatch.setattr(segments, "MERGE_FACTOR", 10**9)  # keep the small segments
+    monkeypatch.setattr(segments, "plan_merges", lambda sizes: [])  # keep the small segments
     small = Archive(tmp_path / "small", procs=2, batch_size=70)
     small.add(_sources())
-    count = len(index.open_dir(str(small.path))._segments())
+    count = _segment_count(small)
     assert count > 10
     results = [_result(small, text) for text in QUERIES]
-    monkeypatch.setattr(segments, "MERGE_FACTOR", count)  # all of them at once
-    small.add([])  # nothing new: only merges
-    assert len(index.open_dir(str(small.path))._segments()) == 1
+    done = small.optimize()
+    assert (done.segments_before, done.segments, done.documents, done.merged) == (
+        count, 1, at_once.stats().documents, True)
+    assert _segment_count(small) == 1
     assert _segment_postings(small.path) == _segment_postings(at_once.path)
     assert [_result(small, text) for text in QUERIES] == results
-    assert small.stats().documents == at_once.stats().documents
+    assert small.optimize().merged is False  # one segment already: nothing to do
 
 
 def _matches(archive: Archive, text: str) -> tuple:
@@ -167,8 +179,8 @@ def _matches(archive: Archive, text: str) -> tuple:
 
 
 @needs_corpora  # the examples alone make too few 60-article segments for one merge
-def test_merging_drops_replaced_articles(tmp_path, monkeypatch):
-    monkeypatch.setattr(segments, "MERGE_FACTOR", 10**9)
+def test_optimize_drops_replaced_articles(tmp_path, monkeypatch):
+    monkeypatch.setattr(segments, "plan_merges", lambda sizes: [])
     archive = Archive(tmp_path / "ix", procs=2, batch_size=60)
     archive.add(_sources())
     changed = [replace(a, body=a.body + " zqreplaced") for a in archive.export("*")][::7]
@@ -176,25 +188,96 @@ def test_merging_drops_replaced_articles(tmp_path, monkeypatch):
     before = [_matches(archive, text) for text in QUERIES + ["zqreplaced"]]
     found = index.open_dir(str(archive.path))._segments()
     assert sum(s.deleted_count() for s in found) == len(changed)
-    monkeypatch.setattr(segments, "MERGE_FACTOR", len(found))
-    archive.add([])
+    archive.optimize()
     merged = index.open_dir(str(archive.path))._segments()
     assert len(merged) == 1 and merged[0].deleted_count() == 0
     assert [_matches(archive, text) for text in QUERIES + ["zqreplaced"]] == before
 
 
+def test_an_interrupted_optimize_leaves_the_index_as_it_was(tmp_path, monkeypatch):
+    """Ctrl-C while the merged segment is being written: the previous commit stays whole (same
+    segments, same results, no partial files left), the lock is free, and optimize then works;
+    from the CLI: one segment, printed and as JSON."""
+    archive = Archive(tmp_path / "ix", procs=2, batch_size=4)
+    with keep_segments():
+        archive.add([EXAMPLES])
+    results = [_result(archive, text) for text in QUERIES]
+    files = sorted(p.name for p in archive.path.iterdir())
+    count = _segment_count(archive)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(segments, "_write_postings", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            archive.optimize()
+    assert sorted(p.name for p in archive.path.iterdir()) == files
+    assert _segment_count(archive) == count > 1
+    assert [_result(Archive(archive.path, create=False), text) for text in QUERIES] == results
+    done = CliRunner().invoke(main, ["optimize", "--index", str(archive.path), "--lock-timeout", "1"])
+    assert (done.exit_code, done.output) == (0, f"merged {count} segments into 1 (13 articles)\n")
+    assert [_result(Archive(archive.path, create=False), text) for text in QUERIES] == results
+    again = CliRunner().invoke(main, ["optimize", "--index", str(archive.path), "--json"])
+    assert json.loads(again.output) == {"segments_before": 1, "segments": 1, "documents": 13,
+                                        "merged": False}
+    missing = CliRunner().invoke(main, ["optimize", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "no index at" in missing.output
+
+
 @pytest.mark.parametrize("sizes, runs", [
+    ([10_000] * 5, [(0, 5)]),  # a 50k-article run: 1 segment
     ([10_000] * 20, [(0, 10), (10, 20)]),  # a 200k-article run: 2 segments
     ([10_000] * 19 + [9_991], [(0, 10), (10, 20)]),  # the last batch's remainder joins in
-    ([100_000] * 2, []),
-    ([100_000, 100_000] + [50] * 12, [(2, 12)]),  # small additions merge among themselves
-    ([100_000] + [10_000] * 9, []),  # not yet 10 of a size
-    ([5] * 30, [(0, 10), (10, 20), (20, 30)]),
-    ([100_000] * 10, []),  # 1M articles: 10 segments (a merge would exceed 250,000)
-    ([], []),
+    ([100_000] * 2, []),  # two tiers' worth: one segment each
+    ([20_000, 20_000, 10_000], [(0, 3)]),  # the most balanced run
+    # small additions merge among themselves first; the large merge waits for the next round
+    ([100_000, 100_000] + [50] * 12, [(2, 12), (12, 14)]),
+    ([100_000, 100_000, 500, 100], [(2, 4)]),
+    ([200_000] * 5, []),  # full segments (half of 250,000 or more) are never merged
+    ([200_000, 50, 50], [(1, 3)]),
+    ([], []), ([7], []),
 ])
 def test_merge_plan(sizes, runs):
     assert segments.plan_merges(sizes, 10, 250_000) == runs
+
+
+def _merged(sizes: list[int]) -> list[int]:
+    """The segment sizes once every round of merges is done, as `SegmentsWriter._merge` does."""
+    while runs := segments.plan_merges(sizes):
+        kept, out = 0, []
+        for start, end in runs:
+            out += sizes[kept:start] + [sum(sizes[start:end])]
+            kept = end
+        sizes = out + sizes[kept:]
+    return sizes
+
+
+@pytest.mark.parametrize("runs", [[1_000] * 200, [5_000] * 10, [13] * 300, [60_000, 7] * 40,
+                                  [200_000] + [500] * 300, [3_000, 40_000, 250, 90_000, 12] * 20])
+def test_segments_stay_few_after_any_sequence_of_runs(runs):
+    """The policy alone: after every run (each cut into segments of 10,000 as `add` does), the
+    segments not full number at most `allowed_segments`, about log10(articles / 2,000)."""
+    sizes: list[int] = []
+    for articles in runs:
+        sizes = _merged(sizes + [10_000] * (articles // 10_000) + [articles % 10_000] * (articles % 10_000 > 0))
+        open_sizes = [size for size in sizes if size < 125_000]
+        assert len(open_sizes) <= segments.allowed_segments(sum(open_sizes), min(open_sizes, default=0))
+        assert len(open_sizes) <= 2 + max(0, math.log10(sum(sizes) / 2_000))
+    assert sum(sizes) == sum(runs)
+
+
+def test_small_index_runs_keep_few_segments(tmp_path):
+    """Real runs through the segment writer: eight small `add`s of made-up articles end in the
+    one segment each time (480 articles are less than one tier), not eight or more."""
+    archive = Archive(tmp_path / "ix", procs=2, batch_size=40)
+    for run in range(8):
+        archive.add([Article(id=f"r{run}-{i}", headline=f"Run {run} story {i}", body=f"zqrun{run} words {i}")
+                     for i in range(60)])
+        sizes = [s.doc_count() for s in index.open_dir(str(archive.path))._segments()]
+        assert segments.plan_merges(sizes) == [] and len(sizes) == 1, sizes  # under one tier
+    assert archive.search("*", limit=0).total == 480
+    assert archive.search("zqrun3", limit=0).total == 60
 
 
 # ------------------------------------------------------------ bulk analysis

@@ -154,6 +154,8 @@ def test_what_the_cluster_cannot_do_is_said(example_cluster):
         example_cluster.search("oil", collapse=True)
     with pytest.raises(QueryError, match="cannot start with a wildcard"):
         example_cluster.search("*il")
+    with pytest.raises(QueryError, match="optimize is not available on a xapian:// cluster"):
+        example_cluster.optimize()
 
 
 def test_reindexing_updates_in_place(example_cluster):

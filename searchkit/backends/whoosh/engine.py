@@ -23,7 +23,7 @@ from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search, summaries
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Related, SearchOptions,
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
 
@@ -291,6 +291,17 @@ class WhooshEngine:
         if self._workers is not None and not self._workers.closed:
             self._workers.stop()
         self._workers = None
+
+    def optimize(self, lock_timeout: float) -> Optimized:
+        """Merges the index's segments into one (see `segments.optimize`)."""
+        from .segments import optimize
+        try:
+            before, after, documents, merged = optimize(self._ix, lock_timeout)
+        except LockError:
+            raise _locked(str(self.path), lock_timeout) from None
+        except OSError as exc:
+            raise _write_error(str(self.path), exc) from None
+        return Optimized(segments_before=before, segments=after, documents=documents, merged=merged)
 
     def read_fingerprints(self, fill: Callable[[Iterable[tuple[str, str]]], None]) -> None:
         """Gives `fill` the (id, content fingerprint) of every article in the index, read from

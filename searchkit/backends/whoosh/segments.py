@@ -298,32 +298,65 @@ def _read_blocks(postfile, info: bytes) -> Iterator[tuple[tuple, bytes, bool]]:
 
 # ------------------------------------------------------------ merging segments
 
-# Adjacent segments of about the same size are merged this many at a time (as Lucene's
-# LogMergePolicy): the count of segments stays logarithmic in the archive's size.
-MERGE_FACTOR = 10
-# No merge makes a segment larger than this: a merge costs ~0.8 ms of one process per article
-# (a 1M-article merge would take a quarter of an hour), while a query gains little from fewer
-# segments once they are this large.
+# The merge policy: Lucene's TieredMergePolicy, for runs of adjacent segments (documents keep their
+# order, so relevance ties keep coming out in reading order). A segment of at least half of
+# MERGE_MAX_DOCS is full: never merged again (a merge costs ~0.8 ms of one process per article,
+# while a query gains little from fewer segments once they are this large). The others may number
+# SEGMENTS_PER_TIER per tier: tiers of MERGE_FLOOR articles (or the smallest segment's size, if
+# larger), then MERGE_AT_ONCE times that, and so on; while there are more, the most balanced runs
+# of 2 to MERGE_AT_ONCE adjacent segments are merged. So the count of segments stays about
+# log10(articles / MERGE_FLOOR) after any sequence of runs, whatever sizes they come in, and an
+# article is merged about as many times.
+MERGE_AT_ONCE = 10
+SEGMENTS_PER_TIER = 1
+MERGE_FLOOR = 2_000
 MERGE_MAX_DOCS = 250_000
 
 
-def plan_merges(sizes: Sequence[int], factor: int = MERGE_FACTOR,
+def allowed_segments(total: int, smallest: int) -> int:
+    """How many segments (not full) `total` articles may be in (Lucene's allowedSegCount)."""
+    tier, allowed = max(MERGE_FLOOR, smallest), 0
+    while total > tier * SEGMENTS_PER_TIER:
+        allowed += SEGMENTS_PER_TIER
+        total -= tier * SEGMENTS_PER_TIER
+        tier *= MERGE_AT_ONCE
+    return allowed + math.ceil(total / tier)
+
+
+def plan_merges(sizes: Sequence[int], at_once: int = MERGE_AT_ONCE,
                 max_docs: int = MERGE_MAX_DOCS) -> list[tuple[int, int]]:
-    """Runs [start, end) of adjacent segments to merge, given the segments' document counts in
-    index order. Only adjacent segments are merged, so documents keep their order (relevance ties
-    keep coming out in reading order). As Lucene's LogMergePolicy: from the largest remaining
-    level down, the segments within 0.75 of a level of it form a group, merged `factor` at a time;
-    a run that would exceed `max_docs` is left alone."""
-    levels = [math.log(max(size, 1), factor) for size in sizes]
-    runs = []
-    start = 0
-    while start < len(levels):
-        bottom = max(levels[start:]) - 0.75
-        end = max(i for i in range(start, len(levels)) if levels[i] >= bottom) + 1
-        runs += [(i, i + factor) for i in range(start, end - factor + 1, factor)
-                 if sum(sizes[i:i + factor]) <= max_docs]
-        start = end
-    return runs
+    """The runs [start, end) of adjacent segments to merge now (at once, in parallel), given the
+    segments' live document counts in index order; none when the segments not full are no more
+    than `allowed_segments`. A run's score is Lucene's: its skew (largest segment / total, sizes
+    under MERGE_FLOOR counted as MERGE_FLOOR) times total ** 0.05, the lowest first. A run is
+    taken only if it is no larger than those taken before it in this round: a large merge waits
+    for the small ones to be done, as they may be enough (the caller plans again after each)."""
+    full = [size >= max_docs // 2 for size in sizes]
+    open_sizes = [size for size, is_full in zip(sizes, full) if not is_full]
+    excess = len(open_sizes) - allowed_segments(sum(open_sizes), min(open_sizes, default=0))
+    if excess <= 0:
+        return []
+    candidates = []
+    for start in range(len(sizes)):
+        total = 0
+        for end in range(start + 1, min(len(sizes), start + at_once) + 1):
+            if full[end - 1] or total + sizes[end - 1] > max_docs:
+                break
+            total += sizes[end - 1]
+            if end - start >= 2:
+                floored = [max(size, MERGE_FLOOR) for size in sizes[start:end]]
+                candidates.append((max(floored) / sum(floored) * total ** 0.05, start, end, total))
+    runs: list[tuple[int, int]] = []
+    largest = None
+    for _score, start, end, total in sorted(candidates):
+        if excess <= 0:
+            break
+        if (largest is not None and total > largest) or any(start < e and s < end for s, e in runs):
+            continue
+        runs.append((start, end))
+        largest = total if largest is None else largest
+        excess -= end - start - 1
+    return sorted(runs)
 
 
 def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
@@ -344,6 +377,34 @@ def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
         for reader in perdocs + terms:
             reader.close()
     return merged
+
+
+def optimize(ix: index.FileIndex, timeout: float) -> tuple[int, int, int, bool]:
+    """Merges every segment of the index into one, without the deleted documents (`searchkit
+    optimize`), in this process, holding the WRITELOCK; returns (segments before, segments after,
+    articles, whether it merged anything). As every merge: the new segment's files are written
+    first and the TOC that lists it instead of the old segments last, so an interrupted or failed
+    optimize leaves the previous commit whole; its partial files are removed at once (after a
+    kill, by the next commit)."""
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.1):
+        raise LockError
+    try:
+        toc = ix._read_toc()
+        old = toc.segments
+        if len(old) <= 1 and not any(segment.has_deletions() for segment in old):
+            return len(old), len(old), sum(segment.doc_count() for segment in old), False
+        try:
+            merged = merge(ix.storage, toc.schema, ix.indexname, old)
+            kept = [merged] if merged.doc_count_all() else []
+            index.TOC(toc.schema, kept, toc.generation + 1).write(ix.storage, ix.indexname)
+        except BaseException:
+            index.clean_files(ix.storage, ix.indexname, toc.generation, old)
+            raise
+        index.clean_files(ix.storage, ix.indexname, toc.generation + 1, kept)
+        return len(old), len(kept), merged.doc_count_all(), True
+    finally:
+        lock.release()
 
 
 def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segments: list,
@@ -718,8 +779,7 @@ class SegmentsWriter:
         """Merges runs of adjacent small segments (`plan_merges`), in parallel in the workers,
         until none is left to merge; each round becomes visible in one new TOC."""
         while True:
-            runs = plan_merges([segment.doc_count() for segment in self._segments], MERGE_FACTOR,
-                               MERGE_MAX_DOCS)
+            runs = plan_merges([segment.doc_count() for segment in self._segments])
             if not runs:
                 return
             for job, (start, end) in enumerate(runs):

@@ -42,7 +42,7 @@ from ..whoosh.engine import to_document
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...dates import month_counts
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, FacetValue, Hit, MatchSummary, Related,
+from ...model import (FACET_FIELDS, TAG_FIELDS, Article, FacetValue, Hit, MatchSummary, Optimized, Related,
                     SearchOptions, SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 
@@ -539,6 +539,10 @@ class XapianEngine:
 
     def stop_workers(self) -> None:
         """Nothing to stop: a cluster's writer has no worker processes."""
+
+    def optimize(self, lock_timeout: float) -> Optimized:
+        raise QueryError("optimize is not available on a xapian:// cluster: each shard's server "
+                         "manages its own database (stop it, then run xapian-compact on its folder)")
 
     def read_fingerprints(self, fill: Callable[[Iterable[tuple[str, str]]], None]) -> None:
         """Gives `fill` the (id, content fingerprint) of every article (again, from the start,
