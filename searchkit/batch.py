@@ -81,7 +81,7 @@ class BatchRow:
             "first": s.first.isoformat() if s and s.first else None,
             "last": s.last.isoformat() if s and s.last else None}
         for name in ENTITY_FIELDS:
-            out[name] = [{"value": v.value, "count": v.count} for v in s.facets.get(name, [])] if s else []
+            out[name] = [v.to_dict() for v in s.facets.get(name, [])] if s else []
         out["months"] = [{"period": m.value, "count": m.count} for m in s.months] if s else []
         out["error"] = self.error
         if self.export is not None:

@@ -24,7 +24,7 @@ def sparkline(months: list[FacetValue], width: int = SPARK_WIDTH) -> tuple[str, 
 
 
 def _values(values: list[FacetValue]) -> str:
-    return ", ".join(f"{sanitize(v.value)} ({v.count})" for v in values)
+    return ", ".join(f"{sanitize(v.label or v.value)} ({v.count})" for v in values)
 
 
 def _row_text(row: BatchRow) -> list[str]:
@@ -74,7 +74,7 @@ def batch_csv(result: BatchResult) -> str:
     for row in result.rows:
         data = row.to_dict()
         for name in ENTITY_FIELDS:
-            data[name] = [f"{v['value']} ({v['count']})" for v in data[name]]
+            data[name] = [f"{v.get('label', v['value'])} ({v['count']})" for v in data[name]]
         data["months"] = [f"{m['period']}:{m['count']}" for m in data["months"]]
         writer.writerow([_csv_cell(data[c], excel=False) for c in BATCH_COLUMNS])
     return buf.getvalue().rstrip("\n")
