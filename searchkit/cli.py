@@ -218,7 +218,8 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
               help="Hits per page.")
 @click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
               help="Page number (past the last page: exit 1).")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="newest/oldest: by publication day and time of day (undated last).")
 @match_options
 @click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
               help="Count the top values of FIELD over all matches (repeatable).")

@@ -112,6 +112,17 @@ def test_date_sorts_and_pages_match(example_archive, example_cluster, sort):
         assert all(h.score is None for h in got.hits)
 
 
+def test_date_sorts_order_by_time_of_day_as_whoosh(fresh_cluster):
+    """Same-day articles: newest means the latest time first, on both backends (issue 19 item 4)."""
+    from .test_date_order import NEWEST, OLDEST, SAME_DAY
+
+    archive = Archive(fresh_cluster.address)
+    assert archive.add(SAME_DAY).added == len(SAME_DAY)
+    assert [h.id for h in archive.search("oil", sort="newest").hits] == NEWEST
+    assert [h.id for h in archive.search("oil", sort="oldest", limit=3, page=2).hits] == OLDEST[3:]
+    assert [a.id for a in archive.export("oil")] == OLDEST
+
+
 def test_hits_snippets_and_articles(example_archive, example_cluster):
     got = example_cluster.search("oil prices", limit=20)
     assert {h.id for h in got.hits} == {h.id for h in example_archive.search("oil prices", limit=20).hits}

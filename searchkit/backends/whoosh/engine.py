@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
+from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Related, SearchOptions, SearchResult, Stats,
@@ -64,11 +65,28 @@ def to_document(article: Article, fingerprint: str, cluster: str | None = None) 
         doc["mentioned_year"] = years
     if article.published:
         doc["date"] = day_number(article.published.date())
+        doc[TIME_COLUMN] = seconds_of_day(article.published)
     for name in TAG_FIELDS:
         # One comma-joined string is indexed, stored and kept in the facet column (a list would be
         # cut to its first value in the column).
         doc[name] = ",".join(getattr(article, name))
     return {k: v for k, v in doc.items() if v not in (None, "", [], {})}
+
+
+# Fields added to the schema without a new SCHEMA_VERSION: an index made before has not got them.
+_ADDED_FIELDS = (TIME_COLUMN,)
+
+
+def _fields_missing(schema) -> tuple[str, ...]:
+    """The added fields that an older index's schema lacks (left out of its documents: see
+    `timeorder` for what that index does without them)."""
+    return tuple(name for name in _ADDED_FIELDS if name not in schema)
+
+
+def _without(doc: dict, names: tuple[str, ...]) -> dict:
+    for name in names:
+        doc.pop(name, None)
+    return doc
 
 
 def _period_start(period: str) -> date:
@@ -100,6 +118,7 @@ class WhooshWriter:
     def __init__(self, ix: index.Index, lock_timeout: float):
         self._ix, self._lock_timeout = ix, lock_timeout
         self._folder = ix.storage.folder
+        self._missing = _fields_missing(ix.schema)
         self._writer = self._open()
 
     def _open(self):
@@ -111,7 +130,7 @@ class WhooshWriter:
             raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
-        doc = to_document(article, fingerprint, cluster)
+        doc = _without(to_document(article, fingerprint, cluster), self._missing)
         if self._writer is None:
             self._writer = self._open()
         try:
@@ -155,6 +174,7 @@ class SegmentsWriter:
     def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
         from . import segments
         self._folder = ix.storage.folder
+        self._missing = _fields_missing(ix.schema)
         try:
             self._writer = segments.SegmentsWriter(ix, lock_timeout, workers, segment_size)
         except LockError:
@@ -163,7 +183,7 @@ class SegmentsWriter:
             raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
-        self._guard(self._writer.add, to_document(article, fingerprint, cluster), replace)
+        self._guard(self._writer.add, _without(to_document(article, fingerprint, cluster), self._missing), replace)
 
     def commit(self) -> None:
         self._guard(self._writer.commit)

@@ -38,6 +38,7 @@ from ...querylang import query as queries
 from ..whoosh import search
 from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
+from ..whoosh.timeorder import LAST_SECOND, TIME_COLUMN
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...model import (FACET_FIELDS, TAG_FIELDS, Article, Hit, Related, SearchOptions, SearchResult,
@@ -49,9 +50,10 @@ T = TypeVar("T")
 SLOT_DATE = 0  # sortable_serialise(day number); absent when undated
 SLOT_YEAR = 2  # "1987": the year facet
 SLOT_MONTH = 3  # "1987-03": the month facet
-# Sort keys, ascending: date (oldest first / newest first, undated last either way), then id.
-# Remote shards cannot run a KeyMaker (not even the built-in MultiValueKeyMaker), so each order
-# is one precomputed value.
+# Sort keys, ascending: date (oldest first / newest first, undated last either way), then the time
+# of day, then id (the Whoosh backend's order, `timeorder`). Remote shards cannot run a KeyMaker
+# (not even the built-in MultiValueKeyMaker), so each order is one precomputed value. (A cluster
+# indexed before the time was part of them sorts its older articles by day and id.)
 SLOT_OLDEST = 4
 SLOT_NEWEST = 5
 _SORT_SLOTS = {"oldest": SLOT_OLDEST, "newest": SLOT_NEWEST}
@@ -127,9 +129,9 @@ class _DocumentBuilder:
         idt = id_term(article.id)
         doc.add_term(idt)
         doc.add_term(PRESENCE_PREFIX + "id")  # on every document: `clear` deletes by it
-        day = fields.get("date")
-        doc.add_value(SLOT_OLDEST, f"{day or _NO_DAY:07d}\0{article.id}")
-        doc.add_value(SLOT_NEWEST, f"{_NO_DAY - day if day else _NO_DAY:07d}\0{article.id}")
+        day, seconds = fields.get("date"), fields.get(TIME_COLUMN, 0)
+        doc.add_value(SLOT_OLDEST, f"{day or _NO_DAY:07d}{seconds:05d}\0{article.id}")
+        doc.add_value(SLOT_NEWEST, f"{_NO_DAY - day if day else _NO_DAY:07d}{LAST_SECOND - seconds:05d}\0{article.id}")
         fp = FINGERPRINT_PREFIX + fingerprint + article.id
         doc.add_term(fp if len(fp.encode()) <= MAX_TERM_BYTES else FINGERPRINT_PREFIX + fingerprint + idt)
         for name, value in fields.items():
