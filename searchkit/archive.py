@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from .backends import Capabilities, Engine, open_engine
-from .dates import span_between
+from .dates import date_for_undated, span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, IndexSummary,
@@ -176,7 +176,8 @@ class Archive:
 
     def add(self, items: Iterable[str | os.PathLike | Article], *, format: str | None = None,
             rebuild: bool = False, check: bool = False,
-            progress: ProgressCallback | None = None) -> IndexSummary:
+            progress: ProgressCallback | None = None,
+            default_date: str | date | None = None) -> IndexSummary:
         """Index files, folders (recursively) and/or Article objects.
 
         Articles already in the index with the same id are replaced if they changed and counted as
@@ -185,10 +186,15 @@ class Archive:
         KeyboardInterrupt whose `summary` counts them). A file indexed without a problem by an
         earlier run and unchanged since (same size and modification time) is not read again: its
         articles count as unchanged; `check=True` reads every file. `progress(n)` is called with the
-        number of source bytes finished after each file.
+        number of source bytes finished after each file. `default_date` (a date, or text such as
+        `2005` or `2005-01-01`: the first day it names) is given to each article that has no date
+        of its own, so that date filters and sorts can use it; it makes every file be read again
+        (`check=True`), since unchanged files may hold articles that should get it.
         """
         if format is not None and format not in FORMATS:
             raise QueryError(f"unknown format {format!r} (formats: {', '.join(FORMATS)})")
+        supplied = date_for_undated(default_date)
+        check = check or supplied is not None
         items = list(items)
         summary = IndexSummary()
         paths = [i for i in items if not isinstance(i, Article)]
@@ -210,7 +216,7 @@ class Archive:
                                 None if check else files, read, summary)
         try:
             with _Interrupts() as interrupts:
-                self._write(stream, found.problems, summary, interrupts)
+                self._write(stream, found.problems, summary, interrupts, supplied)
             if interrupts.requested:
                 raise IndexInterrupted(summary)
             if files is not None:
@@ -248,17 +254,17 @@ class Archive:
                 progress(source_file.size)
 
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
-               summary: IndexSummary, interrupts: _Interrupts) -> None:
+               summary: IndexSummary, interrupts: _Interrupts, default_date: datetime | None = None) -> None:
         from .prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
         for problem in problems:
             summary.report(problem)
         signatures = self._wire.needs_signatures
         # With worker processes, articles are prepared (enriched, fingerprinted) in as many
         # processes of their own, forked first: before the writer takes the write lock.
-        preparers = Preparers(self.procs, signatures) if self.procs >= 2 else None
+        preparers = Preparers(self.procs, signatures, default_date) if self.procs >= 2 else None
         try:
             self._write_prepared(_then_stop(preparers.prepare(stream), preparers)
-                                 if preparers is not None else prepare_all(stream, signatures),
+                                 if preparers is not None else prepare_all(stream, signatures, default_date),
                                  summary, interrupts)
         finally:
             if preparers is not None:

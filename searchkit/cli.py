@@ -180,9 +180,13 @@ def main():
               help="Read every file again, even those unchanged (size and time) since the last run.")
 @click.option("--lock-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait while another process writes to the index.")
+@click.option("--date", "default_date", metavar="DATE",
+              help="The date of articles that have none of their own (an undated source such as BBC): "
+                   "2005, 2005-06 or 2005-01-01 (the first day named), so --from/--to and date sorts "
+                   "include them. Every file is read again.")
 @output_options
 @handle_errors
-def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
+def index(paths, index_dir, fmt, rebuild, check, lock_timeout, default_date, as_json):
     """Index news files and folders (recursively).
 
     Formats are detected per file: plain-text articles (.txt: headline, blank line, body; a
@@ -201,9 +205,10 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
     if _progress_shown():
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
-            summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, progress=bar.update)
+            summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, progress=bar.update,
+                                  default_date=default_date)
     else:
-        summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check)
+        summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, default_date=default_date)
     if as_json:
         click.echo(output.to_json(summary.to_dict()))
     else:

@@ -228,6 +228,9 @@ class SearchResult:
     suggestion: str | None = None
     # True when wire copies were collapsed: `total` then counts clusters, not articles.
     collapsed: bool = False
+    # Articles that match but have no date, left out by the date limits (`date_from`/`date_to`,
+    # year and month filters): they would be in the matches without those limits.
+    undated_left_out: int = 0
 
     @property
     def pages(self) -> int:
@@ -242,6 +245,7 @@ class SearchResult:
             "facets": {name: [dataclasses.asdict(v) for v in values]
                        for name, values in self.facets.items()},
             "suggestion": self.suggestion,
+            "undated_left_out": self.undated_left_out,
         }
 
 

@@ -86,6 +86,8 @@ def search_text(result: SearchResult) -> str:
         shown = f"{first}-{last}" if result.hits else "none"
         lines.append(f"{result.total} {what} {sanitize(result.query)} "
                      f"(showing {shown}, page {result.page} of {result.pages})")
+    if result.undated_left_out:
+        lines.append(undated_text(result.undated_left_out))
     if result.suggestion:
         lines.append(f"Did you mean: {click.style(sanitize(result.suggestion), bold=True)}")
     for n, hit in enumerate(result.hits, (result.page - 1) * result.limit + 1):
@@ -105,6 +107,14 @@ def search_text(result: SearchResult) -> str:
         lines.append("Facets:")
         lines.extend(_facets_text(result.facets))
     return "\n".join(lines)
+
+
+def undated_text(left_out: int) -> str:
+    """The line saying how many undated matches the date limits left out, and what to do."""
+    what = "1 more article matches" if left_out == 1 else f"{left_out} more articles match"
+    return (f"{what} but {'has' if left_out == 1 else 'have'} no date, so the date limits left "
+            f"{'it' if left_out == 1 else 'them'} out (give a source's undated articles a date: "
+            f"searchkit index FOLDER --date DATE).")
 
 
 def missing_text(missing: list[MissingValue]) -> str:

@@ -112,6 +112,16 @@ def test_date_sorts_and_pages_match(example_archive, example_cluster, sort):
         assert all(h.score is None for h in got.hits)
 
 
+@pytest.mark.parametrize("options, some", [
+    ({"date_from": "2000"}, True), ({"date_to": "1987-03"}, True), ({"filters": {"year": "2021"}}, True),
+    ({"date_from": "1987", "filters": {"source": "reuters"}}, False), ({}, False),
+])
+def test_same_undated_matches_left_out(example_archive, example_cluster, options, some):
+    expected = example_archive.search("*", limit=0, **options).undated_left_out
+    assert example_cluster.search("*", limit=0, **options).undated_left_out == expected
+    assert bool(expected) == some
+
+
 def test_date_sorts_order_by_time_of_day_as_whoosh(fresh_cluster):
     """Same-day articles: newest means the latest time first, on both backends (issue 19 item 4)."""
     from .test_date_order import NEWEST, OLDEST, SAME_DAY

@@ -21,6 +21,8 @@ from whoosh.searching import Searcher
 from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
+from .undated import undated_matches
+from ...querylang.undated import without_date_limits
 from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
@@ -413,9 +415,13 @@ class WhooshEngine:
         # filters only, so its other values stay visible.
         facet_filters = {name: self._filter(options, without=name)
                          for name in options.facets if name in options.filters}
+        dateless = without_date_limits(options)
+        dateless_filter = self._filter(dateless) if dateless is not None else None
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())
+            undated = (undated_matches(searcher, q, dateless_filter, self._facets)
+                       if dateless is not None else 0)
             found = search.run(
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
@@ -423,12 +429,12 @@ class WhooshEngine:
                 facet_filters=facet_filters, collapse=options.collapse)
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
-            return found, self._suggestion(searcher, q, filter_q, options.query, known)
+            return found, self._suggestion(searcher, q, filter_q, options.query, known), undated
 
-        (total, hits, facets), suggestion = self._on_snapshot(read)
+        (total, hits, facets), suggestion, undated = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets, collapsed=options.collapse,
-                            suggestion=suggestion)
+                            suggestion=suggestion, undated_left_out=undated)
 
     def _suggestion(self, searcher, q, filter_q, text: str, found: int | None = None) -> str | None:
         def count(query_):

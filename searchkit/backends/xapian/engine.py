@@ -35,6 +35,7 @@ from whoosh import highlight
 from whoosh import query as wq
 
 from ...querylang import query as queries
+from ...querylang.undated import without_date_limits
 from ..whoosh import search
 from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
@@ -614,12 +615,18 @@ class XapianEngine:
         facet_filters = {name: self._filter(options, without=name)
                          for name in options.facets if name in options.filters}
         analyzer = self.schema["body"].analyzer
+        dateless = without_date_limits(options)
 
         def read(db):
             translate = _Translator(self.xapian, db)
             xq = self._query(translate, q, filter_q)
             shared = [n for n in options.facets if n not in facet_filters]
             total, counts = self._count(db, xq, shared)
+            undated = 0
+            if dateless is not None:  # matches without the date limits and without a date
+                X = self.xapian.Query
+                undated = self._count(db, X(X.OP_AND_NOT, self._query(
+                    _Translator(self.xapian, db), q, self._filter(dateless)), X(PRESENCE_PREFIX + "date")), [])[0]
             for name, own in facet_filters.items():
                 counts.update(self._count(db, self._query(_Translator(self.xapian, db), q, own), [name])[1])
             hits = []
@@ -631,11 +638,11 @@ class XapianEngine:
                              translate.body_words, analyzer, options.snippets) for item in mset]
             facets = {name: search.rank_facet(name, _decoded(counts[name]), options.facet_top)
                       for name in options.facets}
-            return total, hits, facets
+            return total, hits, facets, undated
 
-        total, hits, facets = self._read(read)
+        total, hits, facets, undated = self._read(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
-                            hits=hits, facets=facets)
+                            hits=hits, facets=facets, undated_left_out=undated)
 
     def _days(self, db, xq) -> Counter:
         """Matches of `xq` per day number (undated ones left out)."""
