@@ -31,6 +31,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .blocks import load_ids_weights
+from ...querylang.spelling import can_suggest, max_edits, spelling_distance
 from .timeorder import NO_DATE_LAST, TIME_COLUMN, date_order_key, day_bound, times
 from ...model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from ...schema import day_from_number
@@ -1210,8 +1211,10 @@ def _surface(searcher: Searcher, stem: str) -> str | None:
 
 def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str | None:
     """`text` with each rare word (in at most `rare` articles) replaced by the closest spelling
-    (Damerau-Levenshtein distance at most 2, same first letter) of an indexed word that is in at
-    least 10 times as many articles (ties: the commonest); None if no word changes."""
+    (`querylang.spelling`: an edit distance where sound-alike letters cost half, at most 1 for a
+    word of 3-5 letters and 2 for a longer one; same first letter; never a stop word) of an
+    indexed word that is in at least 10 times as many articles (ties: the commonest); None if no
+    word changes."""
     reader = searcher.reader()
     corrector = reader.corrector("body")
     edits: dict[tuple[int, int], str] = {}
@@ -1228,17 +1231,17 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str
         if freq > rare:
             continue
         candidates = [c for c in corrector.suggest(token.text, limit=1000, maxdist=2, prefix=1)
-                      if reader.doc_frequency("body", c) >= max(1, 10 * freq)]
+                      if can_suggest(c) and reader.doc_frequency("body", c) >= max(1, 10 * freq)]
         candidates.sort(key=lambda c: (distance(token.text, c), -reader.doc_frequency("body", c)))
         best = None
         for stem in candidates[:8]:
             spelling = _surface(searcher, stem)
-            if spelling:
+            if spelling and can_suggest(spelling):
                 # Closest to what was typed (as spelled, not as stemmed), then the commonest.
-                key = (distance(word.lower(), spelling), -reader.doc_frequency("body", stem))
+                key = (spelling_distance(word, spelling), -reader.doc_frequency("body", stem))
                 if best is None or key < best[0]:
                     best = (key, spelling)
-        if best is not None and best[0][0] <= 2 and best[1] != word.lower():
+        if best is not None and best[0][0] <= max_edits(word) and best[1] != word.lower():
             edits[span] = best[1]
     if not edits:
         return None
