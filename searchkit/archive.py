@@ -397,9 +397,10 @@ class Archive:
                 date_from: str | date | None = None, date_to: str | date | None = None,
                 filters: dict[str, list[str] | str] | None = None) -> SearchResult | None:
         """Articles most like `article_id` (more-like-this on its key terms and its people,
-        organisations and places), itself excluded; None if there is no such article."""
+        organisations and places), itself and its own wire copies (`wire_copies`) left out; None if
+        there is no such article."""
         options = self._options(article_id, date_from, date_to, filters, limit=limit, page=page)
-        return self._engine.similar(article_id, options)
+        return self._engine.similar(article_id, options, exclude=self._wire.copies(article_id))
 
     def export(self, query: str, *, date_from: str | date | None = None,
                date_to: str | date | None = None,

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from whoosh import index
 from whoosh import query as wq
@@ -470,12 +470,14 @@ class WhooshEngine:
 
         return self._on_snapshot(read)
 
-    def similar(self, article_id: str, options: SearchOptions) -> SearchResult | None:
-        """Articles like `article_id` (itself excluded), or None if there is no such article."""
+    def similar(self, article_id: str, options: SearchOptions,
+                exclude: Sequence[str] = ()) -> SearchResult | None:
+        """Articles like `article_id` (itself and the ids in `exclude` left out), or None if there
+        is no such article."""
         article = self.get(article_id)
         if article is None:
             return None
-        not_itself = wq.Not(wq.Term("id", article_id))
+        not_itself = wq.Not(wq.Or([wq.Term("id", i) for i in dict.fromkeys((article_id, *exclude))]))
         filter_q = self._filter(options)
         filter_q = wq.And([not_itself, filter_q]) if filter_q is not None else not_itself
 

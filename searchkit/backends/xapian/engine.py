@@ -29,7 +29,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from whoosh import highlight
 from whoosh import query as wq
@@ -677,7 +677,8 @@ class XapianEngine:
 
         return self._read(read)
 
-    def similar(self, article_id: str, options: SearchOptions) -> SearchResult | None:
+    def similar(self, article_id: str, options: SearchOptions,
+                exclude: Sequence[str] = ()) -> SearchResult | None:
         """More like this: the article's 12 best terms by Xapian's Bo1 expansion weights (as the
         Whoosh backend's key terms) in headline and body, and its people, orgs and places."""
         filter_q = self._filter(options)
@@ -708,7 +709,8 @@ class XapianEngine:
                         clauses.append(X(term))
             if not clauses:
                 return 0, []
-            xq = X(X.OP_AND_NOT, X(X.OP_OR, clauses), X(id_term(article_id)))
+            left_out = [X(id_term(i)) for i in dict.fromkeys((article_id, *exclude))]
+            xq = X(X.OP_AND_NOT, X(X.OP_OR, clauses), X(X.OP_OR, left_out))
             if filter_q is not None:
                 xq = X(X.OP_FILTER, xq, _Translator(self.xapian, db)(filter_q))
             total, _ = self._count(db, xq, [])
