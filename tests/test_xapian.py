@@ -133,6 +133,14 @@ def test_date_sorts_order_by_time_of_day_as_whoosh(fresh_cluster):
     assert [a.id for a in archive.export("oil")] == OLDEST
 
 
+@pytest.mark.parametrize("query", ['people:"ingrid halvorsen"', "places:norway", "headline:oil"])
+def test_field_query_snippets_match(example_archive, example_cluster, query):
+    """A query on other fields than the body highlights where the body names its values (issue 23)."""
+    expected = {h.id: (h.snippet, h.highlights) for h in example_archive.search(query, limit=20).hits}
+    got = {h.id: (h.snippet, h.highlights) for h in example_cluster.search(query, limit=20).hits}
+    assert got == expected and any(spans for _, spans in got.values())
+
+
 def test_hits_snippets_and_articles(example_archive, example_cluster):
     got = example_cluster.search("oil prices", limit=20)
     assert {h.id for h in got.hits} == {h.id for h in example_archive.search("oil prices", limit=20).hits}

@@ -32,6 +32,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .blocks import load_ids_weights
 from ...querylang.spelling import can_suggest, max_edits, spelling_distance
+from .snippets import named_snippet
 from .timeorder import NO_DATE_LAST, TIME_COLUMN, date_order_key, day_bound, times
 from ...model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from ...schema import day_from_number
@@ -1002,6 +1003,10 @@ def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
     snippet, spans = "", []
     if snippets and article.body:
         snippet, spans = hit.highlights("body", text=article.body, top=2)
+        if not snippet:  # a query on other fields (people:, headline:): where the body names them
+            results = hit.results
+            snippet, spans = named_snippet(results.q, article.body, results.searcher.schema["body"].analyzer,
+                                           results.fragmenter, results.formatter)
     return make_hit(article, hit.score if sort == "relevance" else None, snippet, spans)
 
 

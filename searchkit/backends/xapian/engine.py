@@ -39,6 +39,7 @@ from ...querylang.undated import without_date_limits
 from ..whoosh import search
 from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
+from ..whoosh.snippets import named_words
 from ..whoosh.timeorder import LAST_SECOND, TIME_COLUMN
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
@@ -635,7 +636,8 @@ class XapianEngine:
                 mset = self._enquire(db, xq, options.sort).get_mset(start, options.limit)
                 score = options.sort == "relevance"
                 hits = [_hit(item.document.get_data(), item.weight if score else None,
-                             translate.body_words, analyzer, options.snippets) for item in mset]
+                             translate.body_words or named_words(q, analyzer), analyzer, options.snippets)
+                        for item in mset]
             facets = {name: search.rank_facet(name, _decoded(counts[name]), options.facet_top)
                       for name in options.facets}
             return total, hits, facets, undated
