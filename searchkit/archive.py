@@ -339,7 +339,8 @@ class Archive:
     def search(self, query: str, *, date_from: str | date | None = None,
                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
                facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
-               facet_top: int = 10, snippets: bool = True, collapse: bool = False) -> SearchResult:
+               facet_top: int = 10, snippets: bool = True, collapse: bool = False,
+               explain: bool = False) -> SearchResult:
         """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
 
         `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
@@ -348,7 +349,9 @@ class Archive:
         field that is also filtered is counted under the other filters only (multi-select facets).
         `collapse=True` lists one article per wire-copy cluster: `total` then counts clusters and
         each hit has `cluster` and `copies` (matching articles in its cluster). When fewer than 5
-        articles match, `suggestion` may hold a corrected query that finds more.
+        articles match, `suggestion` may hold a corrected query that finds more. `explain=True`
+        gives each hit of a relevance search `explain`: its score's parts (`ScorePart`: field, word,
+        BM25F score), highest first.
         """
         facets = tuple(facets)
         for name in facets:
@@ -358,7 +361,7 @@ class Archive:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
         options.facets, options.sort, options.facet_top = facets, sort, facet_top
-        options.snippets, options.collapse = snippets, collapse
+        options.snippets, options.collapse, options.explain = snippets, collapse, explain
         return self._engine.search(options)
 
     def _options(self, query: str, date_from, date_to, filters, limit: int = 10,

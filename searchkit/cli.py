@@ -233,10 +233,12 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, default_date, as_
 @click.option("--collapse", is_flag=True,
               help="Show one article per wire-copy cluster (near duplicates), with its number of copies.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV (not with --json or --facet).")
+@click.option("--explain", is_flag=True,
+              help="Show each hit's score split into its words and fields (BM25F; relevance order only).")
 @output_options
 @handle_errors
 def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, facet_limit, collapse,
-           as_csv, as_json):
+           as_csv, explain, as_json):
     """Search the archive.
 
     \b
@@ -269,7 +271,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     parsed = parse_filters(filters)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse,
-                            facet_top=facet_limit)
+                            facet_top=facet_limit, explain=explain)
     _check_page(result)
     if as_json:
         click.echo(output.to_json(result.to_dict()))

@@ -166,9 +166,17 @@ class Span:
 
 
 @dataclass
+class ScorePart:
+    """One part of a hit's relevance score (`explain=True`): a searched word in one field."""
+
+    field: str
+    term: str  # as indexed (stemmed in headline and body)
+    score: float
+
+
+@dataclass
 class Hit:
     """One search result."""
-
     id: str
     headline: str
     published: datetime | None
@@ -184,6 +192,8 @@ class Hit:
     # Set by a collapsed search only: the wire-copy cluster and how many matches it holds.
     cluster: str | None = None
     copies: int | None = None
+    # Set by a search with `explain=True`: the parts of `score`.
+    explain: list[ScorePart] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -191,6 +201,8 @@ class Hit:
         out["highlights"] = [[s.start, s.end] for s in self.highlights]
         if self.copies is None:
             del out["cluster"], out["copies"]
+        if self.explain is None:
+            del out["explain"]
         return out
 
 
@@ -328,3 +340,4 @@ class SearchOptions:
     facet_top: int = 10
     snippets: bool = True
     collapse: bool = False
+    explain: bool = False

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import click
 
-from .model import Article, FacetValue, IndexSummary, MissingValue, Related, SearchResult, Span, Stats, Timeline
+from .model import Article, FacetValue, Hit, IndexSummary, MissingValue, Related, SearchResult, Span, Stats, Timeline
 from .text import BIDI_CONTROLS, clean_text
 
 
@@ -102,11 +102,19 @@ def search_text(result: SearchResult) -> str:
         lines.append("     " + click.style(" · ".join(meta), dim=True))
         if hit.snippet:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
+        if hit.explain is not None:
+            lines.append("     " + explain_text(hit))
     if result.facets:
         lines.append("")
         lines.append("Facets:")
         lines.extend(_facets_text(result.facets))
     return "\n".join(lines)
+
+
+def explain_text(hit: Hit) -> str:
+    """`score 25.93 = 8.23 headline:price + 6.38 headline:oil + ...` (`search --explain`)."""
+    parts = " + ".join(f"{part.score:g} {part.field}:{sanitize(part.term)}" for part in hit.explain or [])
+    return click.style(f"score {hit.score:g} = {parts or '(no scored words)'}", dim=True)
 
 
 def undated_text(left_out: int) -> str:

@@ -141,6 +141,11 @@ def test_field_query_snippets_match(example_archive, example_cluster, query):
     assert got == expected and any(spans for _, spans in got.values())
 
 
+def test_explain_is_refused_in_one_line(example_cluster):
+    with pytest.raises(QueryError, match="explaining scores is not available on a xapian:// cluster"):
+        example_cluster.search("oil", explain=True)
+
+
 def test_hits_snippets_and_articles(example_archive, example_cluster):
     got = example_cluster.search("oil prices", limit=20)
     assert {h.id for h in got.hits} == {h.id for h in example_archive.search("oil prices", limit=20).hits}

@@ -22,6 +22,7 @@ from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
 from .undated import undated_matches
+from .explain import score_parts
 from ...querylang.undated import without_date_limits
 from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
@@ -427,6 +428,9 @@ class WhooshEngine:
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
                 facet_filters=facet_filters, collapse=options.collapse)
+            if options.explain and options.sort == "relevance":
+                for hit in found[1]:
+                    hit.explain = score_parts(searcher, q, hit.id)
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
             return found, self._suggestion(searcher, q, filter_q, options.query, known), undated

@@ -16,7 +16,7 @@ def named_words(q: query.Query, body_analyzer) -> set[str]:
     """The body's indexed words (as its analyzer gives them) of the values `q` searches for in the
     fields named in `_NAMED_IN_BODY`, outside NOT."""
     words: set[str] = set()
-    for leaf in _positive_leaves(q):
+    for leaf in positive_leaves(q):
         if leaf.field() not in _NAMED_IN_BODY:
             continue
         texts = leaf.words if isinstance(leaf, query.Phrase) else [getattr(leaf, "text", None)]
@@ -38,14 +38,16 @@ def named_snippet(q: query.Query, body: str, body_analyzer, fragmenter, formatte
     return highlight.highlight(body, words, body_analyzer, fragmenter, formatter, top=2, mode="index")
 
 
-def _positive_leaves(q: query.Query):
+def positive_leaves(q: query.Query, whole: tuple[type, ...] = ()):
+    """The leaves of `q` outside NOT (what a match is found and scored by); nodes of the types in
+    `whole` are yielded as they are, not their leaves."""
     if isinstance(q, query.Not):
         return
     if isinstance(q, query.AndNot):
-        yield from _positive_leaves(q.a)
+        yield from positive_leaves(q.a, whole)
         return
-    if q.is_leaf():
+    if q.is_leaf() or isinstance(q, whole):
         yield q
         return
     for child in q.children():
-        yield from _positive_leaves(child)
+        yield from positive_leaves(child, whole)

@@ -609,6 +609,8 @@ class XapianEngine:
         return enquire
 
     def search(self, options: SearchOptions) -> SearchResult:
+        if options.explain:
+            raise QueryError("explaining scores is not available on a xapian:// cluster")
         if options.collapse:
             raise QueryError("collapsing wire copies is not available on a xapian:// cluster "
                              "(wire copies are found in an index folder's wirecopies.sqlite)")
