@@ -23,6 +23,7 @@ from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search
 from .undated import undated_matches
 from .explain import score_parts
+from ...querylang.tagrank import rank_tag_query
 from ...querylang.undated import without_date_limits
 from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
@@ -401,7 +402,8 @@ class WhooshEngine:
         return queries.day_ranges_from_columns(wq.And(filters), self._facets) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        q = queries.day_ranges_from_columns(queries.parse_query(self._parser, options.query), self._facets)
+        q = queries.day_ranges_from_columns(
+            rank_tag_query(queries.parse_query(self._parser, options.query), self._schema), self._facets)
         return q, self._filter(options)
 
     @staticmethod

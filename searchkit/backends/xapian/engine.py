@@ -36,6 +36,7 @@ from whoosh import query as wq
 
 from ...querylang import query as queries
 from ...querylang.undated import without_date_limits
+from ...querylang.tagrank import rank_tag_query
 from ..whoosh import search
 from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
@@ -566,7 +567,7 @@ class XapianEngine:
         return wq.And(filters) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        return queries.parse_query(self._parser, options.query), self._filter(options)
+        return rank_tag_query(queries.parse_query(self._parser, options.query), self.schema), self._filter(options)
 
     def _query(self, translate: _Translator, q: wq.Query, filter_q: wq.Query | None):
         X = self.xapian.Query
