@@ -28,8 +28,10 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Archive:
-    archive = Archive(tmp_path_factory.mktemp("undated") / "index", procs=0)
+    archive = Archive(tmp_path_factory.mktemp("undated") / "index", procs=0, batch_size=2)  # segments
     assert archive.add(ARTICLES).added == len(ARTICLES)
+    changed = Article(id="undated-2", headline="Oil", body="oil, changed: still no date", source="wire")
+    assert archive.add([changed]).updated == 1  # a deleted document in an older segment
     return archive
 
 
