@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from .backends import Capabilities, Engine, open_engine
-from .dates import span_between
+from .dates import date_for_undated, span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
 from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, FacetValue, FirstReport,
@@ -189,7 +189,8 @@ class Archive:
 
     def add(self, items: Iterable[str | os.PathLike | Article], *, format: str | None = None,
             rebuild: bool = False, check: bool = False,
-            progress: ProgressCallback | None = None) -> IndexSummary:
+            progress: ProgressCallback | None = None,
+            default_date: str | date | None = None) -> IndexSummary:
         """Index files, folders (recursively) and/or Article objects.
 
         Articles already in the index with the same id are replaced if they changed and counted as
@@ -198,10 +199,15 @@ class Archive:
         KeyboardInterrupt whose `summary` counts them). A file indexed without a problem by an
         earlier run and unchanged since (same size and modification time) is not read again: its
         articles count as unchanged; `check=True` reads every file. `progress(n)` is called with the
-        number of source bytes finished after each file.
+        number of source bytes finished after each file. `default_date` (a date, or text such as
+        `2005` or `2005-01-01`: the first day it names) is given to each article that has no date
+        of its own, so that date filters and sorts can use it; it makes every file be read again
+        (`check=True`), since unchanged files may hold articles that should get it.
         """
         if format is not None and format not in FORMATS:
             raise QueryError(f"unknown format {format!r} (formats: {', '.join(FORMATS)})")
+        supplied = date_for_undated(default_date)
+        check = check or supplied is not None
         items = list(items)
         summary = IndexSummary()
         paths = [i for i in items if not isinstance(i, Article)]
@@ -223,7 +229,7 @@ class Archive:
                                 None if check else files, read, summary)
         try:
             with _Interrupts() as interrupts:
-                self._write(stream, found.problems, summary, interrupts)
+                self._write(stream, found.problems, summary, interrupts, supplied)
             if interrupts.requested:
                 raise IndexInterrupted(summary)
             if files is not None:
@@ -263,17 +269,17 @@ class Archive:
                 progress(source_file.size)
 
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
-               summary: IndexSummary, interrupts: _Interrupts) -> None:
+               summary: IndexSummary, interrupts: _Interrupts, default_date: datetime | None = None) -> None:
         from .prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
         for problem in problems:
             summary.report(problem)
         signatures = self._wire.needs_signatures
         # With worker processes, articles are prepared (enriched, fingerprinted) in as many
         # processes of their own, forked first: before the writer takes the write lock.
-        preparers = Preparers(self.procs, signatures) if self.procs >= 2 else None
+        preparers = Preparers(self.procs, signatures, default_date) if self.procs >= 2 else None
         try:
             self._write_prepared(_then_stop(preparers.prepare(stream), preparers)
-                                 if preparers is not None else prepare_all(stream, signatures),
+                                 if preparers is not None else prepare_all(stream, signatures, default_date),
                                  summary, interrupts)
         finally:
             if preparers is not None:
@@ -349,7 +355,7 @@ class Archive:
                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
                facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
                facet_top: int = 10, snippets: bool = True, collapse: bool = False,
-               count: str = "articles") -> SearchResult:
+               count: str = "articles", explain: bool = False) -> SearchResult:
         """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
 
         `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
@@ -360,7 +366,9 @@ class Archive:
         each hit has `cluster`, `copies` (matching articles in its cluster) and `first_report`
         (the cluster's earliest article, matching or not). `count="stories"` counts facet values in
         stories (wire-copy clusters) instead of articles. When fewer than 5 articles match,
-        `suggestion` may hold a corrected query that finds more.
+        `suggestion` may hold a corrected query that finds more. `explain=True`
+        gives each hit of a relevance search `explain`: its score's parts (`ScorePart`: field, word,
+        BM25F score), highest first.
         """
         facets = tuple(facets)
         for name in facets:
@@ -370,7 +378,7 @@ class Archive:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
         options.facets, options.sort, options.facet_top = facets, sort, facet_top
-        options.snippets, options.collapse = snippets, collapse
+        options.snippets, options.collapse, options.explain = snippets, collapse, explain
         options.count = self._count(count)
         self._count_as_entities(options, facets)
         result = self._engine.search(options)
@@ -454,9 +462,10 @@ class Archive:
                 date_from: str | date | None = None, date_to: str | date | None = None,
                 filters: dict[str, list[str] | str] | None = None) -> SearchResult | None:
         """Articles most like `article_id` (more-like-this on its key terms and its people,
-        organisations and places), itself excluded; None if there is no such article."""
+        organisations and places), itself and its own wire copies (`wire_copies`) left out; None if
+        there is no such article."""
         options = self._options(article_id, date_from, date_to, filters, limit=limit, page=page)
-        return self._engine.similar(article_id, options)
+        return self._engine.similar(article_id, options, exclude=self._wire.copies(article_id))
 
     def export(self, query: str, *, date_from: str | date | None = None,
                date_to: str | date | None = None,

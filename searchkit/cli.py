@@ -187,9 +187,13 @@ def main():
               help="Read every file again, even those unchanged (size and time) since the last run.")
 @click.option("--lock-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait while another process writes to the index.")
+@click.option("--date", "default_date", metavar="DATE",
+              help="The date of articles that have none of their own (an undated source such as BBC): "
+                   "2005, 2005-06 or 2005-01-01 (the first day named), so --from/--to and date sorts "
+                   "include them. Every file is read again.")
 @output_options
 @handle_errors
-def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
+def index(paths, index_dir, fmt, rebuild, check, lock_timeout, default_date, as_json):
     """Index news files and folders (recursively).
 
     Formats are detected per file: plain-text articles (.txt: headline, blank line, body; a
@@ -208,9 +212,10 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
     if _progress_shown():
         with click.progressbar(length=archive.sources_size(paths), label="indexing", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
-            summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, progress=bar.update)
+            summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, progress=bar.update,
+                                  default_date=default_date)
     else:
-        summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check)
+        summary = archive.add(paths, format=fmt, rebuild=rebuild, check=check, default_date=default_date)
     if as_json:
         click.echo(output.to_json(summary.to_dict()))
     else:
@@ -225,7 +230,8 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
               help="Hits per page.")
 @click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
               help="Page number (past the last page: exit 1).")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="newest/oldest: by publication day and time of day (undated last).")
 @match_options
 @click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
               help="Count the top values of FIELD over all matches (repeatable).")
@@ -236,10 +242,12 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
                    "and its first report (the cluster's earliest article).")
 @count_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV (not with --json or --facet).")
+@click.option("--explain", is_flag=True,
+              help="Show each hit's score split into its words and fields (BM25F; relevance order only).")
 @output_options
 @handle_errors
 def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, facet_limit, collapse,
-           count, as_csv, as_json):
+           count, as_csv, explain, as_json):
     """Search the archive.
 
     \b
@@ -272,7 +280,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     parsed = parse_filters(filters)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse,
-                            facet_top=facet_limit, count=count)
+                            facet_top=facet_limit, count=count, explain=explain)
     _check_page(result)
     if as_json:
         click.echo(output.to_json(result.to_dict()))

@@ -84,6 +84,20 @@ def parse_span(text: str) -> tuple[date, date]:
     return a.date(), a.date()
 
 
+def date_for_undated(value: str | date | None) -> datetime | None:
+    """The date `index --date` (`Archive.add(default_date=...)`) gives articles without one: a
+    date as is, text as the first day it names (`2005`: 2005-01-01). QueryError names the option."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        first = parse_span(value)[0]
+    except QueryError as exc:
+        raise QueryError(f"--date (the date for undated articles): {exc}") from None
+    return datetime(first.year, first.month, first.day)
+
+
 def span_between(start: str | date | None, end: str | date | None) -> tuple[date | None, date | None]:
     """`--from START --to END`: from the first day of START to the last day of END.
 

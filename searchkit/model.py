@@ -168,9 +168,17 @@ class Span:
 
 
 @dataclass
+class ScorePart:
+    """One part of a hit's relevance score (`explain=True`): a searched word in one field."""
+
+    field: str
+    term: str  # as indexed (stemmed in headline and body)
+    score: float
+
+
+@dataclass
 class Hit:
     """One search result."""
-
     id: str
     headline: str
     published: datetime | None
@@ -188,6 +196,8 @@ class Hit:
     copies: int | None = None
     # Set by a collapsed search only: the cluster's earliest article (its first report).
     first_report: FirstReport | None = None
+    # Set by a search with `explain=True`: the parts of `score`.
+    explain: list[ScorePart] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -197,6 +207,8 @@ class Hit:
             del out["cluster"], out["copies"], out["first_report"]
         elif self.first_report is not None:
             out["first_report"] = self.first_report.to_dict()
+        if self.explain is None:
+            del out["explain"]
         return out
 
 
@@ -261,6 +273,9 @@ class SearchResult:
     collapsed: bool = False
     # "stories": the facet counts are of wire-copy clusters instead of articles
     count: str = "articles"
+    # Articles that match but have no date, left out by the date limits (`date_from`/`date_to`,
+    # year and month filters): they would be in the matches without those limits.
+    undated_left_out: int = 0
 
     @property
     def pages(self) -> int:
@@ -276,6 +291,7 @@ class SearchResult:
                        for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             **({"count": self.count} if self.count != "articles" else {}),
+            "undated_left_out": self.undated_left_out,
         }
 
 
@@ -374,6 +390,7 @@ class SearchOptions:
     # For a field value written in the query (`people:volcker`): every spelling of its entity.
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)
     count: str = "articles"  # or "stories": facets, timelines and related values count clusters
+    explain: bool = False
 
 
 @dataclass

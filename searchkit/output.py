@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import click
 
-from .model import (Article, FacetValue, FirstReport, IndexSummary, MissingValue, Related, SearchResult, Span,
-                    Stats, Timeline)
+from .model import (Article, FacetValue, FirstReport, Hit, IndexSummary, MissingValue, Related,
+                    SearchResult, Span, Stats, Timeline)
 from .text import BIDI_CONTROLS, clean_text
 
 
@@ -87,6 +87,8 @@ def search_text(result: SearchResult) -> str:
         shown = f"{first}-{last}" if result.hits else "none"
         lines.append(f"{result.total} {what} {sanitize(result.query)} "
                      f"(showing {shown}, page {result.page} of {result.pages})")
+    if result.undated_left_out:
+        lines.append(undated_text(result.undated_left_out))
     if result.suggestion:
         lines.append(f"Did you mean: {click.style(sanitize(result.suggestion), bold=True)}")
     for n, hit in enumerate(result.hits, (result.page - 1) * result.limit + 1):
@@ -103,11 +105,27 @@ def search_text(result: SearchResult) -> str:
         lines.append("     " + click.style(" · ".join(meta), dim=True))
         if hit.snippet:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
+        if hit.explain is not None:
+            lines.append("     " + explain_text(hit))
     if result.facets:
         lines.append("")
         lines.append("Facets (stories):" if result.count == "stories" else "Facets:")
         lines.extend(_facets_text(result.facets))
     return "\n".join(lines)
+
+
+def explain_text(hit: Hit) -> str:
+    """`score 25.93 = 8.23 headline:price + 6.38 headline:oil + ...` (`search --explain`)."""
+    parts = " + ".join(f"{part.score:g} {part.field}:{sanitize(part.term)}" for part in hit.explain or [])
+    return click.style(f"score {hit.score:g} = {parts or '(no scored words)'}", dim=True)
+
+
+def undated_text(left_out: int) -> str:
+    """The line saying how many undated matches the date limits left out, and what to do."""
+    what = "1 more article matches" if left_out == 1 else f"{left_out} more articles match"
+    return (f"{what} but {'has' if left_out == 1 else 'have'} no date, so the date limits left "
+            f"{'it' if left_out == 1 else 'them'} out (give a source's undated articles a date: "
+            f"searchkit index FOLDER --date DATE).")
 
 
 def missing_text(missing: list[MissingValue]) -> str:

@@ -16,6 +16,7 @@ import multiprocessing
 import pickle
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -58,8 +59,9 @@ def fingerprint(article: Article) -> str:
     return hashlib.sha1(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def prepare(item: Article | Problem, signatures: bool) -> Prepared | Problem:
-    """The prepared article, or the reason it cannot be indexed (a Problem passes through)."""
+def prepare(item: Article | Problem, signatures: bool, default_date: datetime | None = None) -> Prepared | Problem:
+    """The prepared article, or the reason it cannot be indexed (a Problem passes through). An
+    article with no date of its own, even after enrichment (a dateline), gets `default_date`."""
     if isinstance(item, Problem):
         return item
     from .enrich import enrich  # noqa: PLC0415  (entity tables load on the first article, not in `search`)
@@ -73,13 +75,18 @@ def prepare(item: Article | Problem, signatures: bool) -> Prepared | Problem:
         return problem_with(article, f"id longer than {MAX_ID_CHARS} characters")
     if not (article.headline or article.body):
         return problem_with(article, "empty article: no headline and no body")
+    if article.published is None and default_date is not None:
+        # Set after enrichment: dates named in the text are read relative to the article's own
+        # date only, never to one a user supplied for a whole source.
+        article.published = default_date
     signature = text_signature(article.headline, article.body) if signatures else None
     return Prepared(article, fingerprint(article), signature)
 
 
-def prepare_all(stream: Iterable[Article | Problem], signatures: bool) -> Iterator[Prepared | Problem]:
+def prepare_all(stream: Iterable[Article | Problem], signatures: bool,
+                default_date: datetime | None = None) -> Iterator[Prepared | Problem]:
     """`prepare` on each item, in this process."""
-    return (prepare(item, signatures) for item in stream)
+    return (prepare(item, signatures, default_date) for item in stream)
 
 
 def _temporary_table(definition: str) -> sqlite3.Connection:
@@ -135,7 +142,7 @@ class Fingerprints:
         self._db.close()
 
 
-def _serve(inbox, outbox, signatures: bool) -> None:
+def _serve(inbox, outbox, signatures: bool, default_date: datetime | None) -> None:
     """A preparing process: answers each list of items with the list of their `prepare` results
     (or the exception that stopped it), until None or until its caller has died."""
     start_worker()
@@ -145,7 +152,7 @@ def _serve(inbox, outbox, signatures: bool) -> None:
         if items is None:
             return
         try:
-            outbox.put([prepare(item, signatures) for item in items])
+            outbox.put([prepare(item, signatures, default_date) for item in items])
         except Exception as exc:  # a bug: the caller raises it
             try:
                 pickle.dumps(exc)
@@ -161,13 +168,13 @@ class Preparers:
     """`count` forked processes preparing articles. Fork them before taking the index's write
     lock: a forked child shares the lock's open file (see `segments.Workers`)."""
 
-    def __init__(self, count: int, signatures: bool):
+    def __init__(self, count: int, signatures: bool, default_date: datetime | None = None):
         # Each process reads the entity tables itself, on its first article: this one never
         # needs them, nor do the indexing processes forked from it after these.
         ctx = multiprocessing.get_context("fork")  # fork: spawn would re-run the caller's main module
         self._inboxes = [ctx.Queue() for _ in range(count)]
         self._outboxes = [ctx.Queue() for _ in range(count)]
-        self._procs = [ctx.Process(target=_serve, daemon=True, args=(inbox, outbox, signatures))
+        self._procs = [ctx.Process(target=_serve, daemon=True, args=(inbox, outbox, signatures, default_date))
                        for inbox, outbox in zip(self._inboxes, self._outboxes)]
         for proc in self._procs:
             proc.start()

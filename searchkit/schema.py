@@ -207,6 +207,14 @@ class StringColumn(fields.ID):
         super().__init__(stored=stored, sortable=True)
 
 
+def seconds_column() -> fields.NUMERIC:
+    """A number kept per document in a column only (not indexed, so no terms). Whoosh's own class
+    with `indexed` off, so that the pickled schema needs no searchkit class to be read."""
+    field = fields.NUMERIC(int, bits=32, signed=False, sortable=True, default=0)
+    field.indexed = False
+    return field
+
+
 def _tag_field():
     # Whole values, comma separated; the column keeps the original spelling for facets.
     return fields.KEYWORD(commas=True, lowercase=True, scorable=False, sortable=True, stored=True)
@@ -220,6 +228,8 @@ def build_schema() -> fields.Schema:
         headline=fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
         body=fields.TEXT(analyzer=text_analyzer(), stored=True),
         date=DayField(sortable=True),
+        # Seconds since midnight of `date`, for date order within a day (see backends/whoosh/timeorder).
+        date_time=seconds_column(),
         mentioned=MentionedField(stored=True),
         # Month and year mentions, at their first day (searched through `mentioned:`).
         mentioned_month=DayField(),

@@ -112,6 +112,40 @@ def test_date_sorts_and_pages_match(example_archive, example_cluster, sort):
         assert all(h.score is None for h in got.hits)
 
 
+@pytest.mark.parametrize("options, some", [
+    ({"date_from": "2000"}, True), ({"date_to": "1987-03"}, True), ({"filters": {"year": "2021"}}, True),
+    ({"date_from": "1987", "filters": {"source": "reuters"}}, False), ({}, False),
+])
+def test_same_undated_matches_left_out(example_archive, example_cluster, options, some):
+    expected = example_archive.search("*", limit=0, **options).undated_left_out
+    assert example_cluster.search("*", limit=0, **options).undated_left_out == expected
+    assert bool(expected) == some
+
+
+def test_date_sorts_order_by_time_of_day_as_whoosh(fresh_cluster):
+    """Same-day articles: newest means the latest time first, on both backends (issue 19 item 4)."""
+    from .test_date_order import NEWEST, OLDEST, SAME_DAY
+
+    archive = Archive(fresh_cluster.address)
+    assert archive.add(SAME_DAY).added == len(SAME_DAY)
+    assert [h.id for h in archive.search("oil", sort="newest").hits] == NEWEST
+    assert [h.id for h in archive.search("oil", sort="oldest", limit=3, page=2).hits] == OLDEST[3:]
+    assert [a.id for a in archive.export("oil")] == OLDEST
+
+
+@pytest.mark.parametrize("query", ['people:"ingrid halvorsen"', "places:norway", "headline:oil"])
+def test_field_query_snippets_match(example_archive, example_cluster, query):
+    """A query on other fields than the body highlights where the body names its values (issue 23)."""
+    expected = {h.id: (h.snippet, h.highlights) for h in example_archive.search(query, limit=20).hits}
+    got = {h.id: (h.snippet, h.highlights) for h in example_cluster.search(query, limit=20).hits}
+    assert got == expected and any(spans for _, spans in got.values())
+
+
+def test_explain_is_refused_in_one_line(example_cluster):
+    with pytest.raises(QueryError, match="explaining scores is not available on a xapian:// cluster"):
+        example_cluster.search("oil", explain=True)
+
+
 def test_hits_snippets_and_articles(example_archive, example_cluster):
     got = example_cluster.search("oil prices", limit=20)
     assert {h.id for h in got.hits} == {h.id for h in example_archive.search("oil prices", limit=20).hits}

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from whoosh import index
 from whoosh import query as wq
@@ -21,6 +21,11 @@ from whoosh.searching import Searcher
 from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
 from . import search, summaries
+from .undated import undated_matches
+from .explain import score_parts
+from ...querylang.tagrank import rank_tag_query
+from ...querylang.undated import without_date_limits
+from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
@@ -64,11 +69,28 @@ def to_document(article: Article, fingerprint: str, cluster: str | None = None) 
         doc["mentioned_year"] = years
     if article.published:
         doc["date"] = day_number(article.published.date())
+        doc[TIME_COLUMN] = seconds_of_day(article.published)
     for name in TAG_FIELDS:
         # One comma-joined string is indexed, stored and kept in the facet column (a list would be
         # cut to its first value in the column).
         doc[name] = ",".join(getattr(article, name))
     return {k: v for k, v in doc.items() if v not in (None, "", [], {})}
+
+
+# Fields added to the schema without a new SCHEMA_VERSION: an index made before has not got them.
+_ADDED_FIELDS = (TIME_COLUMN,)
+
+
+def _fields_missing(schema) -> tuple[str, ...]:
+    """The added fields that an older index's schema lacks (left out of its documents: see
+    `timeorder` for what that index does without them)."""
+    return tuple(name for name in _ADDED_FIELDS if name not in schema)
+
+
+def _without(doc: dict, names: tuple[str, ...]) -> dict:
+    for name in names:
+        doc.pop(name, None)
+    return doc
 
 
 def _period_start(period: str) -> date:
@@ -100,6 +122,7 @@ class WhooshWriter:
     def __init__(self, ix: index.Index, lock_timeout: float):
         self._ix, self._lock_timeout = ix, lock_timeout
         self._folder = ix.storage.folder
+        self._missing = _fields_missing(ix.schema)
         self._writer = self._open()
 
     def _open(self):
@@ -111,7 +134,7 @@ class WhooshWriter:
             raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
-        doc = to_document(article, fingerprint, cluster)
+        doc = _without(to_document(article, fingerprint, cluster), self._missing)
         if self._writer is None:
             self._writer = self._open()
         try:
@@ -155,6 +178,7 @@ class SegmentsWriter:
     def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
         from . import segments
         self._folder = ix.storage.folder
+        self._missing = _fields_missing(ix.schema)
         try:
             self._writer = segments.SegmentsWriter(ix, lock_timeout, workers, segment_size)
         except LockError:
@@ -163,7 +187,7 @@ class SegmentsWriter:
             raise _write_error(self._folder, exc) from None
 
     def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
-        self._guard(self._writer.add, to_document(article, fingerprint, cluster), replace)
+        self._guard(self._writer.add, _without(to_document(article, fingerprint, cluster), self._missing), replace)
 
     def commit(self) -> None:
         self._guard(self._writer.commit)
@@ -391,7 +415,8 @@ class WhooshEngine:
         return queries.day_ranges_from_columns(wq.And(filters), self._facets) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        q = queries.day_ranges_from_columns(queries.parse_query(self._parser, options.query), self._facets)
+        q = queries.day_ranges_from_columns(
+            rank_tag_query(queries.parse_query(self._parser, options.query), self._schema), self._facets)
         if options.tag_spellings:
             q = queries.with_spellings(q, options.tag_spellings)
         return q, self._filter(options)
@@ -408,9 +433,13 @@ class WhooshEngine:
         # filters only, so its other values stay visible.
         facet_filters = {name: self._filter(options, without=name)
                          for name in options.facets if name in options.filters}
+        dateless = without_date_limits(options)
+        dateless_filter = self._filter(dateless) if dateless is not None else None
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())
+            undated = (undated_matches(searcher, q, dateless_filter, self._facets)
+                       if dateless is not None else 0)
             found = search.run(
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
@@ -418,14 +447,18 @@ class WhooshEngine:
                 facet_filters=facet_filters, collapse=options.collapse,
                 facet_labels=options.facet_labels,
                 stories=self._stories(searcher, options))
+            if options.explain and options.sort == "relevance":
+                for hit in found[1]:
+                    hit.explain = score_parts(searcher, q, hit.id)
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
-            return found, self._suggestion(searcher, q, filter_q, options.query, known)
+            return found, self._suggestion(searcher, q, filter_q, options.query, known), undated
 
-        (total, hits, facets), suggestion = self._on_snapshot(read)
+        (total, hits, facets), suggestion, undated = self._on_snapshot(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets, collapsed=options.collapse,
-                            suggestion=suggestion, count=options.count)
+                            suggestion=suggestion, count=options.count,
+                            undated_left_out=undated)
 
     def _stories(self, searcher: Searcher, options: SearchOptions):
         """Each document's cluster number when `options` counts stories, else None."""
@@ -476,12 +509,14 @@ class WhooshEngine:
 
         return self._on_snapshot(read)
 
-    def similar(self, article_id: str, options: SearchOptions) -> SearchResult | None:
-        """Articles like `article_id` (itself excluded), or None if there is no such article."""
+    def similar(self, article_id: str, options: SearchOptions,
+                exclude: Sequence[str] = ()) -> SearchResult | None:
+        """Articles like `article_id` (itself and the ids in `exclude` left out), or None if there
+        is no such article."""
         article = self.get(article_id)
         if article is None:
             return None
-        not_itself = wq.Not(wq.Term("id", article_id))
+        not_itself = wq.Not(wq.Or([wq.Term("id", i) for i in dict.fromkeys((article_id, *exclude))]))
         filter_q = self._filter(options)
         filter_q = wq.And([not_itself, filter_q]) if filter_q is not None else not_itself
 

@@ -31,6 +31,9 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .blocks import load_ids_weights
+from ...querylang.spelling import can_suggest, max_edits, spelling_distance
+from .snippets import named_snippet
+from .timeorder import NO_DATE_LAST, TIME_COLUMN, date_order_key, day_bound, times
 from ...model import Article, FacetValue, Hit, RelatedEntity, Span, TimelineBucket
 from ...schema import day_from_number
 from .whoosh_patches import segment_lengths
@@ -104,9 +107,6 @@ def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
         else:
             out = ids if isinstance(ids, set) else set(ids)
     return out
-
-
-_NO_DATE_LAST = 2 ** 32  # sort key of an undated article when sorting oldest first
 
 
 def _tags(value: str | None) -> list[str]:
@@ -377,7 +377,7 @@ class FacetColumns:
     def _segment_values(self, reader, column: str) -> Sequence:
         def read():
             raw = reader.column_reader(column, translate=True)
-            if column == "date":
+            if _kind(column) is array:  # days (0 when undated), seconds of the day
                 return array("i", (day if day > 0 else 0 for day in raw))
             if column in _RAW_COLUMNS:
                 return PackedStrings.of(raw)
@@ -541,9 +541,10 @@ def sort_facet(sort: str):
     if sort == "relevance":
         return None
     if sort == "newest":
-        return sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("id")])
-    undated_last = sorting.TranslateFacet(lambda day: day if day > 0 else _NO_DATE_LAST, sorting.FieldFacet("date"))
-    return sorting.MultiFacet([undated_last, sorting.FieldFacet("id")])
+        return sorting.MultiFacet([sorting.FieldFacet("date", reverse=True),
+                                   sorting.FieldFacet(TIME_COLUMN, reverse=True), sorting.FieldFacet("id")])
+    undated_last = sorting.TranslateFacet(lambda day: day if day > 0 else NO_DATE_LAST, sorting.FieldFacet("date"))
+    return sorting.MultiFacet([undated_last, sorting.FieldFacet(TIME_COLUMN), sorting.FieldFacet("id")])
 
 
 class _Among:
@@ -980,17 +981,11 @@ def _ranked(searcher: Searcher, q: query.Query, scores: dict[int, float], docset
 
 def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_columns: FacetColumns,
                  sort: str, wanted: int) -> Results:
-    """The first `wanted` of `docset` in date order, then by id (the order of `sort_facet(sort)`),
-    from the cached date and id columns: Whoosh's sorting collector reads both columns for every
-    match on every search."""
+    """The first `wanted` of `docset` in date order, then by time of day and id (the order of
+    `sort_facet(sort)`), from the cached date, time and id columns: Whoosh's sorting collector
+    reads the columns for every match on every search."""
     days = facet_columns.values(searcher, "date")
-    ids = facet_columns.values(searcher, "id")
-    if sort == "newest":
-        def day(d):
-            return -days[d]
-    else:
-        def day(d):
-            return days[d] or _NO_DATE_LAST
+    day = day_bound(days, sort)
     leaves = [(r, offset) for r, offset in searcher.reader().leaf_readers() if r.segment() is not None]
     # Walking each segment's date order until `wanted` matches turn up reads ~wanted * size /
     # matches documents: far fewer than the matches when they are many (a common word).
@@ -1007,7 +1002,8 @@ def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_col
                                         wanted, day)
     else:
         candidates = docset
-    top = _first(candidates, wanted, bound=day, key=lambda d: (day(d), ids[d]))
+    key = date_order_key(days, times(searcher, facet_columns), facet_columns.values(searcher, "id"), sort)
+    top = _first(candidates, wanted, bound=day, key=key)
     return Results(searcher, q, [(0.0, d) for d in top], docset=docset)
 
 
@@ -1025,6 +1021,10 @@ def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
     snippet, spans = "", []
     if snippets and article.body:
         snippet, spans = hit.highlights("body", text=article.body, top=2)
+        if not snippet:  # a query on other fields (people:, headline:): where the body names them
+            results = hit.results
+            snippet, spans = named_snippet(results.q, article.body, results.searcher.schema["body"].analyzer,
+                                           results.fragmenter, results.formatter)
     return make_hit(article, hit.score if sort == "relevance" else None, snippet, spans)
 
 
@@ -1244,8 +1244,10 @@ def _surface(searcher: Searcher, stem: str) -> str | None:
 
 def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str | None:
     """`text` with each rare word (in at most `rare` articles) replaced by the closest spelling
-    (Damerau-Levenshtein distance at most 2, same first letter) of an indexed word that is in at
-    least 10 times as many articles (ties: the commonest); None if no word changes."""
+    (`querylang.spelling`: an edit distance where sound-alike letters cost half, at most 1 for a
+    word of 3-5 letters and 2 for a longer one; same first letter; never a stop word) of an
+    indexed word that is in at least 10 times as many articles (ties: the commonest); None if no
+    word changes."""
     reader = searcher.reader()
     corrector = reader.corrector("body")
     edits: dict[tuple[int, int], str] = {}
@@ -1262,17 +1264,17 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str
         if freq > rare:
             continue
         candidates = [c for c in corrector.suggest(token.text, limit=1000, maxdist=2, prefix=1)
-                      if reader.doc_frequency("body", c) >= max(1, 10 * freq)]
+                      if can_suggest(c) and reader.doc_frequency("body", c) >= max(1, 10 * freq)]
         candidates.sort(key=lambda c: (distance(token.text, c), -reader.doc_frequency("body", c)))
         best = None
         for stem in candidates[:8]:
             spelling = _surface(searcher, stem)
-            if spelling:
+            if spelling and can_suggest(spelling):
                 # Closest to what was typed (as spelled, not as stemmed), then the commonest.
-                key = (distance(word.lower(), spelling), -reader.doc_frequency("body", stem))
+                key = (spelling_distance(word, spelling), -reader.doc_frequency("body", stem))
                 if best is None or key < best[0]:
                     best = (key, spelling)
-        if best is not None and best[0][0] <= 2 and best[1] != word.lower():
+        if best is not None and best[0][0] <= max_edits(word) and best[1] != word.lower():
             edits[span] = best[1]
     if not edits:
         return None
@@ -1288,10 +1290,9 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str
 # ------------------------------------------------------------ export
 
 def in_date_order(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColumns) -> list[int]:
-    """Document numbers oldest first, then by id; undated articles last (by id)."""
-    days = facet_columns.values(searcher, "date")
-    ids = facet_columns.values(searcher, "id")
-    return sorted(docset, key=lambda d: (days[d] or _NO_DATE_LAST, ids[d]))
+    """Document numbers oldest first, then by time of day and id; undated articles last (by id)."""
+    return sorted(docset, key=date_order_key(facet_columns.values(searcher, "date"), times(searcher, facet_columns),
+                                             facet_columns.values(searcher, "id"), "oldest"))
 
 
 def articles(searcher: Searcher, docnums: Iterable[int]) -> Iterator[Article]:

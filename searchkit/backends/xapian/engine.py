@@ -30,15 +30,19 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from whoosh import highlight
 from whoosh import query as wq
 
 from ...querylang import query as queries
+from ...querylang.undated import without_date_limits
+from ...querylang.tagrank import rank_tag_query
 from ..whoosh import search
 from ...address import ClusterAddress, Server, parse_address
 from ..whoosh.engine import to_document
+from ..whoosh.snippets import named_words
+from ..whoosh.timeorder import LAST_SECOND, TIME_COLUMN
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...dates import month_counts
@@ -51,9 +55,10 @@ T = TypeVar("T")
 SLOT_DATE = 0  # sortable_serialise(day number); absent when undated
 SLOT_YEAR = 2  # "1987": the year facet
 SLOT_MONTH = 3  # "1987-03": the month facet
-# Sort keys, ascending: date (oldest first / newest first, undated last either way), then id.
-# Remote shards cannot run a KeyMaker (not even the built-in MultiValueKeyMaker), so each order
-# is one precomputed value.
+# Sort keys, ascending: date (oldest first / newest first, undated last either way), then the time
+# of day, then id (the Whoosh backend's order, `timeorder`). Remote shards cannot run a KeyMaker
+# (not even the built-in MultiValueKeyMaker), so each order is one precomputed value. (A cluster
+# indexed before the time was part of them sorts its older articles by day and id.)
 SLOT_OLDEST = 4
 SLOT_NEWEST = 5
 _SORT_SLOTS = {"oldest": SLOT_OLDEST, "newest": SLOT_NEWEST}
@@ -129,9 +134,9 @@ class _DocumentBuilder:
         idt = id_term(article.id)
         doc.add_term(idt)
         doc.add_term(PRESENCE_PREFIX + "id")  # on every document: `clear` deletes by it
-        day = fields.get("date")
-        doc.add_value(SLOT_OLDEST, f"{day or _NO_DAY:07d}\0{article.id}")
-        doc.add_value(SLOT_NEWEST, f"{_NO_DAY - day if day else _NO_DAY:07d}\0{article.id}")
+        day, seconds = fields.get("date"), fields.get(TIME_COLUMN, 0)
+        doc.add_value(SLOT_OLDEST, f"{day or _NO_DAY:07d}{seconds:05d}\0{article.id}")
+        doc.add_value(SLOT_NEWEST, f"{_NO_DAY - day if day else _NO_DAY:07d}{LAST_SECOND - seconds:05d}\0{article.id}")
         fp = FINGERPRINT_PREFIX + fingerprint + article.id
         doc.add_term(fp if len(fp.encode()) <= MAX_TERM_BYTES else FINGERPRINT_PREFIX + fingerprint + idt)
         for name, value in fields.items():
@@ -568,7 +573,7 @@ class XapianEngine:
         return wq.And(filters) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        q = queries.parse_query(self._parser, options.query)
+        q = rank_tag_query(queries.parse_query(self._parser, options.query), self.schema)
         if options.tag_spellings:
             q = queries.with_spellings(q, options.tag_spellings)
         return q, self._filter(options)
@@ -638,6 +643,8 @@ class XapianEngine:
         return enquire
 
     def search(self, options: SearchOptions) -> SearchResult:
+        if options.explain:
+            raise QueryError("explaining scores is not available on a xapian:// cluster")
         if options.collapse:
             raise QueryError("collapsing wire copies is not available on a xapian:// cluster "
                              "(wire copies are found in an index folder's wirecopies.sqlite)")
@@ -645,12 +652,18 @@ class XapianEngine:
         facet_filters = {name: self._filter(options, without=name)
                          for name in options.facets if name in options.filters}
         analyzer = self.schema["body"].analyzer
+        dateless = without_date_limits(options)
 
         def read(db):
             translate = _Translator(self.xapian, db)
             xq = self._query(translate, q, filter_q)
             shared = [n for n in options.facets if n not in facet_filters]
             total, counts = self._count(db, xq, shared)
+            undated = 0
+            if dateless is not None:  # matches without the date limits and without a date
+                X = self.xapian.Query
+                undated = self._count(db, X(X.OP_AND_NOT, self._query(
+                    _Translator(self.xapian, db), q, self._filter(dateless)), X(PRESENCE_PREFIX + "date")), [])[0]
             for name, own in facet_filters.items():
                 counts.update(self._count(db, self._query(_Translator(self.xapian, db), q, own), [name])[1])
             hits = []
@@ -659,7 +672,8 @@ class XapianEngine:
                 mset = self._enquire(db, xq, options.sort).get_mset(start, options.limit)
                 score = options.sort == "relevance"
                 hits = [_hit(item.document.get_data(), item.weight if score else None,
-                             translate.body_words, analyzer, options.snippets) for item in mset]
+                             translate.body_words or named_words(q, analyzer), analyzer, options.snippets)
+                        for item in mset]
             for name, labels in options.facet_labels.items():
                 own = facet_filters[name] if name in facet_filters else filter_q
                 counts[name] = self._entity_counts(
@@ -668,11 +682,11 @@ class XapianEngine:
             facets = {name: search.rank_facet(name, counts[name] if name in options.facet_labels
                                               else _decoded(counts[name]), options.facet_top)
                       for name in options.facets}
-            return total, hits, facets
+            return total, hits, facets, undated
 
-        total, hits, facets = self._read(read)
+        total, hits, facets, undated = self._read(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
-                            hits=hits, facets=facets)
+                            hits=hits, facets=facets, undated_left_out=undated)
 
     def _days(self, db, xq) -> Counter:
         """Matches of `xq` per day number (undated ones left out)."""
@@ -729,7 +743,8 @@ class XapianEngine:
 
         return self._read(read)
 
-    def similar(self, article_id: str, options: SearchOptions) -> SearchResult | None:
+    def similar(self, article_id: str, options: SearchOptions,
+                exclude: Sequence[str] = ()) -> SearchResult | None:
         """More like this: the article's 12 best terms by Xapian's Bo1 expansion weights (as the
         Whoosh backend's key terms) in headline and body, and its people, orgs and places."""
         filter_q = self._filter(options)
@@ -760,7 +775,8 @@ class XapianEngine:
                         clauses.append(X(term))
             if not clauses:
                 return 0, []
-            xq = X(X.OP_AND_NOT, X(X.OP_OR, clauses), X(id_term(article_id)))
+            left_out = [X(id_term(i)) for i in dict.fromkeys((article_id, *exclude))]
+            xq = X(X.OP_AND_NOT, X(X.OP_OR, clauses), X(X.OP_OR, left_out))
             if filter_q is not None:
                 xq = X(X.OP_FILTER, xq, _Translator(self.xapian, db)(filter_q))
             total, _ = self._count(db, xq, [])
