@@ -21,6 +21,8 @@ PERIODS = ("year", "month", "week", "day")
 FORMATS = ("text", "reuters", "jsonl")
 FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
                 "section", "year", "month")
+# Facets and filters on the user's own data (`searchkit.userdata`), counted by `Archive`, not the engine.
+USER_FACETS = ("tags",)
 
 
 @dataclass
@@ -184,6 +186,9 @@ class Hit:
     # Set by a collapsed search only: the wire-copy cluster and how many matches it holds.
     cluster: str | None = None
     copies: int | None = None
+    # The user's tags and note on the article (`Archive.tag`, `Archive.note`).
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -324,3 +329,7 @@ class SearchOptions:
     facet_top: int = 10
     snippets: bool = True
     collapse: bool = False
+    # The article ids of each user tag named by `tag:` in the query or a `tags` filter.
+    tagged: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Only these articles (None: no restriction), e.g. those first indexed since a saved search ran.
+    only_ids: frozenset[str] | None = None
