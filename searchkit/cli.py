@@ -16,7 +16,7 @@ import click
 from . import __version__, output
 from .archive import Archive, parse_filters
 from .errors import IndexInterrupted, QueryError, SearchkitError
-from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, SearchResult
+from .model import FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, SearchResult
 
 
 class UsageError(click.UsageError):
@@ -220,7 +220,7 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, as_json):
               help="Page number (past the last page: exit 1).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @match_options
-@click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
+@click.option("--facet", "facets", multiple=True, type=click.Choice((*FACET_FIELDS, *USER_FACETS)),
               help="Count the top values of FIELD over all matches (repeatable).")
 @click.option("--facet-limit", default=10, show_default=True, type=click.IntRange(0),
               help="Values shown per facet (0: all).")
@@ -246,6 +246,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
       places:west-germany     a whole tag value; people:"paul volcker" for several words
       date:1987-03            a year, month or day; date:[1987-03-01 TO 1987-04-15]
       infla*                  prefix
+      tag:lead                your own tag (searchkit tag); also --filter tags=lead, --facet tags
 
     A filtered field that is also faceted is counted under the other filters only, so its other
     values stay visible (multi-select facets). When few articles match, a corrected query may be
@@ -396,7 +397,7 @@ def export(query, index_dir, fmt, excel, date_from, date_to, filters):
     archive = _open(index_dir)
     parsed = parse_filters(filters)
     articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
-    write = output.export_writer(fmt, sys.stdout, excel=excel)
+    write = output.export_writer(fmt, sys.stdout, excel=excel, annotate=archive.annotations)
     if _progress_shown():
         total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                                limit=0).total
@@ -421,13 +422,15 @@ def show(article_id, index_dir, as_json):
       searchkit show reuters-42
       searchkit show bbc-business-001 --json
     """
-    article = _open(index_dir).get(article_id)
+    archive = _open(index_dir)
+    article = archive.get(article_id)
     if article is None:
         raise click.ClickException(f"no article with id {article_id!r}")
+    annotations = archive.annotations(article_id)
     if as_json:
-        click.echo(output.to_json(article.to_dict()))
+        click.echo(output.to_json(article.to_dict() | annotations))
     else:
-        echo_text(output.article_text(article))
+        echo_text(output.article_text(article, **annotations))
 
 
 @main.command()
@@ -543,3 +546,6 @@ def cluster_address(folder):
     if down:
         raise click.ClickException(f"{local.address}: server process(es) {', '.join(down)} not running")
     click.echo(local.address)
+
+
+from . import workflow_cli  # noqa: E402,F401  (registers tag, tags, note, notes, save, saved, unsave, watch)

@@ -97,6 +97,8 @@ def search_text(result: SearchResult) -> str:
         meta.append(sanitize(hit.id))
         if hit.copies and hit.copies > 1:
             meta.append(f"{hit.copies} copies")
+        if hit.tags:
+            meta.append("tags: " + ", ".join(sanitize(t) for t in hit.tags))
         lines.append("     " + click.style(" · ".join(meta), dim=True))
         if hit.snippet:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
@@ -141,7 +143,7 @@ def search_csv(result: SearchResult) -> str:
     return buf.getvalue().rstrip("\n")
 
 
-def article_text(article: Article) -> str:
+def article_text(article: Article, tags: list[str] | None = None, notes: str = "") -> str:
     lines = [click.style(sanitize(article.headline) or "(no headline)", bold=True)]
     meta = [
         ("id", article.id), ("published", article.published.isoformat() if article.published else ""),
@@ -154,6 +156,7 @@ def article_text(article: Article) -> str:
         ("mentioned", ", ".join([*(d.isoformat() for d in article.mentioned),
                                  *article.mentioned_periods])),
         ("extracted", "; ".join(f"{k}: {', '.join(v)}" for k, v in article.extracted.items() if v)),
+        ("tags", ", ".join(tags or [])), ("notes", notes),
     ]
     for name, value in meta:
         if value:
@@ -239,22 +242,27 @@ def related_text(related: Related) -> str:
 
 
 ARTICLE_COLUMNS = tuple(f.name for f in dataclasses.fields(Article))
+USER_COLUMNS = ("tags", "notes")
 
 
-def export_writer(fmt: str, stream, excel: bool = False) -> Callable[[Article], None]:
+def export_writer(fmt: str, stream, excel: bool = False,
+                  annotate: Callable[[str], dict[str, Any]] | None = None) -> Callable[[Article], None]:
     """A function writing one article to `stream` as a JSON line or a CSV row (header first).
     `excel`: a UTF-8 byte order mark first, and cells that a spreadsheet would run as formulas
-    written as text (a leading `'`)."""
+    written as text (a leading `'`). `annotate(id)`: the user's fields added to each article
+    (`Archive.annotations`: `tags`, `notes`), as the last columns."""
     if fmt == "jsonl":
         def write_json(article: Article) -> None:
-            stream.write(to_json(article.to_dict()) + "\n")
+            row = article.to_dict() | annotate(article.id) if annotate else article.to_dict()
+            stream.write(to_json(row) + "\n")
         return write_json
     if excel:
         stream.write("\ufeff")
     writer = csv.writer(stream)
-    writer.writerow(ARTICLE_COLUMNS)
+    columns = (*ARTICLE_COLUMNS, *USER_COLUMNS) if annotate else ARTICLE_COLUMNS
+    writer.writerow(columns)
 
     def write_csv(article: Article) -> None:
-        row = article.to_dict()
-        writer.writerow([_csv_cell(row[c], excel) for c in ARTICLE_COLUMNS])
+        row = article.to_dict() | annotate(article.id) if annotate else article.to_dict()
+        writer.writerow([_csv_cell(row[c], excel) for c in columns])
     return write_csv
