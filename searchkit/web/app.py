@@ -99,7 +99,7 @@ def api_article(archive: Archive, request: Request) -> dict[str, Any]:
     article = archive.get(_article_id(request))
     if article is None:
         raise LookupError(f"no article with id {_article_id(request)!r}")
-    return article.to_dict()
+    return article.to_dict() | archive.annotations(article.id)
 
 
 def api_timeline(archive: Archive, request: Request) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def _write_export(path: Path | str, match: params.Matching, fmt: str,
     try:
         with Archive(path, create=False) as archive:
             buffer = io.StringIO()
-            write = output.export_writer(fmt, buffer)
+            write = output.export_writer(fmt, buffer, annotate=archive.annotations)
             for article in archive.export(match.q, **match.kwargs()):
                 write(article)
                 if buffer.tell() >= EXPORT_CHUNK:
