@@ -32,6 +32,9 @@ MAX_NAME_CHARS = 100
 MAX_NOTE_CHARS = 20_000
 _TAG = re.compile(r"^\w[\w.-]*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The query field (`tag:lead`) and filter/facet names of the user's tags.
+TAG_FIELD_NAMES = ("tag", "tags")
+_TAG_IN_QUERY = re.compile(r'(?<![\w:])(?:[Tt][Aa][Gg][Ss]?):("[^"]*"|[^\s()"]+)')
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tags (id TEXT NOT NULL, tag TEXT NOT NULL, added REAL NOT NULL,
@@ -54,6 +57,11 @@ def check_tag(tag: str) -> str:
         raise QueryError(f"tag {tag[:60]!r} is not allowed: a tag is one word of letters, digits, "
                          f"'-', '_' or '.' (up to {MAX_TAG_CHARS} characters)")
     return value
+
+
+def tags_in_query(text: str) -> list[str]:
+    """The values written after `tag:` (or `tags:`) in a query, as typed."""
+    return [value.strip('"') for value in _TAG_IN_QUERY.findall(text)]
 
 
 def check_name(name: str) -> str:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .errors import ArchiveError
 from .model import FacetValue, SearchOptions, SearchResult
-from .querylang.query import TAG_FIELD_NAMES, tags_in_query
-from .userdata import NoUserData, SavedSearch, UserData, check_tag, parse_since, timestamp
+from .userdata import (TAG_FIELD_NAMES, NoUserData, SavedSearch, UserData, check_tag, parse_since,
+                       tags_in_query, timestamp)
 
 if TYPE_CHECKING:
     from .archive import Archive

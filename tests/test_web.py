@@ -172,7 +172,8 @@ def test_export_streams_every_match(client, index_dir):
 def test_openapi_lists_every_endpoint(client):
     spec = client.get("/api/openapi.json").json()
     assert set(spec["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/timeline",
-                                  "/api/related", "/api/similar/{article_id}", "/api/stats", "/api/export"}
+                                  "/api/related", "/api/similar/{article_id}", "/api/stats", "/api/export",
+                                  "/api/saved"}
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert {"q", "from", "to", "sort", "page", "limit", "facet", "filter", "collapse"} <= names
 

@@ -21,6 +21,7 @@ from ..dates import parse_span
 from ..errors import QueryError
 from ..model import FACET_FIELDS
 from ..schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
+from ..userdata import TAG_FIELD_NAMES
 
 MAX_QUERY_CHARS = 10_000
 # Other names people type for a field.
@@ -207,18 +208,11 @@ def _pure_negation(node: query.Query) -> query.Query:
     return node
 
 
-# The user's own tags (`searchkit.userdata`), searched as `tag:lead`: not a field of the index but
-# the set of article ids carrying the tag, given by the caller as `tagged`.
-TAG_FIELD_NAMES = ("tag", "tags")
-_TAG_IN_QUERY = re.compile(r'(?<![\w:])(?:[Tt][Aa][Gg][Ss]?):("[^"]*"|[^\s()"]+)')
+# The user's own tags (`searchkit.userdata`), searched as `tag:lead`, are not a field of the index
+# but the set of article ids carrying the tag, given by the caller as `tagged`.
 # An id no article has: a restriction to no ids at all (NullQuery would be dropped by normalising,
 # so `oil tag:unused` would match every oil article).
 _NO_ID = "\x00"
-
-
-def tags_in_query(text: str) -> list[str]:
-    """The values written after `tag:` (or `tags:`) in a query, as typed."""
-    return [value.strip('"') for value in _TAG_IN_QUERY.findall(text)]
 
 
 def ids_filter(ids: frozenset[str] | set[str] | None) -> query.Query | None:

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import output
 from ..archive import Archive
 from ..errors import ArchiveError, QueryError, SearchkitError
-from . import pages, params
+from . import pages, params, userpages
 from .openapi import OPENAPI
 
 log = logging.getLogger("searchkit.web")
@@ -211,6 +211,9 @@ def create_app(index: str | os.PathLike[str] | Archive) -> Starlette:
     routes = [
         Route("/", pages.search_page),
         Route("/articles/{article_id:path}", pages.article_page),
+        Route("/articles/{article_id:path}/{what:str}", userpages.article_post, methods=["POST"]),
+        Route("/saved", userpages.saved_page),
+        Route("/api/saved", api(userpages.api_saved)),
         Route("/api/search", api(api_search)),
         Route("/api/articles/{article_id:path}", api(api_article)),
         Route("/api/timeline", api(api_timeline)),

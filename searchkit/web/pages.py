@@ -133,4 +133,5 @@ def article_page(request: Request) -> Response:
     tags = [(name, getattr(article, name)) for name in (*ENTITY_FIELDS, "topics", "exchanges", "companies")]
     return templates.TemplateResponse(request, "article.html", {
         "article": article, "q": q, "paragraphs": markup.body_pieces(article, q), "tags": tags,
-        "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies})
+        "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies,
+        "user": archive.annotations(article_id)})
