@@ -93,6 +93,10 @@ def test_watch_reports_newly_indexed_matches_once(archive):
     changed.body += " Prices jumped."
     assert archive.add([changed]).updated == 1
     assert [w.new for w in archive.watch()] == [0]
+    # The replaced copy (deleted in its segment) is not matched by id; the new one is, once.
+    archive.tag(["n1", "n8"], add=["seen"])
+    assert sorted(h.id for h in archive.search("tag:seen").hits) == ["n1", "n8"]
+    assert [h.id for h in archive.search("prices tag:seen").hits] == ["n1"]
 
 
 def test_bulk_tagging_by_query_counts_and_needs_confirmation_above_the_threshold(tmp_path):

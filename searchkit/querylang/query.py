@@ -215,11 +215,40 @@ def _pure_negation(node: query.Query) -> query.Query:
 _NO_ID = "\x00"
 
 
+class IdSet(WrappingQuery):
+    """The articles whose id is in a set: an Or of `id` terms (which is how a cluster translates
+    it), but matched on a Whoosh index in one pass over each segment's `id` column: an Or of the
+    21,577 Reuters ids took 3.9 s to match, the column pass 0.06 s."""
+
+    def __init__(self, child: query.Or):
+        super().__init__(child)
+        self.ids = frozenset(term.text for term in child.subqueries)
+        self.boost = child.boost
+
+    def apply(self, fn):
+        return self  # plain id terms: nothing for a rewriting pass to change
+
+    def normalize(self):
+        return self
+
+    def estimate_size(self, ixreader):
+        return len(self.ids)
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        if not reader.is_atomic() or not reader.has_column("id"):
+            return self.child.matcher(searcher, context)
+        ids = self.ids
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        docs = [d for d, value in enumerate(reader.column_reader("id")) if value in ids and d not in deleted]
+        return ListMatcher(docs, all_weights=self.boost) if docs else NullMatcher()
+
+
 def ids_filter(ids: frozenset[str] | set[str] | None) -> query.Query | None:
     """The articles with these ids (None: no restriction)."""
     if ids is None:
         return None
-    return query.Or([query.Term("id", i) for i in sorted(ids)]) if ids else query.Term("id", _NO_ID)
+    return IdSet(query.Or([query.Term("id", i) for i in sorted(ids)])) if ids else query.Term("id", _NO_ID)
 
 
 def _tags_as_ids(q: query.Query, tagged: dict[str, frozenset[str]] | None) -> query.Query:
