@@ -75,10 +75,16 @@ def tags(index_dir, as_json):
       searchkit tags --json
     """
     counted = _open(index_dir).tags()
+    _listing(as_json, "tags", [{"value": t.value, "count": t.count} for t in counted],
+             [f"{t.value} ({t.count})" for t in counted], "(no tags yet)")
+
+
+def _listing(as_json: bool, key: str, records: list[dict], lines: list[str], empty: str) -> None:
+    """A list command's output: `{key: records}` as JSON, else the lines (or `empty`)."""
     if as_json:
-        click.echo(output.to_json({"tags": [{"value": t.value, "count": t.count} for t in counted]}))
+        click.echo(output.to_json({key: records}))
     else:
-        echo_text("\n".join(f"{t.value} ({t.count})" for t in counted) or "(no tags yet)")
+        echo_text("\n".join(lines) or empty)
 
 
 @main.command()
@@ -127,11 +133,9 @@ def notes(index_dir, as_json):
       searchkit notes --json
     """
     found = _open(index_dir).notes()
-    if as_json:
-        click.echo(output.to_json({"notes": [n.to_dict() for n in found]}))
-    else:
-        echo_text("\n".join(f"{output.sanitize(n.id)}  {timestamp(n.updated)}  {output.sanitize(n.text)}"
-                            for n in found) or "(no notes yet)")
+    _listing(as_json, "notes", [n.to_dict() for n in found],
+             [f"{output.sanitize(n.id)}  {timestamp(n.updated)}  {output.sanitize(n.text)}" for n in found],
+             "(no notes yet)")
 
 
 def _options_text(options: dict) -> str:
@@ -188,12 +192,10 @@ def saved(index_dir, as_json):
       searchkit saved --json
     """
     searches = _open(index_dir).saved_searches()
-    if as_json:
-        click.echo(output.to_json({"searches": [s.to_dict() for s in searches]}))
-        return
-    lines = [f"{output.sanitize(s.name)}: {output.sanitize(s.query)} {_options_text(s.options)}".rstrip()
-             + f" (last watched: {timestamp(s.last_watched) or 'never'})" for s in searches]
-    echo_text("\n".join(lines) or "(no saved searches)")
+    _listing(as_json, "searches", [s.to_dict() for s in searches],
+             [f"{output.sanitize(s.name)}: {output.sanitize(s.query)} {_options_text(s.options)}".rstrip()
+              + f" (last watched: {timestamp(s.last_watched) or 'never'})" for s in searches],
+             "(no saved searches)")
 
 
 @main.command()
