@@ -354,7 +354,8 @@ def field_filter(schema: Schema, filters: dict[str, list[str]] | None,
             clauses.append(ids_filter(ids))
             continue
         if fieldname not in FACET_FIELDS:
-            raise QueryError(f"cannot filter on {fieldname!r} (filter fields: {', '.join(FACET_FIELDS)})")
+            raise QueryError(f"cannot filter on {fieldname!r} (filter fields: "
+                             f"{', '.join((*FACET_FIELDS, TAG_FIELD_NAMES[1]))})")
         field = schema[fieldname]
         terms = [query.Term(fieldname, t) for v in values for t in field.process_text(v, mode="query")]
         clauses.append(query.Or(terms) if terms else query.NullQuery)
