@@ -18,6 +18,8 @@ from searchkit.model import Article
 from searchkit.userdata import FILENAME, MAX_NOTE_CHARS
 from searchkit.workflow import BULK_CONFIRM
 
+from .conftest import needs_corpora
+
 
 def articles(first: int, last: int) -> list[Article]:
     """Odd numbers are coffee stories from Brazil, even ones oil stories from Norway."""
@@ -242,3 +244,24 @@ def test_watch_markdown_escapes_article_text(tmp_path):
         archive.save_search("frost", "frost")
         out = run(archive, "watch", "--since", "2000-01-01", "--markdown").stdout
         assert r"\[click\]\(javascript:alert\(1\)\) \*now\*" in out and "[click](" not in out
+
+
+# ------------------------------------------------------------ the real corpora
+
+
+@needs_corpora
+def test_on_the_corpora_a_tag_restricts_exactly_to_its_articles(corpus):
+    """Tagging every cocoa article, then `tag:` and the tags facet agree with the query itself,
+    over the session index's several segments (the tag is removed again for the other tests)."""
+    tagged = corpus.tag_query("cocoa", add=["t22-cocoa"], confirm=True)
+    try:
+        assert tagged == corpus.search("cocoa", limit=0).total > 100
+        assert corpus.search("tag:t22-cocoa", limit=0).total == tagged
+        assert corpus.search("crude tag:t22-cocoa", limit=0).total == corpus.search("crude cocoa", limit=0).total
+        assert corpus.search("ghana -tag:t22-cocoa", limit=0).total == corpus.search("ghana -cocoa", limit=0).total
+        ghana = corpus.search("*", filters={"places": "ghana"}, facets=["tags"], limit=0)
+        counted = {v.value: v.count for v in ghana.facets["tags"]}
+        assert counted["t22-cocoa"] == corpus.search("cocoa", filters={"places": "ghana"}, limit=0).total
+    finally:
+        corpus.tag_query("tag:t22-cocoa", remove=["t22-cocoa"], confirm=True)
+    assert corpus.search("tag:t22-cocoa", limit=0).total == 0
