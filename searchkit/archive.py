@@ -12,6 +12,7 @@ import gc
 import os
 import signal
 import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -20,9 +21,11 @@ from .backends import Capabilities, Engine, open_engine
 from .dates import date_for_undated, span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
-from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, Article, FacetValue, FirstReport,
-                    IndexSummary, MatchSummary, MissingValue, Optimized, Problem, Related, SearchOptions,
-                    SearchResult, Stats, Timeline)
+from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, Article,
+                    FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue, Optimized,
+                    Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+from . import workflow
+from .userdata import Note, NoUserData, SavedSearch, UserData, check_name, check_note
 from .filestats import FileStats, file_key
 from .canonical import CANONICAL_FIELDS, Entity, EntityTable
 from .wirecopies import NoWireCopies, WireCopies
@@ -174,6 +177,10 @@ class Archive:
         self.curation_file: Path | None = (Path(self.path) / "entities.txt"
                                            if isinstance(self.path, Path) else None)
         self._entities: CuratedEntities | None = None
+        # Tags, notes, saved searches and first-indexed times: beside an index folder, kept by
+        # `rebuild` (see `userdata`).
+        self._userdata: UserData | NoUserData = (UserData(self.path) if isinstance(self.path, Path)
+                                                 else NoUserData())
 
     def __enter__(self) -> "Archive":
         return self
@@ -184,6 +191,7 @@ class Archive:
     def close(self) -> None:
         self._engine.close()
         self._wire.close()
+        self._userdata.close()
 
     # ------------------------------------------------------------ indexing
 
@@ -296,6 +304,7 @@ class Archive:
         self._engine.read_fingerprints(known.fill)
         seen = SeenIds()  # the ids read in this run
         uncommitted = 0
+        new_ids: list[str] = []  # added since the last commit: their first-indexed time at the next
         # Indexing allocates millions of small objects (tokens, postings) but makes almost no
         # reference cycles: the cyclic collector's passes are wasted time. It runs once per batch.
         gc_was_enabled = gc.isenabled()
@@ -324,6 +333,8 @@ class Archive:
                     # simply assigned again by the next run.
                     writer.commit()
                     self._wire.commit()
+                    self._userdata.record_first_seen(new_ids, time.time())
+                    new_ids = []
                     gc.collect()
                     uncommitted = 0
                 cluster = self._wire.assign(article.id, item.signature)
@@ -331,6 +342,7 @@ class Archive:
                 uncommitted += 1
                 if previous is None:
                     summary.added += 1
+                    new_ids.append(article.id)
                 else:
                     summary.updated += 1
         except BaseException:
@@ -348,6 +360,7 @@ class Archive:
         finally:
             self._engine.stop_workers()
         self._wire.commit()
+        self._userdata.record_first_seen(new_ids, time.time())
 
     # ------------------------------------------------------------ searching
 
@@ -355,7 +368,8 @@ class Archive:
                date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
                facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
                facet_top: int = 10, snippets: bool = True, collapse: bool = False,
-               count: str = "articles", explain: bool = False) -> SearchResult:
+               count: str = "articles", explain: bool = False,
+               ids: Iterable[str] | None = None) -> SearchResult:
         """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
 
         `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
@@ -369,24 +383,33 @@ class Archive:
         `suggestion` may hold a corrected query that finds more. `explain=True`
         gives each hit of a relevance search `explain`: its score's parts (`ScorePart`: field, word,
         BM25F score), highest first.
+        `ids`: only these articles. The user's tags are searched as `tag:lead`, filtered as
+        `filters={"tags": [...]}` and counted as the facet `tags`; hits carry their `tags` and `notes`.
         """
         facets = tuple(facets)
         for name in facets:
-            if name not in FACET_FIELDS:
-                raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACET_FIELDS)})")
+            if name not in FACET_FIELDS and name not in USER_FACETS:
+                raise QueryError(f"unknown facet {name!r} (facets: {', '.join((*FACET_FIELDS, *USER_FACETS))})")
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
-        options.facets, options.sort, options.facet_top = facets, sort, facet_top
+        options.facets = tuple(f for f in facets if f not in USER_FACETS)
+        options.sort, options.facet_top = sort, facet_top
         options.snippets, options.collapse, options.explain = snippets, collapse, explain
+        options.only_ids = None if ids is None else frozenset(ids)
         options.count = self._count(count)
         self._count_as_entities(options, facets)
         result = self._engine.search(options)
         self._label_entities(options, result.facets)
+        if "tags" in facets:
+            counted = workflow.tag_facet(self._engine.search, self._userdata, options, facet_top)
+            result.facets = {name: counted if name == "tags" else result.facets.get(name, [])
+                             for name in facets}
         if collapse:
             for hit in result.hits:
                 first = self.first_report(hit.id)
                 hit.first_report = FirstReport.of(first) if first is not None else None
+        self._annotate(result.hits)
         return result
 
     def _count_as_entities(self, options: SearchOptions, fields: Iterable[str]) -> None:
@@ -412,6 +435,15 @@ class Archive:
                              "copies (a xapian:// cluster)")
         return count
 
+    def _annotate(self, hits: list[Hit]) -> None:
+        """Each hit's tags and note, from the user data (one read for the page)."""
+        if not hits or not self._userdata.available or not self._userdata.path.exists():
+            return
+        ids = [h.id for h in hits]
+        tags, notes = self._userdata.tags_of(ids), self._userdata.notes_of(ids)
+        for hit in hits:
+            hit.tags, hit.notes = tags.get(hit.id, []), notes.get(hit.id, "")
+
     def _options(self, query: str, date_from, date_to, filters, limit: int = 10,
                  page: int = 1) -> SearchOptions:
         if limit < 0 or page < 1:
@@ -421,7 +453,7 @@ class Archive:
         if any(name in CANONICAL_FIELDS for name in listed):
             listed = self.entity_table().expand_filters(listed)
         options = SearchOptions(query=query, date_from=lo, date_to=hi, filters=listed, limit=limit,
-                                page=page)
+                                page=page, tagged=workflow.tagged_ids(self._userdata, query, listed))
         if ":" in query:
             from .querylang.query import tag_values  # noqa: PLC0415
             if any(name in CANONICAL_FIELDS for name, _value in tag_values(query)):
@@ -617,3 +649,96 @@ class Archive:
         about as long as indexing its articles did, holding the write lock; searches go on meanwhile
         and see the result at once. Interrupted or failed, the index stays as it was."""
         return self._engine.optimize(self.lock_timeout)
+
+    # ------------------------------------------------------------ the user's data (see `workflow`)
+
+    def tag(self, article_ids: Iterable[str], *, add: Iterable[str] = (),
+            remove: Iterable[str] = ()) -> list[str]:
+        """Add and remove tags on articles, in one transaction; returns the ids changed (each once).
+        QueryError for a malformed tag (one word of letters, digits, `-`, `_`, `.`), ArchiveError
+        for an id the index lacks: then nothing changes. Tags are lower-cased."""
+        added, removed = workflow.check_tags(add), workflow.check_tags(remove)
+        if not added and not removed:
+            raise QueryError("nothing to do: give a tag to add or to remove")
+        ids = workflow.existing_ids(self, article_ids)
+        self._userdata.tag(ids, added, removed)
+        return ids
+
+    def tag_query(self, query: str, *, add: Iterable[str] = (), remove: Iterable[str] = (),
+                  date_from: str | date | None = None, date_to: str | date | None = None,
+                  filters: dict[str, list[str] | str] | None = None, confirm: bool = False) -> int:
+        """Tag every article matching a search; returns how many. More than
+        `workflow.BULK_CONFIRM` articles need `confirm=True` (else QueryError saying how many)."""
+        added, removed = workflow.check_tags(add), workflow.check_tags(remove)
+        if not added and not removed:
+            raise QueryError("nothing to do: give a tag to add or to remove")
+        total = self.search(query, date_from=date_from, date_to=date_to, filters=filters, limit=0,
+                            snippets=False).total
+        if total > workflow.BULK_CONFIRM and not confirm:
+            raise QueryError(f"the query matches {total:,} articles (more than {workflow.BULK_CONFIRM}): "
+                             f"confirm to tag them all (the CLI's --yes)")
+        ids = [a.id for a in self.export(query, date_from=date_from, date_to=date_to, filters=filters)]
+        self._userdata.tag(ids, added, removed)
+        return len(ids)
+
+    def tags_of(self, article_id: str) -> list[str]:
+        """The article's tags, sorted."""
+        return self._userdata.tags_of([article_id]).get(article_id, [])
+
+    def tags(self) -> list[FacetValue]:
+        """Every tag in use with its number of articles, most used first."""
+        return [FacetValue(tag, n) for tag, n in self._userdata.tag_counts()]
+
+    def note(self, article_id: str, text: str | None) -> None:
+        """Set the article's note (one per article; empty or None removes it). QueryError above
+        `userdata.MAX_NOTE_CHARS` characters; ArchiveError for an id the index lacks."""
+        text = check_note(text or "")
+        workflow.existing_ids(self, [article_id])
+        self._userdata.set_note(article_id, text)
+
+    def note_of(self, article_id: str) -> str:
+        return self._userdata.notes_of([article_id]).get(article_id, "")
+
+    def notes(self) -> list[Note]:
+        """Every note, most recently edited first."""
+        return self._userdata.notes()
+
+    def annotations(self, article_id: str) -> dict[str, Any]:
+        """`{"tags": [...], "notes": "..."}` of an article (for `show` and `export`)."""
+        if not self._userdata.available:
+            return {"tags": [], "notes": ""}
+        return {"tags": self.tags_of(article_id), "notes": self.note_of(article_id)}
+
+    def save_search(self, name: str, query: str, *, date_from: str | None = None,
+                    date_to: str | None = None,
+                    filters: dict[str, list[str] | str] | None = None, sort: str = "newest", replace: bool = False) -> SavedSearch:
+        """Save a search under a name (QueryError if the name is taken, unless `replace`). The
+        query and options are checked by running it once."""
+        name = check_name(name)
+        self.search(query, date_from=date_from, date_to=date_to, filters=filters, sort=sort, limit=0,
+                    snippets=False)
+        options: dict[str, Any] = {"sort": sort}
+        if date_from:
+            options["date_from"] = str(date_from)
+        if date_to:
+            options["date_to"] = str(date_to)
+        if filters:
+            options["filters"] = {k: [v] if isinstance(v, str) else list(v) for k, v in filters.items()}
+        saved = SavedSearch(name, query, options, created=time.time())
+        self._userdata.save_search(saved, replace)
+        return saved
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return self._userdata.saved_searches()
+
+    def unsave(self, name: str) -> None:
+        """Forget a saved search (QueryError if there is none by that name)."""
+        self._userdata.unsave(name)
+
+    def watch(self, names: Iterable[str] | None = None, *, since: str | date | datetime | None = None,
+              limit: int = 20, mark: bool = True) -> list[workflow.WatchResult]:
+        """For each saved search (or those named): the matches first indexed since it was last
+        watched (else since it was saved), or since `since` (a date or time, UTC); each result's
+        `new` counts them, its hits are the first `limit` in the search's sort. `mark` records this
+        run as each search's last watch."""
+        return workflow.watch(self, self._userdata, names, since, limit, mark)

@@ -16,7 +16,8 @@ import click
 from . import __version__, output
 from .archive import Archive, parse_filters
 from .errors import IndexInterrupted, QueryError, SearchkitError
-from .model import COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, FirstReport, SearchResult
+from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, FirstReport,
+                    SearchResult)
 
 
 class UsageError(click.UsageError):
@@ -233,7 +234,7 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, default_date, as_
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="newest/oldest: by publication day and time of day (undated last).")
 @match_options
-@click.option("--facet", "facets", multiple=True, type=click.Choice(FACET_FIELDS),
+@click.option("--facet", "facets", multiple=True, type=click.Choice((*FACET_FIELDS, *USER_FACETS)),
               help="Count the top values of FIELD over all matches (repeatable).")
 @click.option("--facet-limit", default=10, show_default=True, type=click.IntRange(0),
               help="Values shown per facet (0: all).")
@@ -263,6 +264,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
       places:west-germany     a whole tag value; people:"paul volcker" for several words
       date:1987-03            a year, month or day; date:[1987-03-01 TO 1987-04-15]
       infla*                  prefix
+      tag:lead                your own tag (searchkit tag); also --filter tags=lead, --facet tags
 
     A filtered field that is also faceted is counted under the other filters only, so its other
     values stay visible (multi-select facets). When few articles match, a corrected query may be
@@ -418,7 +420,7 @@ def export(query, index_dir, fmt, excel, date_from, date_to, filters):
     archive = _open(index_dir)
     parsed = parse_filters(filters)
     articles = archive.export(query, date_from=date_from, date_to=date_to, filters=parsed)
-    write = output.export_writer(fmt, sys.stdout, excel=excel)
+    write = output.export_writer(fmt, sys.stdout, excel=excel, annotate=archive.annotations)
     if _progress_shown():
         total = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                                limit=0).total
@@ -452,10 +454,12 @@ def show(article_id, index_dir, as_json):
     if article is None:
         raise click.ClickException(f"no article with id {article_id!r}")
     first = archive.first_report(article_id) or article
+    annotations = archive.annotations(article_id)
     if as_json:
-        click.echo(output.to_json(output.article_json(article, first)))
+        click.echo(output.to_json(output.article_json(article, first) | annotations))
     else:
-        echo_text(output.article_text(article, FirstReport.of(first), len(archive.wire_copies(article_id))))
+        echo_text(output.article_text(article, FirstReport.of(first), len(archive.wire_copies(article_id)),
+                                      **annotations))
 
 
 @main.command()
@@ -732,3 +736,6 @@ def optimize(index_dir, lock_timeout, as_json):
     else:
         click.echo(f"merged {done.segments_before} segment{'s' * (done.segments_before != 1)} into "
                    f"{done.segments} ({done.documents} articles)")
+
+
+from . import workflow_cli  # noqa: E402,F401  (registers tag, tags, note, notes, save, saved, unsave, watch)

@@ -23,6 +23,8 @@ FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", 
                 "section", "year", "month")
 # What facet, timeline and related counts count: articles, or stories (wire-copy clusters).
 COUNTS = ("articles", "stories")
+# Facets and filters on the user's own data (`searchkit.userdata`), counted by `Archive`, not the engine.
+USER_FACETS = ("tags",)
 
 
 @dataclass
@@ -198,6 +200,9 @@ class Hit:
     first_report: FirstReport | None = None
     # Set by a search with `explain=True`: the parts of `score`.
     explain: list[ScorePart] | None = None
+    # The user's tags and note on the article (`Archive.tag`, `Archive.note`).
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -391,6 +396,10 @@ class SearchOptions:
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)
     count: str = "articles"  # or "stories": facets, timelines and related values count clusters
     explain: bool = False
+    # The article ids of each user tag named by `tag:` in the query or a `tags` filter.
+    tagged: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Only these articles (None: no restriction), e.g. those first indexed since a saved search ran.
+    only_ids: frozenset[str] | None = None
 
 
 @dataclass

@@ -102,6 +102,8 @@ def search_text(result: SearchResult) -> str:
             meta.append(f"{hit.copies} copies")
         if hit.first_report is not None and hit.first_report.id != hit.id:
             meta.append(f"first report: {first_report_text(hit.first_report)}")
+        if hit.tags:
+            meta.append("tags: " + ", ".join(sanitize(t) for t in hit.tags))
         lines.append("     " + click.style(" · ".join(meta), dim=True))
         if hit.snippet:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
@@ -175,9 +177,10 @@ def article_json(article: Article, first_report: Article | None) -> dict[str, An
     return {**article.to_dict(), "first_report": FirstReport.of(first_report or article).to_dict()}
 
 
-def article_text(article: Article, first_report: FirstReport | None = None, copies: int = 0) -> str:
+def article_text(article: Article, first_report: FirstReport | None = None, copies: int = 0,
+                 tags: list[str] | None = None, notes: str = "") -> str:
     """An article; with `first_report`, its wire-copy cluster's earliest article and `copies`
-    (the other articles of the cluster)."""
+    (the other articles of the cluster); the user's `tags` and `notes`."""
     lines = [click.style(sanitize(article.headline) or "(no headline)", bold=True)]
     meta = [
         ("id", article.id), ("published", article.published.isoformat() if article.published else ""),
@@ -192,6 +195,7 @@ def article_text(article: Article, first_report: FirstReport | None = None, copi
         ("extracted", "; ".join(f"{k}: {', '.join(v)}" for k, v in article.extracted.items() if v)),
         ("first report", f"{first_report_text(first_report, article.id)}, of {copies + 1} wire copies"
          if first_report is not None and copies else ""),
+        ("tags", ", ".join(tags or [])), ("notes", notes),
     ]
     for name, value in meta:
         if value:
@@ -278,24 +282,29 @@ def related_text(related: Related) -> str:
 
 
 ARTICLE_COLUMNS = tuple(f.name for f in dataclasses.fields(Article))
+USER_COLUMNS = ("tags", "notes")
 
 
-def export_writer(fmt: str, stream, excel: bool = False) -> Callable[[Article], None]:
+def export_writer(fmt: str, stream, excel: bool = False,
+                  annotate: Callable[[str], dict[str, Any]] | None = None) -> Callable[[Article], None]:
     """A function writing one article to `stream` as a JSON line or a CSV row (header first).
     `excel`: a UTF-8 byte order mark first, and cells that a spreadsheet would run as formulas
-    written as text (a leading `'`)."""
+    written as text (a leading `'`). `annotate(id)`: the user's fields added to each article
+    (`Archive.annotations`: `tags`, `notes`), as the last columns."""
     if fmt == "jsonl":
         def write_json(article: Article) -> None:
-            stream.write(to_json(article.to_dict()) + "\n")
+            row = article.to_dict() | annotate(article.id) if annotate else article.to_dict()
+            stream.write(to_json(row) + "\n")
         return write_json
     if excel:
         stream.write("\ufeff")
     writer = csv.writer(stream)
-    writer.writerow(ARTICLE_COLUMNS)
+    columns = (*ARTICLE_COLUMNS, *USER_COLUMNS) if annotate else ARTICLE_COLUMNS
+    writer.writerow(columns)
 
     def write_csv(article: Article) -> None:
-        row = article.to_dict()
-        writer.writerow([_csv_cell(row[c], excel) for c in ARTICLE_COLUMNS])
+        row = article.to_dict() | annotate(article.id) if annotate else article.to_dict()
+        writer.writerow([_csv_cell(row[c], excel) for c in columns])
     return write_csv
 
 

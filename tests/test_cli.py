@@ -39,7 +39,7 @@ def test_search_json_shape(index_dir):
     assert data["query"] == "oil prices" and data["page"] == 1 and data["total"] == len(data["hits"])
     hit = data["hits"][0]
     assert set(hit) == {"id", "headline", "published", "source", "section", "people", "orgs", "places",
-                        "topics", "score", "snippet", "highlights"}
+                        "topics", "score", "snippet", "highlights", "tags", "notes"}
     assert isinstance(hit["score"], float)
     dated = [h["published"] for h in data["hits"] if h["published"]]
     assert dated and all("T" in d for d in dated)  # ISO 8601

@@ -354,3 +354,16 @@ def test_rebuild_and_a_second_writer(fresh_cluster):
     summary = archive.add([EXAMPLES], rebuild=True)
     assert summary.added == 13
     assert archive.search("*", limit=0).total == 13
+
+
+def test_a_cluster_restricts_to_ids_but_keeps_no_user_data(example_archive, example_cluster):
+    """`Archive.search(ids=...)` works on a cluster; tags, notes, saved searches and `watch` need
+    an index folder, and say so in one line."""
+    ids = [h.id for h in example_archive.search("*", limit=3, sort="oldest").hits]
+    assert sorted(h.id for h in example_cluster.search("*", ids=ids, limit=10).hits) == sorted(ids)
+    assert example_cluster.search("*", ids=[], limit=0).total == 0
+    for use in (lambda: example_cluster.tag(ids, add=["lead"]), lambda: example_cluster.search("tag:lead"),
+                lambda: example_cluster.note(ids[0], "x"), example_cluster.watch,
+                lambda: example_cluster.save_search("oil", "oil")):
+        with pytest.raises(ArchiveError, match="a Xapian cluster has no index folder to keep tags"):
+            use()

@@ -22,6 +22,7 @@ from ..dates import parse_span
 from ..errors import QueryError
 from ..model import FACET_FIELDS
 from ..schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
+from ..userdata import TAG_FIELD_NAMES
 
 MAX_QUERY_CHARS = 10_000
 # Other names people type for a field.
@@ -220,8 +221,69 @@ def _pure_negation(node: query.Query) -> query.Query:
     return node
 
 
-def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
-    """Parse the user's query; raise QueryError with a one-line reason if it cannot be understood."""
+# The user's own tags (`searchkit.userdata`), searched as `tag:lead`, are not a field of the index
+# but the set of article ids carrying the tag, given by the caller as `tagged`.
+# An id no article has: a restriction to no ids at all (NullQuery would be dropped by normalising,
+# so `oil tag:unused` would match every oil article).
+_NO_ID = "\x00"
+
+
+class IdSet(WrappingQuery):
+    """The articles whose id is in a set: an Or of `id` terms (which is how a cluster translates
+    it), but matched on a Whoosh index in one pass over each segment's `id` column, ~60x faster
+    than an Or of one term per id at all of Reuters' ids (benchmarks/RESULTS.md, "User data")."""
+
+    def __init__(self, child: query.Or):
+        super().__init__(child)
+        self.ids = frozenset(term.text for term in child.subqueries)
+        self.boost = child.boost
+
+    def apply(self, fn):
+        return self  # plain id terms: nothing for a rewriting pass to change
+
+    def normalize(self):
+        return self
+
+    def estimate_size(self, ixreader):
+        return len(self.ids)
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        if not reader.is_atomic() or not reader.has_column("id"):
+            return self.child.matcher(searcher, context)
+        ids = self.ids
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        docs = [d for d, value in enumerate(reader.column_reader("id")) if value in ids and d not in deleted]
+        return ListMatcher(docs, all_weights=self.boost) if docs else NullMatcher()
+
+
+def ids_filter(ids: frozenset[str] | set[str] | None) -> query.Query | None:
+    """The articles with these ids (None: no restriction)."""
+    if ids is None:
+        return None
+    return IdSet(query.Or([query.Term("id", i) for i in sorted(ids)])) if ids else query.Term("id", _NO_ID)
+
+
+def _tags_as_ids(q: query.Query, tagged: dict[str, frozenset[str]] | None) -> query.Query:
+    """`tag:VALUE` nodes -> the ids carrying the tag (`tagged[VALUE casefolded]`)."""
+    def swap(node: query.Query) -> query.Query:
+        if getattr(node, "fieldname", None) not in TAG_FIELD_NAMES:
+            return node
+        if not isinstance(node, query.Term):
+            raise QueryError("tag: takes one whole tag, such as tag:lead (no pattern, range or phrase)")
+        if tagged is None:
+            raise QueryError("tag: is not available here (tags are kept beside an index folder)")
+        found = ids_filter(tagged.get(str(node.text).casefold(), frozenset()))
+        assert found is not None
+        return found
+
+    return q.accept(swap)
+
+
+def parse_query(parser: qparser.QueryParser, text: str,
+                tagged: dict[str, frozenset[str]] | None = None) -> query.Query:
+    """Parse the user's query; raise QueryError with a one-line reason if it cannot be understood.
+    `tagged`: the article ids of each user tag the query names (`tag:lead`)."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
     if not text.strip():
@@ -235,6 +297,7 @@ def parse_query(parser: qparser.QueryParser, text: str) -> query.Query:
         raise QueryError("query nested too deeply") from None
     except Exception as exc:  # the parser's own errors have no common base class
         raise QueryError(f"cannot parse query: {exc}") from None
+    q = _tags_as_ids(q, tagged)
     schema = parser.schema
     for node in _walk(q):
         error = getattr(node, "error", None)
@@ -285,8 +348,10 @@ def date_filter(date_from: date | None, date_to: date | None) -> query.Query | N
                               day_number(date_to) if date_to else None, constantscore=True)
 
 
-def field_filter(schema: Schema, filters: dict[str, list[str]] | None) -> query.Query | None:
-    """`{field: [values]}` -> values of one field OR-ed, different fields AND-ed."""
+def field_filter(schema: Schema, filters: dict[str, list[str]] | None,
+                 tagged: dict[str, frozenset[str]] | None = None) -> query.Query | None:
+    """`{field: [values]}` -> values of one field OR-ed, different fields AND-ed. `tags` values are
+    user tags, answered from `tagged` (tag -> article ids)."""
     if not filters:
         return None
     clauses = []
@@ -297,8 +362,13 @@ def field_filter(schema: Schema, filters: dict[str, list[str]] | None) -> query.
             spans = [parse_span(v) for v in values]
             clauses.append(query.Or([date_filter(lo, hi) for lo, hi in spans]))
             continue
+        if fieldname in TAG_FIELD_NAMES and tagged is not None:
+            ids = frozenset().union(*(tagged.get(v.casefold(), frozenset()) for v in values))
+            clauses.append(ids_filter(ids))
+            continue
         if fieldname not in FACET_FIELDS:
-            raise QueryError(f"cannot filter on {fieldname!r} (filter fields: {', '.join(FACET_FIELDS)})")
+            raise QueryError(f"cannot filter on {fieldname!r} (filter fields: "
+                             f"{', '.join((*FACET_FIELDS, TAG_FIELD_NAMES[1]))})")
         field = schema[fieldname]
         terms = [query.Term(fieldname, t) for v in values for t in field.process_text(v, mode="query")]
         clauses.append(query.Or(terms) if terms else query.NullQuery)

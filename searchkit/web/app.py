@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import output
 from ..archive import Archive
 from ..errors import ArchiveError, QueryError, SearchkitError
-from . import entities_page, pages, params
+from . import entities_page, pages, params, userpages
 from .openapi import OPENAPI
 
 log = logging.getLogger("searchkit.web")
@@ -100,7 +100,7 @@ def api_article(archive: Archive, request: Request) -> dict[str, Any]:
     article = archive.get(_article_id(request))
     if article is None:
         raise LookupError(f"no article with id {_article_id(request)!r}")
-    return output.article_json(article, archive.first_report(article.id))
+    return output.article_json(article, archive.first_report(article.id)) | archive.annotations(article.id)
 
 
 def api_timeline(archive: Archive, request: Request) -> dict[str, Any]:
@@ -174,7 +174,7 @@ def _write_export(path: Path | str, match: params.Matching, fmt: str,
     try:
         with Archive(path, create=False) as archive:
             buffer = io.StringIO()
-            write = output.export_writer(fmt, buffer)
+            write = output.export_writer(fmt, buffer, annotate=archive.annotations)
             for article in archive.export(match.q, **match.kwargs()):
                 write(article)
                 if buffer.tell() >= EXPORT_CHUNK:
@@ -214,6 +214,9 @@ def create_app(index: str | os.PathLike[str] | Archive) -> Starlette:
     routes = [
         Route("/", pages.search_page),
         Route("/articles/{article_id:path}", pages.article_page),
+        Route("/articles/{article_id:path}/{what:str}", userpages.article_post, methods=["POST"]),
+        Route("/saved", userpages.saved_page),
+        Route("/api/saved", api(userpages.api_saved)),
         Route("/api/search", api(api_search)),
         Route("/api/articles/{article_id:path}", api(api_article)),
         Route("/api/timeline", api(api_timeline)),

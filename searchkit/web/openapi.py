@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
+from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS
 from .params import EXPORT_FORMATS, MAX_LIMIT, MAX_TOP
 
 
@@ -53,14 +53,16 @@ OPENAPI: dict[str, Any] = {
             _param("sort", "Order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
             _param("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}), _LIMIT,
             _param("facet", "Count the top values of a field over all matches.",
-                   {"type": "string", "enum": list(FACET_FIELDS)}, repeat=True), _TOP,
+                   {"type": "string", "enum": [*FACET_FIELDS, *USER_FACETS]}, repeat=True), _TOP,
             _param("collapse", "One article per wire-copy cluster.", {"type": "boolean", "default": False}),
             _COUNT,
         ], "{query, total, page, hits: [{id, headline, published, source, section, people, orgs, "
-           "places, topics, score, snippet, highlights}], facets: {field: [{value, count}]}, suggestion}"),
+           "places, topics, score, snippet, highlights, tags, notes}], facets: {field: [{value, count}]}, "
+           "suggestion}"),
         "/api/articles/{article_id}": _get("One whole article (as `searchkit show --json`).", [_ID],
-                                           "Every field of the article, and first_report {id, source, "
-                                           "published}: its wire-copy cluster's earliest article."),
+                                           "Every field of the article, first_report {id, source, "
+                                           "published}: its wire-copy cluster's earliest article, and "
+                                           "the user's tags and notes."),
         "/api/timeline": _get("Matches per period (as `searchkit timeline --json`).", [
             *_MATCH, _param("by", "Period.", {"type": "string", "enum": list(PERIODS), "default": "month"}),
             _COUNT,
@@ -71,6 +73,9 @@ OPENAPI: dict[str, Any] = {
         ], "{query, field, entities: [{value, count, background, score}]}"),
         "/api/similar/{article_id}": _get("Articles like one article (as `searchkit similar --json`).",
                                           [_ID, _FROM, _TO, _FILTER, _LIMIT], "The shape of /api/search."),
+        "/api/saved": _get("Saved searches (`searchkit save`), each with its number of articles indexed "
+                           "since it was last watched (not marking them seen).", [],
+                           "{searches: [{name, query, options, last_watched, new, since}]}"),
         "/api/stats": _get("Archive statistics (as `searchkit stats --json`).", [_TOP],
                            "{documents, date_range, size_bytes, facets}"),
         "/api/export": _get("Every match, streamed, oldest first (as `searchkit export`).", [

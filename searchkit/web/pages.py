@@ -138,4 +138,4 @@ def article_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "article.html", {
         "article": article, "q": q, "paragraphs": markup.body_pieces(article, q), "tags": tags,
         "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies,
-        "first": first})
+        "first": first, "user": archive.annotations(article_id)})

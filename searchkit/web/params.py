@@ -12,11 +12,13 @@ from starlette.datastructures import QueryParams
 
 from ..archive import parse_filters as archive_filters
 from ..errors import QueryError
-from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS
+from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS
 
 MAX_LIMIT = 1000
 # The sidebar's facets on the search page (exchanges, companies and month are API-only).
-PAGE_FACETS = ("people", "orgs", "places", "countries", "topics", "source", "section", "year")
+PAGE_FACETS = ("people", "orgs", "places", "countries", "topics", "source", "section", "year", "tags")
+# Facet and filter fields: the index's and the user's tags.
+ALL_FACETS = (*FACET_FIELDS, *USER_FACETS)
 EXPORT_FORMATS = ("jsonl", "csv")
 MAX_TOP = 1000
 _TRUE = ("1", "true", "yes", "on")
@@ -64,8 +66,8 @@ def parse_filters(items: list[str]) -> dict[str, list[str] | str]:
     here, before any search."""
     parsed = archive_filters(items, "parameter 'filter'")
     for name in parsed:
-        if name not in FACET_FIELDS:
-            raise QueryError(f"unknown filter field {name[:50]!r} (fields: {', '.join(FACET_FIELDS)})")
+        if name not in ALL_FACETS:
+            raise QueryError(f"unknown filter field {name[:50]!r} (fields: {', '.join(ALL_FACETS)})")
     return dict(parsed)
 
 
@@ -111,8 +113,8 @@ def search_request(params: QueryParams, facets_default: tuple[str, ...] = (),
                    limit_default: int = 10) -> SearchRequest:
     facets = tuple(params.getlist("facet")) or facets_default
     for name in facets:
-        if name not in FACET_FIELDS:
-            raise QueryError(f"unknown facet {name[:50]!r} (facets: {', '.join(FACET_FIELDS)})")
+        if name not in ALL_FACETS:
+            raise QueryError(f"unknown facet {name[:50]!r} (facets: {', '.join(ALL_FACETS)})")
     return SearchRequest(
         match=matching(params), sort=_choice(params, "sort", SORTS, "relevance"),
         page=_int(params, "page", 1, 1, 1_000_000), limit=_int(params, "limit", limit_default, 0, MAX_LIMIT),

@@ -410,13 +410,14 @@ class WhooshEngine:
         """The date range and field filters of a search (leaving out field `without`'s filter)."""
         chosen = {k: v for k, v in options.filters.items() if k != without}
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(self._schema, chosen)) if f is not None]
+                               queries.field_filter(self._schema, chosen, options.tagged),
+                               queries.ids_filter(options.only_ids)) if f is not None]
         # Date ranges are answered from the cached date column, not the trie terms.
         return queries.day_ranges_from_columns(wq.And(filters), self._facets) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        q = queries.day_ranges_from_columns(
-            rank_tag_query(queries.parse_query(self._parser, options.query), self._schema), self._facets)
+        parsed = queries.parse_query(self._parser, options.query, options.tagged)
+        q = queries.day_ranges_from_columns(rank_tag_query(parsed, self._schema), self._facets)
         if options.tag_spellings:
             q = queries.with_spellings(q, options.tag_spellings)
         return q, self._filter(options)

@@ -569,11 +569,12 @@ class XapianEngine:
     def _filter(self, options: SearchOptions, without: str | None = None) -> wq.Query | None:
         chosen = {k: v for k, v in options.filters.items() if k != without}
         filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(self.schema, chosen)) if f is not None]
+                               queries.field_filter(self.schema, chosen, options.tagged),
+                               queries.ids_filter(options.only_ids)) if f is not None]
         return wq.And(filters) if filters else None
 
     def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        q = rank_tag_query(queries.parse_query(self._parser, options.query), self.schema)
+        q = rank_tag_query(queries.parse_query(self._parser, options.query, options.tagged), self.schema)
         if options.tag_spellings:
             q = queries.with_spellings(q, options.tag_spellings)
         return q, self._filter(options)
