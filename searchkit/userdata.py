@@ -152,9 +152,20 @@ class UserData:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
-            raise self._error(exc) from None
+            if create:
+                raise self._error(exc) from None
+            db = self._read_only(exc)
         self._local.db = db
         return db
+
+    def _read_only(self, exc: sqlite3.Error) -> sqlite3.Connection:
+        """A connection that only reads, for an index on a read-only disk (WAL mode cannot open
+        there: it creates its shared-memory file). Writes through it fail with `_error`."""
+        try:
+            return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True,
+                                   isolation_level=None)
+        except sqlite3.Error:
+            raise self._error(exc) from None
 
     def _error(self, exc: sqlite3.Error) -> ArchiveError:
         full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
