@@ -80,7 +80,7 @@ def test_export_jsonl_and_csv(index_dir):
     total = json.loads(run("search", "*", "--index", index_dir, "--json", "--limit", "0").stdout)["total"]
     lines = run("export", "*", "--index", index_dir).stdout.splitlines()
     assert len(lines) == total == 13
-    fields = set(Article(id="x").to_dict())
+    fields = set(Article(id="x").to_dict()) | {"tags", "notes"}  # with the user's tags and notes
     assert all(set(json.loads(line)) == fields for line in lines)
     shown = json.loads(run("show", json.loads(lines[0])["id"], "--index", index_dir, "--json").stdout)
     first_report = shown.pop("first_report")  # (show's JSON only: the cluster's earliest article)
