@@ -88,6 +88,31 @@ def test_scores_totals_and_order_are_whooshs(tmp_path, phrase_check):
         assert exact > 0, text
 
 
+def test_not_phrase_in_a_date_window_on_small_segments(tmp_path):
+    """A NOT intersected with a date window: Whoosh's NOT matcher, moved by the window past its
+    positive side's last posting in a segment, asked that side for its document (IndexError in
+    the timeline and in the exact total, with segments of ~45 articles)."""
+    archive = Archive(tmp_path / "index", batch_size=90)
+    articles = _articles(400, 1)
+    with keep_segments():
+        archive.add(articles)
+    text, dates = '"oil gas"^2 -"gas oil"', ("1990", "2000")
+
+    def has(article: Article, phrase: str) -> bool:
+        return any(f" {phrase} " in f" {field} " for field in (article.headline, article.body))
+
+    expected = sorted(a.id for a in articles if 1990 <= a.published.year <= 2000
+                      and has(a, "oil gas") and not has(a, "gas oil"))
+    exact, top = _exact_and_plain_top(archive, text, *dates)
+    result = archive.search(text, limit=len(articles), snippets=False, date_from=dates[0],
+                            date_to=dates[1])
+    assert exact == result.total == len(expected) > 0
+    assert sorted(h.id for h in result.hits) == expected
+    assert [(h.id, h.score) for h in result.hits[:10]] == top
+    timeline = archive.timeline(text, by="year", date_from=dates[0], date_to=dates[1])
+    assert sum(b.count for b in timeline.buckets) == len(expected)
+
+
 @needs_corpora
 def test_phrase_totals_on_reuters_are_exact(corpus, phrase_check):
     """On real text with a common phrase the top 10 scores rise fast: a ranking walk that skipped

@@ -1,4 +1,5 @@
-"""Two fixes to whoosh-reloaded 2.7.5's per-document reader (`W3PerDocReader`), applied on import.
+"""Fixes to whoosh-reloaded 2.7.5, applied on import: two to its per-document reader
+(`W3PerDocReader`), one to its NOT matcher (`AndNotMatcher`, at the end).
 
 Whoosh looks up a document's field length once per posting: when a segment is written (BM25 block
 statistics) and when it is scored. Two costs, measured by cProfile of `Archive.add`:
@@ -11,6 +12,7 @@ The values returned are exactly the same (same bytes, same `byte_to_length`).
 from __future__ import annotations
 
 from whoosh.codec import whoosh3
+from whoosh.matching import binary
 from whoosh.util.numeric import byte_to_length
 
 _Reader = whoosh3.W3PerDocReader
@@ -69,3 +71,19 @@ def segment_lengths(segment_reader, fieldname: str) -> bytes | None:
 
 _Reader._cached_reader = _cached_reader
 _Reader.doc_field_length = _doc_field_length
+
+
+_and_not_find_next = binary.AndNotMatcher._find_next
+
+
+def _and_not_find_next_if_active(self):
+    # `skip_to` and `skip_to_quality` move the positive side and then call `_find_next`, which asks
+    # that side for its document even when the move took it past its end: an IndexError (or a stale
+    # document) whenever `a -b` is intersected with something (a date filter) and `a` runs out
+    # before the other side while `b` has not.
+    if not self.a.is_active():
+        return False
+    return _and_not_find_next(self)
+
+
+binary.AndNotMatcher._find_next = _and_not_find_next_if_active
