@@ -9,9 +9,9 @@ import pytest
 from whoosh import query as wq
 
 from searchkit import Archive
-from searchkit.backends.whoosh import search
+from searchkit.backends.whoosh import phrases
 from searchkit.model import Article
-from searchkit.backends.whoosh.search import matching_docs
+from searchkit.backends.whoosh.matching import matching_docs
 
 from .conftest import keep_segments, needs_corpora
 
@@ -30,7 +30,7 @@ def _articles(n: int, seed: int) -> list[Article]:
 @pytest.fixture(params=[False, True], ids=["python", "numpy"])
 def phrase_check(request, monkeypatch):
     """Two-word phrases checked in Python (a process's first searches) or with numpy (later)."""
-    monkeypatch.setattr(search, "_with_numpy", lambda positions: request.param)
+    monkeypatch.setattr(phrases, "_with_numpy", lambda positions: request.param)
     return request.param
 
 
@@ -199,14 +199,14 @@ print(callable(whoosh.lang.morph_en.variations))
 
 
 def _ranked(counts, top):
-    from searchkit.backends.whoosh.search import rank_facet
+    from searchkit.backends.counting import rank_facet
     return rank_facet("places", counts, top)
 
 
 def test_facet_counts_with_numpy_are_the_python_counts():
     """From its second count on, a large tag column is counted with numpy (`TagValues.top_counts`):
     the top values and their counts, ties included, are those of the pass over every value."""
-    from searchkit.backends.whoosh.search import _ARRAYS_FROM, DocSet, TagValues
+    from searchkit.backends.whoosh.columns import _ARRAYS_FROM, DocSet, TagValues
 
     rng = random.Random(7)
     names = [f"value {i}" for i in range(300)]
@@ -231,7 +231,7 @@ def test_a_one_off_count_does_not_import_numpy():
 
     script = """
 import sys
-from searchkit.backends.whoosh.search import _ARRAYS_FROM, DocSet, TagValues
+from searchkit.backends.whoosh.columns import _ARRAYS_FROM, DocSet, TagValues
 column = TagValues.of((("a", "b") if d % 3 else ("c",)) for d in range(_ARRAYS_FROM))
 first = column.top_counts(DocSet(range(_ARRAYS_FROM)), 10)
 print("numpy" in sys.modules)
@@ -250,20 +250,20 @@ def test_phrases_import_numpy_only_once_checking_in_python_costs_more():
 
     script = """
 import sys
-from searchkit.backends.whoosh import search
+from searchkit.backends.whoosh import phrases
 first = ([3, 1, 9, 2, 5], [2, 1, 2])  # documents: positions 3 4 | 9 | 2 7
 second = ([5, 10, 4], [1, 1, 1])      # documents: 5 | 10 | 4
-print(search._two_words_near(first, second, 1), "numpy" in sys.modules)
-search._positions_checked = search._NUMPY_AFTER
-print(search._two_words_near(first, second, 1), "numpy" in sys.modules)
-print(search._two_words_near(first, second, 2), search._two_words_near(first, second, 0))
+print(phrases._two_words_near(first, second, 1), "numpy" in sys.modules)
+phrases._positions_checked = phrases._NUMPY_AFTER
+print(phrases._two_words_near(first, second, 1), "numpy" in sys.modules)
+print(phrases._two_words_near(first, second, 2), phrases._two_words_near(first, second, 0))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:3] == ["[0, 1] False", "[0, 1] True", "[0, 1, 2] []"]
 
 
 def test_packed_strings_read_back_as_given():
-    from searchkit.backends.whoosh.search import PackedStrings
+    from searchkit.backends.whoosh.columns import PackedStrings
 
     parts = [PackedStrings.of(["a-1", "", "Zürich 北京"]), PackedStrings.of([]), PackedStrings.of(["x" * 300])]
     joined = PackedStrings.joined(parts)
@@ -273,7 +273,7 @@ def test_packed_strings_read_back_as_given():
 
 def test_facet_columns_keep_one_string_per_tag(tmp_path):
     """Equal tags in different tag lists are one str object, also once saved and loaded again."""
-    from searchkit.backends.whoosh.search import FacetColumns
+    from searchkit.backends.whoosh.columns import FacetColumns
 
     archive = Archive(tmp_path / "ix")
     archive.add([Article(id=f"a{i}", headline="oil", body="oil",

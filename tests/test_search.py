@@ -335,7 +335,7 @@ def test_archive_refuses_a_foreign_folder(tmp_path):
 @given(words=st.lists(st.text(alphabet="ab \n\t", min_size=0, max_size=30), max_size=60))
 def test_a_hits_lead_is_the_collapsed_text_cut_at_a_word(words):
     """`_lead` collapses only the start of a long body; the lead is the one of the whole text."""
-    from searchkit.backends.whoosh.search import _lead
+    from searchkit.backends.documents import _lead
 
     text = "".join(words)
     whole = " ".join(text.split())

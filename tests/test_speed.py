@@ -85,7 +85,7 @@ def test_date_searches_agree_with_a_count_over_the_articles(tmp_path):
 
 def test_matching_docs_is_docs_for_query(tmp_path):
     from searchkit.querylang import query as queries
-    from searchkit.backends.whoosh.search import matching_docs
+    from searchkit.backends.whoosh.matching import matching_docs
 
     archive = _archive(tmp_path)
     engine = archive._engine
@@ -113,7 +113,7 @@ def test_matching_docs_is_docs_for_query(tmp_path):
 
 
 def test_date_order_is_whoosh_sort_order(tmp_path):
-    from searchkit.backends.whoosh.search import sort_facet
+    from searchkit.backends.whoosh.collecting import sort_facet
 
     archive = _archive(tmp_path)
     archive.add([Article(id=f"same-day-{i}", headline="oil", body="oil story",
@@ -128,7 +128,7 @@ def test_date_order_is_whoosh_sort_order(tmp_path):
             for page in (1, 2, 3):  # a few from many: found by walking each segment's date order
                 few = archive.search(text, sort=sort, limit=7, page=page, snippets=False)
                 assert [h.id for h in few.hits] == ours[7 * page - 7:7 * page], (text, sort, page)
-            if "-" not in text:  # Whoosh's NOT can let one wrong match through (see search.py)
+            if "-" not in text:  # Whoosh's NOT can let one wrong match through (see matching.py)
                 assert ours == plain, (text, sort)
             else:
                 assert ours == [i for i in plain if i in set(ours)]

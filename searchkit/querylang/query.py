@@ -474,7 +474,7 @@ class DayColumnMatcher(ConstantScoreMatcher):
 
 class DayColumnRange(query.Query):
     """`NumericRange` on the `date` field, answered from the cached day column (see
-    `search.FacetColumns`) instead of the trie terms. Same documents, same constant score."""
+    `backends.whoosh.columns.FacetColumns`) instead of the trie terms. Same documents, same constant score."""
 
     def __init__(self, original: query.NumericRange, columns):
         self.original = original

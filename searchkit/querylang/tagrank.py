@@ -10,12 +10,12 @@ from whoosh.fields import Schema
 
 from ..model import TAG_FIELDS
 from ..schema import TEXT_FIELDS
+from .snippets import positive_leaves
 
 
 def rank_tag_query(q: query.Query, schema: Schema) -> query.Query:
     """`q` with each tag term outside NOT made to prefer articles whose text names its value, when
     `q` searches no headline, body or entity words; else `q` itself."""
-    from ..backends.whoosh.snippets import positive_leaves  # noqa: PLC0415  (query trees only)
     leaves = list(positive_leaves(q))
     if any(leaf.field() in (*TEXT_FIELDS, "entities") for leaf in leaves):
         return q

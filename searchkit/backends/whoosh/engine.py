@@ -1,7 +1,7 @@
 """The Whoosh engine: one index directory, its writer and a cached searcher.
 
-The `Archive` talks to this class only; everything that knows Whoosh lives here and in `schema`,
-`query` and `search`.
+The `Archive` talks to this class only; everything that knows Whoosh lives in this package and in
+`schema` and `querylang`.
 """
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
@@ -20,17 +19,23 @@ from whoosh.searching import Searcher
 
 from ...querylang import query as queries
 from . import whoosh_patches  # noqa: F401  (length lookups: see the module)
-from . import search, summaries
+from . import summaries
+from .collecting import articles, in_date_order, run
+from .columns import FacetColumns
+from .matching import all_docnums, matching_docs
+from .scoring import scored_docs
+from .similar import more_like_query
+from .suggest import suggest
+from ..documents import TIME_COLUMN, stored_to_article, to_document
 from .undated import undated_matches
 from .explain import score_parts
 from ...querylang.tagrank import rank_tag_query
 from ...querylang.undated import without_date_limits
-from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
+from ...model import (FACET_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
-from ...schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
+from ...schema import SCHEMA_VERSION, build_schema, day_from_number
 
 T = TypeVar("T")
 MARKER = "searchkit.json"
@@ -39,42 +44,6 @@ _SNAPSHOT_ATTEMPTS = 5
 SUGGEST_BELOW = 5
 # Files that may sit in a folder before it becomes an index (the repository's index/ keeps a README).
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
-
-
-def to_document(article: Article, fingerprint: str, cluster: str | None = None) -> dict:
-    """An Article as the keyword arguments of `writer.add_document`."""
-    doc = {
-        "id": article.id,
-        "cluster": cluster or article.id,
-        "fingerprint": fingerprint,
-        "headline": article.headline,
-        "body": article.body,
-        "source": article.source,
-        "section": article.section,
-        "entities": "\n".join(article.entities),
-        "published": article.published.isoformat() if article.published else None,
-        "dateline": article.dateline,
-        "url": article.url,
-        "authors": article.authors,
-        "origin": article.origin,
-        "mentioned": [day_number(d) for d in article.mentioned],
-        "mentioned_periods": article.mentioned_periods,
-        "extracted": article.extracted,
-    }
-    months = [day_number(_period_start(p)) for p in article.mentioned_periods if len(p) == 7]
-    years = [day_number(_period_start(p)) for p in article.mentioned_periods if len(p) == 4]
-    if months:
-        doc["mentioned_month"] = months
-    if years:
-        doc["mentioned_year"] = years
-    if article.published:
-        doc["date"] = day_number(article.published.date())
-        doc[TIME_COLUMN] = seconds_of_day(article.published)
-    for name in TAG_FIELDS:
-        # One comma-joined string is indexed, stored and kept in the facet column (a list would be
-        # cut to its first value in the column).
-        doc[name] = ",".join(getattr(article, name))
-    return {k: v for k, v in doc.items() if v not in (None, "", [], {})}
 
 
 # Fields added to the schema without a new SCHEMA_VERSION: an index made before has not got them.
@@ -91,11 +60,6 @@ def _without(doc: dict, names: tuple[str, ...]) -> dict:
     for name in names:
         doc.pop(name, None)
     return doc
-
-
-def _period_start(period: str) -> date:
-    """"1987-03" -> 1987-03-01, "1985" -> 1985-01-01."""
-    return date(int(period[:4]), int(period[5:7]) if len(period) == 7 else 1, 1)
 
 
 def _write_error(folder: str, exc: OSError) -> ArchiveError:
@@ -235,7 +199,7 @@ class WhooshEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list = []
-        self._facets = search.FacetColumns(self.path)
+        self._facets = FacetColumns(self.path)
         self._clusters = summaries.cluster_numbers()
         self._months = summaries.month_numbers()
         self._workers = None  # segments.Workers of the indexing run in progress
@@ -287,7 +251,7 @@ class WhooshEngine:
         """Start over with an empty index (`--rebuild`)."""
         self.close()
         self._ix = self._create()
-        self._facets = search.FacetColumns(self.path)
+        self._facets = FacetColumns(self.path)
 
     def close(self) -> None:
         with self._lock:
@@ -426,7 +390,7 @@ class WhooshEngine:
     def _docset(searcher: Searcher, q: wq.Query, filter_q: wq.Query | None) -> set[int]:
         queries.check_expansions(q, searcher.reader())
         matched = wq.And([q, filter_q]) if filter_q is not None else q
-        return search.matching_docs(searcher, matched)
+        return matching_docs(searcher, matched)
 
     def search(self, options: SearchOptions) -> SearchResult:
         q, filter_q = self._parse(options)
@@ -441,7 +405,7 @@ class WhooshEngine:
             queries.check_expansions(q, searcher.reader())
             undated = (undated_matches(searcher, q, dateless_filter, self._facets)
                        if dateless is not None else 0)
-            found = search.run(
+            found = run(
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
@@ -473,7 +437,7 @@ class WhooshEngine:
             found = count(q)
         if found >= SUGGEST_BELOW:
             return None
-        corrected = search.suggest(searcher, q, text)
+        corrected = suggest(searcher, q, text)
         if corrected is None:
             return None
         try:
@@ -490,7 +454,7 @@ class WhooshEngine:
             clusters = self._stories(searcher, options)
             if clusters is not None:
                 return summaries.story_timeline(searcher, docset, self._facets, clusters, by)
-            return search.timeline(searcher, docset, self._facets, by)
+            return summaries.timeline(searcher, docset, self._facets, by)
 
         buckets, undated = self._on_snapshot(read)
         return Timeline(query=options.query, by=by, buckets=buckets, undated=undated, count=options.count)
@@ -504,7 +468,7 @@ class WhooshEngine:
             if clusters is not None:
                 return summaries.story_related(searcher, docset, self._facets, clusters, options.query,
                                                field, top)
-            entities = search.related(searcher, docset, self._facets, field, top)
+            entities = summaries.related(searcher, docset, self._facets, field, top)
             return Related(query=options.query, field=field, total=len(docset),
                            documents=searcher.doc_count(), entities=entities)
 
@@ -522,10 +486,10 @@ class WhooshEngine:
         filter_q = wq.And([not_itself, filter_q]) if filter_q is not None else not_itself
 
         def read(searcher):
-            q = search.more_like_query(searcher, article)
+            q = more_like_query(searcher, article)
             if q is None:
                 return 0, [], {}
-            return search.run(
+            return run(
                 searcher, q, filter_q=filter_q, facets=(), facet_columns=self._facets,
                 sort="relevance", limit=options.limit, page=options.page, snippets=options.snippets)
 
@@ -537,17 +501,17 @@ class WhooshEngine:
         """Every matching article, oldest first then by id (undated last): a generator over the
         snapshot taken when it starts."""
         q, filter_q = self._parse(options)
-        searcher, order = self._on_snapshot(lambda searcher: (searcher, search.in_date_order(
+        searcher, order = self._on_snapshot(lambda searcher: (searcher, in_date_order(
             searcher, self._docset(searcher, q, filter_q), self._facets)))
-        return search.articles(searcher, order)
+        return articles(searcher, order)
 
     def get(self, article_id: str) -> Article | None:
         fields = self._on_snapshot(lambda searcher: searcher.document(id=article_id))
-        return search.stored_to_article(fields) if fields else None
+        return stored_to_article(fields) if fields else None
 
     def stats(self, top: int) -> Stats:
         def read(searcher):
-            docnums = search.all_docnums(searcher)
+            docnums = all_docnums(searcher)
             days = self._facets.values(searcher, "date")
             dated = [days[d] for d in docnums if days[d]]
             date_range = (day_from_number(min(dated)), day_from_number(max(dated))) if dated else None
@@ -564,7 +528,7 @@ class WhooshEngine:
             queries.check_expansions(q, searcher.reader())
             # The matches as scoring finds them, not `matching_docs`: its bulk phrase matching made
             # the batch benchmark's queries ~2x faster (benchmarks/RESULTS.md).
-            docset = set(search.scored_docs(searcher, q, filter_q))
+            docset = set(scored_docs(searcher, q, filter_q))
             return summaries.summarize(searcher, docset, self._facets,
                                        self._clusters.of(searcher, self._facets),
                                        self._months.of(searcher, self._facets), fields, top,

@@ -9,7 +9,7 @@ from whoosh.searching import Searcher
 
 from ...model import ScorePart
 from ...querylang.query import UnionOfTerms
-from .snippets import positive_leaves
+from ...querylang.snippets import positive_leaves
 
 
 def score_parts(searcher: Searcher, q: query.Query, article_id: str) -> list[ScorePart]:

@@ -1,5 +1,5 @@
-"""What a query's matches add up to, read from the cached columns (`search.FacetColumns`): the
-summary of one batch row, and counts of stories (wire-copy clusters) instead of articles.
+"""What a query's matches add up to, read from the cached columns (`columns.FacetColumns`): the
+summary of one batch row, a timeline, related values, and counts of stories (wire-copy clusters) instead of articles.
 
 A story is a wire-copy cluster (`wirecopies`): the same report re-sent or lightly edited counts
 once. A facet value counts the stories with at least one matching article that has the value; a
@@ -16,10 +16,11 @@ from typing import Callable, Iterable, Mapping, Sequence
 from whoosh.searching import Searcher
 
 from ...dates import month_counts
-from ...model import FacetValue, MatchSummary, Related, TimelineBucket
+from ...model import FacetValue, MatchSummary, Related, RelatedEntity, TimelineBucket
 from ...schema import day_from_number
-from .search import (_DATE_FACETS, DocSet, FacetColumns, TagValues, all_docnums, rank_facet,
-                     related_entities, timeline_buckets)
+from ..counting import DATE_FACETS, rank_facet, related_entities, timeline_buckets
+from .columns import DocSet, FacetColumns, TagValues
+from .matching import all_docnums
 
 
 class DerivedColumn:
@@ -92,9 +93,9 @@ def story_values(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequ
     """For each value of a facet field, the stories among `docnums` with an article that has it
     (with `labels`, of the values as `labels` gives them: `FacetColumns.count`)."""
     pairs: set[tuple[object, int]] = set()
-    if fieldname in _DATE_FACETS:
+    if fieldname in DATE_FACETS:
         days = facet_columns.values(searcher, "date")
-        fmt = _DATE_FACETS[fieldname]
+        fmt = DATE_FACETS[fieldname]
         for day, cluster in {(days[d], clusters[d]) for d in docnums}:
             if day:
                 pairs.add((day_from_number(day).strftime(fmt), cluster))
@@ -132,7 +133,7 @@ def story_days(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequen
 
 def story_timeline(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
                    clusters: Sequence[int], by: str) -> tuple[list[TimelineBucket], int]:
-    """`search.timeline` counting stories: each in the period of its earliest matching article,
+    """`timeline` counting stories: each in the period of its earliest matching article,
     each period's total the stories of the archive that first ran in it."""
     matched = story_days(searcher, facet_columns, clusters, docset)
     undated = matched.pop(0, 0)
@@ -142,7 +143,7 @@ def story_timeline(searcher: Searcher, docset: set[int], facet_columns: FacetCol
 
 def story_related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
                   clusters: Sequence[int], text: str, field: str, top: int) -> Related:
-    """`search.related` counting stories: matching stories with a value against all stories."""
+    """`related` counting stories: matching stories with a value against all stories."""
     everything = all_docnums(searcher)
     matched, stories = count_stories(clusters, docset), count_stories(clusters, everything)
     entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset),
@@ -155,3 +156,23 @@ def story_related(searcher: Searcher, docset: set[int], facet_columns: FacetColu
 def count_stories(clusters: Sequence[int], docnums: Iterable[int]) -> int:
     """The stories (distinct clusters) of `docnums`."""
     return len(set(map(clusters.__getitem__, docnums)))
+
+
+def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColumns,
+             by: str) -> tuple[list[TimelineBucket], int]:
+    """Buckets from the first matching period to the last (empty periods included), and the number
+    of undated matches."""
+    days = facet_columns.values(searcher, "date")
+    matched = Counter(days[d] for d in docset)
+    undated = matched.pop(0, 0)
+    return timeline_buckets(matched, Counter(days[d] for d in all_docnums(searcher)), by), undated
+
+
+
+def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, field: str,
+            top: int, min_count: int = 2) -> list[RelatedEntity]:
+    """Values of `field` over-represented among the matches, by G² (highest first)."""
+    values = facet_columns.values(searcher, field)
+    everything = all_docnums(searcher)
+    return related_entities(values.value_counts(docset), values.value_counts(everything),
+                            len(docset), len(everything), top, min_count)

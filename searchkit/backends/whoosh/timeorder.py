@@ -8,20 +8,14 @@ until it is rebuilt (`searchkit index --rebuild`); nothing else changes for it.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Callable, Sequence
 
 from whoosh.searching import Searcher
 
-TIME_COLUMN = "date_time"
-LAST_SECOND = 24 * 60 * 60 - 1
+from ..documents import LAST_SECOND, TIME_COLUMN
+
 # The sort key's day of an undated article when oldest first (after every day number).
 NO_DATE_LAST = 2 ** 32
-
-
-def seconds_of_day(published: datetime) -> int:
-    """0 (midnight, also an article known by its day only) to 86399."""
-    return published.hour * 3600 + published.minute * 60 + published.second
 
 
 class _Midnight:

@@ -9,7 +9,10 @@ from whoosh import query
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from .search import FacetColumns, _Among, _matcher_scores, segment_matches
+from .bm25f import Among
+from .columns import FacetColumns
+from .matching import segment_matches
+from .scoring import matcher_scores
 
 
 def undated_matches(searcher: Searcher, q: query.Query, filter_q: query.Query | None,
@@ -28,7 +31,7 @@ def undated_matches(searcher: Searcher, q: query.Query, filter_q: query.Query | 
         if not undated:
             continue
         try:
-            count += len(_matcher_scores(q.matcher(sub, context), reader, _Among(undated)))
+            count += len(matcher_scores(q.matcher(sub, context), reader, Among(undated)))
         except TermNotFound:
             continue
     return count

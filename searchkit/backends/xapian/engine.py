@@ -38,11 +38,10 @@ from whoosh import query as wq
 from ...querylang import query as queries
 from ...querylang.undated import without_date_limits
 from ...querylang.tagrank import rank_tag_query
-from ..whoosh import search
 from ...address import ClusterAddress, Server, parse_address
-from ..whoosh.engine import to_document
-from ..whoosh.snippets import named_words
-from ..whoosh.timeorder import LAST_SECOND, TIME_COLUMN
+from ..counting import rank_facet, related_entities, timeline_buckets
+from ..documents import LAST_SECOND, SIMILAR_FIELDS, TIME_COLUMN, make_hit, split_tags, stored_to_article, to_document
+from ...querylang.snippets import SnippetFormatter, fragmenter, named_words
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...dates import month_counts
@@ -148,7 +147,7 @@ class _DocumentBuilder:
             elif field.indexed:
                 self._add_text(doc, name, field, value)
         for name in FACET_TAGS:
-            values = search._tags(fields.get(name))
+            values = split_tags(fields.get(name))
             for k, value in enumerate(values):
                 doc.add_value(_tag_slot(name, k), value)
             if len(values) > self.slots_used[name]:
@@ -298,13 +297,13 @@ class _Translator:
 def _hit(data: bytes, score: float | None, words: set[str], analyzer, snippets: bool) -> Hit:
     """A hit from a document's stored data, with the snippet of the Whoosh backend: the two best
     200-character fragments of the body around the searched body words."""
-    article = search.stored_to_article(json.loads(data))
+    article = stored_to_article(json.loads(data))
     snippet, spans = "", []
     if snippets and article.body and words:
         snippet, spans = highlight.highlight(
-            article.body, words, analyzer, highlight.ContextFragmenter(maxchars=200, surround=60),
-            search.SnippetFormatter(), top=2, mode="index")
-    return search.make_hit(article, score, snippet, spans)
+            article.body, words, analyzer, fragmenter(),
+            SnippetFormatter(), top=2, mode="index")
+    return make_hit(article, score, snippet, spans)
 
 
 class XapianWriter:
@@ -680,7 +679,7 @@ class XapianEngine:
                 counts[name] = self._entity_counts(
                     db, self._query(_Translator(self.xapian, db), q, own), name,
                     _decoded(counts[name]), labels, options.facet_top)
-            facets = {name: search.rank_facet(name, counts[name] if name in options.facet_labels
+            facets = {name: rank_facet(name, counts[name] if name in options.facet_labels
                                               else _decoded(counts[name]), options.facet_top)
                       for name in options.facets}
             return total, hits, facets, undated
@@ -703,7 +702,7 @@ class XapianEngine:
             total, _ = self._count(db, xq, [])
             matched = self._days(db, xq)
             everything = self._days(db, self.xapian.Query.MatchAll)
-            return search.timeline_buckets(matched, everything, by), total - sum(matched.values())
+            return timeline_buckets(matched, everything, by), total - sum(matched.values())
 
         buckets, undated = self._read(read)
         return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
@@ -715,7 +714,7 @@ class XapianEngine:
             xq = self._query(_Translator(self.xapian, db), q, filter_q)
             total, counts = self._count(db, xq, [field])
             documents, background = self._count(db, self.xapian.Query.MatchAll, [field])
-            entities = search.related_entities(_decoded(counts[field]), _decoded(background[field]),
+            entities = related_entities(_decoded(counts[field]), _decoded(background[field]),
                                                total, documents, top)
             return Related(query=options.query, field=field, total=total, documents=documents,
                            entities=entities)
@@ -739,7 +738,7 @@ class XapianEngine:
             return MatchSummary(
                 total=total, stories=None, first=min(per_day) if per_day else None,
                 last=max(per_day) if per_day else None,
-                facets={name: search.rank_facet(name, found[name], top) for name in fields},
+                facets={name: rank_facet(name, found[name], top) for name in fields},
                 months=[FacetValue(period, n) for period, n in month_counts(per_month)])
 
         return self._read(read)
@@ -756,7 +755,7 @@ class XapianEngine:
             docid = _docid(db, article_id)
             if docid is None:
                 return None
-            article = search.stored_to_article(json.loads(db.get_document(docid).get_data()))
+            article = stored_to_article(json.loads(db.get_document(docid).get_data()))
             rset = self.xapian.RSet()
             rset.add_document(docid)
             enquire = self.xapian.Enquire(db)
@@ -769,7 +768,7 @@ class XapianEngine:
                 words.add(word)
                 for name in ("body", "headline"):
                     clauses.append(X(X.OP_SCALE_WEIGHT, X(term_for(name, word)), item.weight))
-            for name in search.ENTITY_FIELDS:
+            for name in SIMILAR_FIELDS:
                 for value in getattr(article, name):
                     term = term_for(name, value.lower())
                     if db.get_termfreq(term):
@@ -810,7 +809,7 @@ class XapianEngine:
             except self.xapian.Error as exc:
                 raise ArchiveError(f"the cluster failed during the export: {exc.get_msg()}") from None
             for data in page:
-                yield search.stored_to_article(json.loads(data))
+                yield stored_to_article(json.loads(data))
             if len(page) < EXPORT_PAGE:
                 return
             start += EXPORT_PAGE
@@ -821,7 +820,7 @@ class XapianEngine:
             return None if docid is None else db.get_document(docid).get_data()
 
         data = self._read(read)
-        return search.stored_to_article(json.loads(data)) if data is not None else None
+        return stored_to_article(json.loads(data)) if data is not None else None
 
     def stats(self, top: int) -> Stats:
         def read(db):
@@ -831,7 +830,7 @@ class XapianEngine:
             if lo and hi:
                 unserialise = self.xapian.sortable_unserialise
                 date_range = (day_from_number(int(unserialise(lo))), day_from_number(int(unserialise(hi))))
-            facets = {name: search.rank_facet(name, _decoded(counts[name]), top) for name in FACET_FIELDS}
+            facets = {name: rank_facet(name, _decoded(counts[name]), top) for name in FACET_FIELDS}
             return Stats(documents=documents, date_range=date_range, size_bytes=None, facets=facets)
 
         return self._read(read)

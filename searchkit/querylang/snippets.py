@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from whoosh import highlight, query
 
-from ...model import TAG_FIELDS
+from ..model import TAG_FIELDS, Span
 
 # Fields whose values are also written in the body: entity names, tags, headline words.
 _NAMED_IN_BODY = frozenset((*TAG_FIELDS, "entities", "headline"))
@@ -51,3 +51,58 @@ def positive_leaves(q: query.Query, whole: tuple[type, ...] = ()):
         return
     for child in q.children():
         yield from positive_leaves(child, whole)
+
+
+def fragmenter() -> highlight.ContextFragmenter:
+    """The snippet's passages: the two best of about 200 characters around the searched words."""
+    return highlight.ContextFragmenter(maxchars=200, surround=60)
+
+
+class SnippetFormatter(highlight.Formatter):
+    """Returns (text, [Span]) instead of markup, so each output format can render highlights."""
+
+    between = " … "
+
+    def format(self, fragments, replace=False):
+        text_parts: list[str] = []
+        spans: list[Span] = []
+        length = 0
+        for i, fragment in enumerate(fragments):
+            if i:
+                text_parts.append(self.between)
+                length += len(self.between)
+            source = fragment.text
+            index = fragment.startchar
+            for t in sorted(fragment.matches, key=lambda tok: (tok.startchar, -tok.endchar)):
+                if t.startchar is None or t.startchar < index:
+                    continue
+                before = source[index:t.startchar]
+                word = source[t.startchar:t.endchar]
+                text_parts.append(before)
+                length += len(before)
+                spans.append(Span(length, length + len(word)))
+                text_parts.append(word)
+                length += len(word)
+                index = t.endchar
+            rest = source[index:fragment.endchar]
+            text_parts.append(rest)
+            length += len(rest)
+        return _collapse_whitespace("".join(text_parts), spans)
+
+
+def _collapse_whitespace(text: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    """Collapse runs of whitespace (Reuters bodies are wrapped) while keeping spans aligned."""
+    out: list[str] = []
+    mapping: list[int] = []  # old index -> new index
+    prev_space = False
+    for ch in text:
+        mapping.append(len(out))
+        if ch.isspace():
+            if not prev_space:
+                out.append(" ")
+            prev_space = True
+        else:
+            out.append(ch)
+            prev_space = False
+    mapping.append(len(out))
+    return "".join(out).strip(), [Span(mapping[s.start], mapping[s.end]) for s in spans]

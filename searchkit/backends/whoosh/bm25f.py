@@ -1,0 +1,124 @@
+"""Bulk BM25F: a term's posting blocks scored at once, memoised per (weight, length byte), with the
+floats Whoosh's own scorer gives; only among candidate documents when scoring may skip blocks."""
+from __future__ import annotations
+
+from bisect import bisect_left
+from itertools import compress
+from typing import Callable, Iterable, Iterator
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.scoring import BM25FScorer, bm25
+from whoosh.util.numeric import byte_to_length
+
+from .blocks import load_ids_weights
+from .whoosh_patches import segment_lengths
+
+
+class Among:
+    """Candidate documents (of one segment) that scoring may restrict itself to: the matches of the
+    other side of an AND, or the documents a filter lets through.
+
+    With `skip_blocks=False` (candidates in nearly every posting block: a filter that lets through
+    a large part of the segment) they are only tested for membership, and no sorted copy is made.
+    """
+
+    def __init__(self, docs: Iterable[int], presorted: bool = False, skip_blocks: bool = True):
+        self.set = docs if isinstance(docs, (set, frozenset, dict)) else set(docs)
+        self._sorted = docs if presorted else None
+        self._skip_blocks = skip_blocks
+
+    @property
+    def sorted(self) -> list[int]:
+        if self._sorted is None:
+            self._sorted = sorted(self.set)
+        return self._sorted
+
+    def any_in(self, lo: int, hi: int) -> bool:
+        """Whether a candidate may lie in lo..hi (always, without block skipping)."""
+        if not self._skip_blocks:
+            return True
+        i = bisect_left(self.sorted, lo)
+        return i < len(self.sorted) and self.sorted[i] <= hi
+
+
+
+def candidate_blocks(m: W3LeafMatcher, among: Among | None,
+                      values: bool = False) -> Iterator[tuple[int, int]]:
+    """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
+    candidate in it (ids and weights loaded, and with `values` the whole block); blocks without
+    one are skipped unread."""
+    previous_max = -1
+    while m.is_active():
+        if among is not None and not among.any_in(previous_max + 1, m._maxid):
+            previous_max = m._maxid
+            m._next_block()
+            continue
+        previous_max = m._maxid
+        if values and m._data is None:
+            m._read_data()
+        if m._ids is None or m._weights is None:  # Whoosh may have read the ids alone
+            load_ids_weights(m)
+        yield m._i, m._blocklength
+        m._i = m._blocklength
+        m._next_block()
+
+
+class _ScoreMemo(dict):
+    """Score per (weight, length byte) key, computed on first use."""
+
+    def __init__(self, compute: Callable) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key):
+        score = self[key] = self._compute(*key)
+        return score
+
+
+# BM25F score memos shared by a term's leaves in every segment (and by later searches): the
+# scorer takes its statistics from the whole index, so the key holds them all. With 10 segments
+# a per-leaf memo computed each (weight, length) up to 10 times per field.
+_SHARED_MEMOS: dict[tuple, _ScoreMemo] = {}
+_SHARED_MEMOS_MAX = 512
+
+
+def _by_length_byte(score_of: Callable[[float, int | None], float]) -> _ScoreMemo:
+    """A memo of `score_of(weight, length)` keyed by (weight, length byte): the length decoded
+    as the scorer's own lookup decodes it."""
+    return _ScoreMemo(lambda weight, length_byte: score_of(
+        weight, byte_to_length(length_byte) if length_byte else None))
+
+
+def leaf_scorer(m: W3LeafMatcher, reader) -> tuple[_ScoreMemo, Callable[[int], object]]:
+    """A leaf's scores as memo[(weight, length_of(docnum))]: the score depends on the weight and
+    the length byte only."""
+    scorer = m.scorer
+    lengths = segment_lengths(reader, m._term[0]) if m._term else None
+    if lengths is None:
+        return _ScoreMemo(scorer._score), scorer.dfl
+    if type(scorer) is not BM25FScorer:
+        return _by_length_byte(scorer._score), lengths.__getitem__
+    key = (m._term, scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+    memo = _SHARED_MEMOS.get(key)
+    if memo is None:
+        if len(_SHARED_MEMOS) >= _SHARED_MEMOS_MAX:
+            _SHARED_MEMOS.clear()
+        # BM25FScorer._score's own computation, over the key's numbers only: a memo kept for
+        # later searches must not hold a scorer (and through it a segment's open reader).
+        idf, avgfl, b, k1 = key[1:]
+        memo = _SHARED_MEMOS[key] = _by_length_byte(
+            lambda weight, length: bm25(idf, weight, length, avgfl, b, k1))
+    return memo, lengths.__getitem__
+
+
+def leaf_scores(m: W3LeafMatcher, among: Among | None, reader) -> dict[int, float]:
+    memo, length_of = leaf_scorer(m, reader)  # looked up at C speed below
+    out: dict[int, float] = {}
+    wanted = among.set if among is not None else None
+    for i, end in candidate_blocks(m, among):
+        ids, weights = m._ids[i:end], m._weights[i:end]
+        if wanted is not None:
+            kept = list(map(wanted.__contains__, ids))
+            ids, weights = list(compress(ids, kept)), list(compress(weights, kept))
+        out.update(zip(ids, map(memo.__getitem__, zip(weights, map(length_of, ids)))))
+    return out

@@ -1,0 +1,81 @@
+"""The set of documents a query matches, from posting blocks (exact totals, facet counts)."""
+from __future__ import annotations
+
+from whoosh import query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import binary, wrappers
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+
+from .blocks import load_ids_weights
+
+
+def matcher_ids(m) -> set[int]:
+    """The document numbers a fresh matcher would yield from all_ids(), as a set.
+
+    Whoosh walks unions and intersections one posting at a time in Python (`id()`, `next()` on
+    every level: a two-field word query calls ~6 methods per match); set operations on the leaves'
+    posting blocks give the same set several times faster. Matchers not known here (phrases,
+    NOT, ...) fall back to their own all_ids().
+    """
+    t = type(m)
+    if t is binary.UnionMatcher or t is binary.DisjunctionMaxMatcher:
+        a, b = matcher_ids(m.a), matcher_ids(m.b)  # new sets: the larger takes the smaller in
+        if len(a) < len(b):
+            a, b = b, a
+        a |= b
+        return a
+    if t is binary.IntersectionMatcher:
+        a = matcher_ids(m.a)
+        return a & matcher_ids(m.b) if a else a
+    if t is binary.AndNotMatcher:
+        # Also a fix: Whoosh's own all_ids() here yields the positive side's first document without
+        # checking it when the negative side starts on an earlier document (`_find_first`).
+        a = matcher_ids(m.a)
+        return a - matcher_ids(m.b) if a else a
+    if t is binary.AndMaybeMatcher:
+        return matcher_ids(m.a)
+    if t is wrappers.FilterMatcher:
+        ids = matcher_ids(m.child)
+        return ids - m._ids if m._exclude else ids & m._ids
+    if t is wrappers.ConstantScoreWrapperMatcher:
+        return matcher_ids(m.child)
+    if t is W3LeafMatcher:
+        out: set[int] = set()
+        while m.is_active():  # one posting block at a time
+            if m._ids is None:
+                load_ids_weights(m)
+            out.update(m._ids[m._i:m._blocklength])
+            m._i = m._blocklength
+            m._next_block()
+        return out
+    id_set = getattr(m, "id_set", None)  # a matcher that gives its set at once (days in a range)
+    return id_set() if id_set is not None else set(m.all_ids())
+
+
+def segment_matches(sub: Searcher, q: query.Query) -> set[int]:
+    """The segment-local document numbers of leaf searcher `sub` that match `q`."""
+    if type(q).docs is not query.Query.docs:  # a query with its own way (Every, ...)
+        return set(sub.docs_for_query(q))
+    try:
+        return matcher_ids(q.matcher(sub, sub.boolean_context()))
+    except TermNotFound:
+        return set()
+
+
+def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
+    """Global document numbers matching `q`: the same set as `set(searcher.docs_for_query(q))`."""
+    out: set[int] = set()
+    for sub, offset in searcher.leaf_searchers():
+        ids = segment_matches(sub, q)
+        if offset:
+            ids = [d + offset for d in ids]  # (faster than map(offset.__add__, ids))
+        if out:
+            out.update(ids)
+        else:
+            out = ids if isinstance(ids, set) else set(ids)
+    return out
+
+
+def all_docnums(searcher: Searcher) -> list[int]:
+    return list(searcher.docs_for_query(query.Every()))
