@@ -166,7 +166,7 @@ def _serve(inbox, outbox, signatures: bool, default_date: datetime | None) -> No
 
 class Preparers:
     """`count` forked processes preparing articles. Fork them before taking the index's write
-    lock: a forked child shares the lock's open file (see `segments.Workers`)."""
+    lock: a forked child shares the lock's open file (see `segment_workers.SegmentWorkers`)."""
 
     def __init__(self, count: int, signatures: bool, default_date: datetime | None = None):
         # Each process reads the entity tables itself, on its first article: this one never

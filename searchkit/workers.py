@@ -1,4 +1,4 @@
-"""What forked worker processes and their caller share (`prepare.Preparers`, `segments.Workers`):
+"""What forked worker processes and their caller share (`prepare.Preparers`, `segment_workers.SegmentWorkers`):
 messages read without a worker outliving its caller, or the caller waiting on a dead worker."""
 from __future__ import annotations
 

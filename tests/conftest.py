@@ -38,9 +38,9 @@ def example_archive(tmp_path_factory) -> Archive:
 def keep_segments() -> Iterator[None]:
     """Indexing runs keep every segment they write (no merges at their end): for tests of searching
     across segments on a few hundred articles, which the merge policy would make one segment."""
-    from searchkit.backends.whoosh import segments
+    from searchkit.backends.whoosh import merge_policy
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(segments, "plan_merges", lambda sizes: [])
+        patch.setattr(merge_policy, "plan_merges", lambda sizes: [])
         yield
 
 

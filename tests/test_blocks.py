@@ -8,7 +8,7 @@ import pytest
 from whoosh import index
 
 from searchkit import Archive
-from searchkit.backends.whoosh import blocks, segments
+from searchkit.backends.whoosh import blocks, postings
 
 from .conftest import EXAMPLES
 
@@ -33,7 +33,7 @@ def test_a_prefixed_block_unpickles_as_whooshs_pickle(deltas, weights, values):
 @pytest.mark.parametrize("shift", [0, 1, 200, 70_000, 2**30])
 @pytest.mark.parametrize("deltas", [(5,), (5, 1, 1, 1), (250, 3), (60_000,) + (1,) * 130])
 def test_shifting_a_blocks_first_id_keeps_the_values_offset(deltas, shift):
-    data = segments._shift_first_int(blocks.block_pickle(deltas, None, (b"v",) * len(deltas)), shift)
+    data = postings._shift_first_int(blocks.block_pickle(deltas, None, (b"v",) * len(deltas)), shift)
     moved = (deltas[0] + shift,) + deltas[1:]
     assert pickle.loads(data) == (moved, None, (b"v",) * len(deltas))
     end = blocks.values_at(data)

@@ -1,4 +1,4 @@
-"""Direct segment writing (`searchkit.segments`, the default `procs`) against Whoosh's own writer
+"""Direct segment writing (`backends.whoosh.segment_writer`, the default `procs`) against Whoosh's own writer
 (`procs=0`): the same articles give the same totals, top-10 ids and scores, facets and date order,
 also after replacements, and the index is a normal Whoosh index."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from whoosh import index
 from whoosh.qparser import QueryParser
 
 from searchkit import Archive, Article
-from searchkit.backends.whoosh import blocks, segments
+from searchkit.backends.whoosh import blocks, merge_policy, merger, postings, segment_builder
 from searchkit.cli import main
 from searchkit import schema
 
@@ -121,7 +121,7 @@ def _sources() -> list:
 
 
 class _Unshared(dict):
-    """A `segments._ONCE` that keeps nothing: each posting's value is a bytes object of its own."""
+    """A `segment_builder._ONCE` that keeps nothing: each posting's value is a bytes object of its own."""
 
     def setdefault(self, key, value):
         return value
@@ -134,10 +134,10 @@ def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
     compressed, zlib uses a smaller window, each block says where its values start, and equal
     one-position values are one shared bytes object, which a block's pickle refers back to:
     `test_same_results_as_whooshs_own_writer` checks that index)."""
-    monkeypatch.setattr(segments, "_ONCE", _Unshared())
-    monkeypatch.setattr(segments, "COMPRESS_FROM", 0)
-    monkeypatch.setattr(segments, "_compress", zlib.compress)
-    monkeypatch.setattr(segments, "block_pickle", blocks.plain_block_pickle)
+    monkeypatch.setattr(segment_builder, "_ONCE", _Unshared())
+    monkeypatch.setattr(postings, "COMPRESS_FROM", 0)
+    monkeypatch.setattr(postings, "_compress", zlib.compress)
+    monkeypatch.setattr(postings, "block_pickle", blocks.plain_block_pickle)
     whoosh_writer = Archive(tmp_path / "whoosh", procs=0, batch_size=100_000)
     direct = Archive(tmp_path / "direct", procs=1, batch_size=100_000)
     for archive in (whoosh_writer, direct):
@@ -157,7 +157,7 @@ def test_optimize_gives_the_segment_built_at_once(tmp_path, monkeypatch):
     postings of one batch, and the same totals, top 10 (ids and scores), facets and date order."""
     at_once = Archive(tmp_path / "once", procs=1, batch_size=100_000)
     at_once.add(_sources())
-    monkeypatch.setattr(segments, "plan_merges", lambda sizes: [])  # keep the small segments
+    monkeypatch.setattr(merge_policy, "plan_merges", lambda sizes: [])  # keep the small segments
     small = Archive(tmp_path / "small", procs=2, batch_size=70)
     small.add(_sources())
     count = _segment_count(small)
@@ -181,7 +181,7 @@ def _matches(archive: Archive, text: str) -> tuple:
 
 @needs_corpora  # the examples alone make too few 60-article segments for one merge
 def test_optimize_drops_replaced_articles(tmp_path, monkeypatch):
-    monkeypatch.setattr(segments, "plan_merges", lambda sizes: [])
+    monkeypatch.setattr(merge_policy, "plan_merges", lambda sizes: [])
     archive = Archive(tmp_path / "ix", procs=2, batch_size=60)
     archive.add(_sources())
     changed = [replace(a, body=a.body + " zqreplaced") for a in archive.export("*")][::7]
@@ -210,7 +210,7 @@ def test_an_interrupted_optimize_leaves_the_index_as_it_was(tmp_path, monkeypatc
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(segments, "_write_postings", interrupted)
+        patch.setattr(merger, "write_postings", interrupted)
         with pytest.raises(KeyboardInterrupt):
             archive.optimize()
     assert sorted(p.name for p in archive.path.iterdir()) == files
@@ -240,12 +240,12 @@ def test_an_interrupted_optimize_leaves_the_index_as_it_was(tmp_path, monkeypatc
     ([], []), ([7], []),
 ])
 def test_merge_plan(sizes, runs):
-    assert segments.plan_merges(sizes, 10, 250_000) == runs
+    assert merge_policy.plan_merges(sizes, 10, 250_000) == runs
 
 
 def _merged(sizes: list[int]) -> list[int]:
-    """The segment sizes once every round of merges is done, as `SegmentsWriter._merge` does."""
-    while runs := segments.plan_merges(sizes):
+    """The segment sizes once every round of merges is done, as `SegmentBatchWriter._merge` does."""
+    while runs := merge_policy.plan_merges(sizes):
         kept, out = 0, []
         for start, end in runs:
             out += sizes[kept:start] + [sum(sizes[start:end])]
@@ -263,7 +263,7 @@ def test_segments_stay_few_after_any_sequence_of_runs(runs):
     for articles in runs:
         sizes = _merged(sizes + [10_000] * (articles // 10_000) + [articles % 10_000] * (articles % 10_000 > 0))
         open_sizes = [size for size in sizes if size < 125_000]
-        assert len(open_sizes) <= segments.allowed_segments(sum(open_sizes), min(open_sizes, default=0))
+        assert len(open_sizes) <= merge_policy.allowed_segments(sum(open_sizes), min(open_sizes, default=0))
         assert len(open_sizes) <= 2 + max(0, math.log10(sum(sizes) / 2_000))
     assert sum(sizes) == sum(runs)
 
@@ -276,7 +276,7 @@ def test_small_index_runs_keep_few_segments(tmp_path):
         archive.add([Article(id=f"r{run}-{i}", headline=f"Run {run} story {i}", body=f"zqrun{run} words {i}")
                      for i in range(60)])
         sizes = [s.doc_count() for s in index.open_dir(str(archive.path))._segments()]
-        assert segments.plan_merges(sizes) == [] and len(sizes) == 1, sizes  # under one tier
+        assert merge_policy.plan_merges(sizes) == [] and len(sizes) == 1, sizes  # under one tier
     assert archive.search("*", limit=0).total == 480
     assert archive.search("zqrun3", limit=0).total == 60
 

@@ -41,9 +41,8 @@ class Among:
         return i < len(self.sorted) and self.sorted[i] <= hi
 
 
-
 def candidate_blocks(m: W3LeafMatcher, among: Among | None,
-                      values: bool = False) -> Iterator[tuple[int, int]]:
+                     values: bool = False) -> Iterator[tuple[int, int]]:
     """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
     candidate in it (ids and weights loaded, and with `values` the whole block); blocks without
     one are skipped unread."""

@@ -30,7 +30,6 @@ def sort_facet(sort: str):
     return sorting.MultiFacet([undated_last, sorting.FieldFacet(TIME_COLUMN), sorting.FieldFacet("id")])
 
 
-
 def _first(items: Iterable, wanted: int, bound: Callable, key: Callable) -> list:
     """The first `wanted` of `items` by `key`, where `bound(item)` is the first part of the key:
     the `wanted` smallest bounds are found at C speed, and only items that reach them are sorted
@@ -102,7 +101,6 @@ def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
             snippet, spans = named_snippet(results.q, article.body, results.searcher.schema["body"].analyzer,
                                            results.fragmenter, results.formatter)
     return make_hit(article, hit.score if sort == "relevance" else None, snippet, spans)
-
 
 
 def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, facets: Iterable[str],

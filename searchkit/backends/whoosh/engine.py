@@ -133,18 +133,18 @@ class WhooshWriter:
             pass  # nothing was committed; the lock is released with the file anyway
 
 
-class SegmentsWriter:
-    """The same interface, writing segments directly in worker processes (see `segments`): no
+class WorkersWriter:
+    """The same interface, writing segments directly in worker processes (see `segment_writer`): no
     merging at commit, one new segment per `segment_size` articles; a commit becomes visible in
     the background while the next batch is read (all of them by `close`, which then merges small
     adjacent segments). Same crash safety; the lock is held until `close`."""
 
     def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
-        from . import segments
+        from .segment_writer import SegmentBatchWriter
         self._folder = ix.storage.folder
         self._missing = _fields_missing(ix.schema)
         try:
-            self._writer = segments.SegmentsWriter(ix, lock_timeout, workers, segment_size)
+            self._writer = SegmentBatchWriter(ix, lock_timeout, workers, segment_size)
         except LockError:
             raise _locked(self._folder, lock_timeout) from None
         except OSError as exc:
@@ -163,7 +163,7 @@ class SegmentsWriter:
         self._writer.cancel()
 
     def _guard(self, call: Callable, *args) -> None:
-        from .segments import WorkerError
+        from .segment_workers import WorkerError
         try:
             call(*args)
         except WorkerError as exc:
@@ -202,7 +202,7 @@ class WhooshEngine:
         self._facets = FacetColumns(self.path)
         self._clusters = summaries.cluster_numbers()
         self._months = summaries.month_numbers()
-        self._workers = None  # segments.Workers of the indexing run in progress
+        self._workers = None  # segment_workers.SegmentWorkers of the indexing run in progress
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
         self._schema = self._ix.schema
@@ -263,16 +263,16 @@ class WhooshEngine:
     # ------------------------------------------------------------ writing
 
     def writer(self, lock_timeout: float, procs: int = 0,
-               segment_size: int = 5000) -> WhooshWriter | SegmentsWriter:
+               segment_size: int = 5000) -> WhooshWriter | WorkersWriter:
         """procs = 0: Whoosh's own writer in this process (merging segments as Whoosh's policy
         says); otherwise `procs` worker processes writing a segment per `segment_size` articles."""
         if procs <= 0:
             return WhooshWriter(self._ix, lock_timeout)
         if self._workers is None or self._workers.closed or len(self._workers) != procs:
-            from .segments import Workers
+            from .segment_workers import SegmentWorkers
             self.stop_workers()
-            self._workers = Workers(str(self.path), self._ix.indexname, self._schema, procs)
-        return SegmentsWriter(self._ix, lock_timeout, self._workers, segment_size)
+            self._workers = SegmentWorkers(str(self.path), self._ix.indexname, self._schema, procs)
+        return WorkersWriter(self._ix, lock_timeout, self._workers, segment_size)
 
     def stop_workers(self) -> None:
         """Ends the indexing processes started by `writer` (at the end of an indexing run)."""
@@ -281,8 +281,8 @@ class WhooshEngine:
         self._workers = None
 
     def optimize(self, lock_timeout: float) -> Optimized:
-        """Merges the index's segments into one (see `segments.optimize`)."""
-        from .segments import optimize
+        """Merges the index's segments into one (see `merger.optimize`)."""
+        from .merger import optimize
         try:
             before, after, documents, merged = optimize(self._ix, lock_timeout)
         except LockError:

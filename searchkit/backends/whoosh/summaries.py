@@ -168,7 +168,6 @@ def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColu
     return timeline_buckets(matched, Counter(days[d] for d in all_docnums(searcher)), by), undated
 
 
-
 def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, field: str,
             top: int, min_count: int = 2) -> list[RelatedEntity]:
     """Values of `field` over-represented among the matches, by G² (highest first)."""
