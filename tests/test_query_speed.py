@@ -37,7 +37,7 @@ def phrase_check(request, monkeypatch):
 def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=None):
     """The exact number of matches by set operations, and Whoosh's own exact top 10 (ids, scores)."""
     engine = archive._engine
-    q, filter_q = engine._parse(archive._options(text, date_from, date_to, None))
+    q, filter_q = engine._planner.parse(archive._options(text, date_from, date_to, None))
 
     def read(searcher):
         exact = matching_docs(searcher, wq.And([q, filter_q]) if filter_q is not None else q)

@@ -90,14 +90,14 @@ def test_matching_docs_is_docs_for_query(tmp_path):
     archive = _archive(tmp_path)
     engine = archive._engine
     def docs(text):
-        q = queries.day_ranges_from_columns(queries.parse_query(engine._parser, text), engine._facets)
+        q = queries.day_ranges_from_columns(queries.parse_query(engine._planner.parser, text), engine._facets)
         return engine._on_snapshot(lambda s: set(s.docs_for_query(q)))
 
     # Whoosh's AndNotMatcher yields the first match of its positive side unchecked when the negative
     # side starts on an earlier document (`_find_first`): its all_ids() is wrong there, the set
     # difference is right.
     for pos, neg in [("oil", "gas"), ("(oil OR gas)", "bank"), ("story", "date:[1991 TO 1999]")]:
-        q = queries.day_ranges_from_columns(queries.parse_query(engine._parser, f"{pos} NOT {neg}"),
+        q = queries.day_ranges_from_columns(queries.parse_query(engine._planner.parser, f"{pos} NOT {neg}"),
                                             engine._facets)
         fast = engine._on_snapshot(lambda s: matching_docs(s, q))
         assert fast == docs(pos) - docs(neg), (pos, neg)
@@ -105,7 +105,7 @@ def test_matching_docs_is_docs_for_query(tmp_path):
              "places:usa", "go*", "nothingatall", "*", "oil date:[1992 TO 1996]",
              "date:[1992 TO 1996]", "date:[TO 1991-06]", "date:[1999 TO]", "date:1995-03"]
     for text in texts:
-        q = queries.day_ranges_from_columns(queries.parse_query(engine._parser, text), engine._facets)
+        q = queries.day_ranges_from_columns(queries.parse_query(engine._planner.parser, text), engine._facets)
         plain = engine._on_snapshot(lambda s: set(s.docs_for_query(q)))
         fast = engine._on_snapshot(lambda s: matching_docs(s, q))
         assert fast == plain, text
@@ -120,7 +120,7 @@ def test_date_order_is_whoosh_sort_order(tmp_path):
                          published=datetime(1995, 5, 5)) for i in (3, 1, 2)])
     engine = archive._engine
     for text in ("oil", "*", "oil -gas", "story"):
-        q = engine._parse(archive._options(text, None, None, None))[0]
+        q = engine._planner.parse(archive._options(text, None, None, None))[0]
         for sort in ("newest", "oldest"):
             plain = engine._on_snapshot(lambda s: [h["id"] for h in s.search(
                 q, limit=None, sortedby=sort_facet(sort))])

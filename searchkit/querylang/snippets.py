@@ -30,12 +30,17 @@ def named_words(q: query.Query, body_analyzer) -> set[str]:
     return words
 
 
-def named_snippet(q: query.Query, body: str, body_analyzer, fragmenter, formatter):
-    """The formatter's snippet of `body` around the words of `named_words`; ("", []) if none."""
+def named_snippet(q: query.Query, body: str, body_analyzer) -> tuple[str, list[Span]]:
+    """The snippet of `body` around the words of `named_words`; ("", []) if none."""
     words = named_words(q, body_analyzer)
     if not words:
         return "", []
-    return highlight.highlight(body, words, body_analyzer, fragmenter, formatter, top=2, mode="index")
+    return body_snippet(body, words, body_analyzer)
+
+
+def body_snippet(body: str, words: set[str], body_analyzer) -> tuple[str, list[Span]]:
+    """The two best passages of `body` (`fragmenter`) around `words`, as indexed, highlighted."""
+    return highlight.highlight(body, words, body_analyzer, fragmenter(), SnippetFormatter(), top=2, mode="index")
 
 
 def positive_leaves(q: query.Query, whole: tuple[type, ...] = ()):

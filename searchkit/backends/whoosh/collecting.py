@@ -17,6 +17,7 @@ from ...querylang.snippets import SnippetFormatter, fragmenter, named_snippet
 from .columns import DocSet, FacetColumns
 from .matching import matching_docs
 from .scoring import scored_docs
+from .summaries import story_facet
 from .timeorder import NO_DATE_LAST, date_order_key, day_bound, times
 
 
@@ -98,8 +99,7 @@ def _hit(hit, article: Article, sort: str, snippets: bool) -> Hit:
         snippet, spans = hit.highlights("body", text=article.body, top=2)
         if not snippet:  # a query on other fields (people:, headline:): where the body names them
             results = hit.results
-            snippet, spans = named_snippet(results.q, article.body, results.searcher.schema["body"].analyzer,
-                                           results.fragmenter, results.formatter)
+            snippet, spans = named_snippet(results.q, article.body, results.searcher.schema["body"].analyzer)
     return make_hit(article, hit.score if sort == "relevance" else None, snippet, spans)
 
 
@@ -134,7 +134,6 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
             docs = DocSet(matching_docs(searcher, query.And([q, own]) if own is not None else q))
         labels = (facet_labels or {}).get(name)
         if stories is not None:
-            from .summaries import story_facet  # noqa: PLC0415  (it builds on this module)
             facet_counts[name] = story_facet(searcher, facet_columns, stories, name, docs, facet_top,
                                              labels)
         else:

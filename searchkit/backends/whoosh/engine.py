@@ -1,4 +1,4 @@
-"""The Whoosh engine: one index directory, its writer and a cached searcher.
+"""The Whoosh engine: one index directory, its writers (`writers`) and a cached searcher.
 
 The `Archive` talks to this class only; everything that knows Whoosh lives in this package and in
 `schema` and `querylang`.
@@ -26,13 +26,13 @@ from .matching import all_docnums, matching_docs
 from .scoring import scored_docs
 from .similar import more_like_query
 from .suggest import suggest
-from ..documents import TIME_COLUMN, stored_to_article, to_document
+from ..documents import stored_to_article
 from .undated import undated_matches
+from .writers import WhooshWriter, WorkersWriter, locked_error, write_error
 from .explain import score_parts
-from ...querylang.tagrank import rank_tag_query
-from ...querylang.undated import without_date_limits
+from ...querylang.plan import Planner
 from .. import Capabilities
-from ...errors import ArchiveError, ArchiveLockedError, QueryError
+from ...errors import ArchiveError, QueryError
 from ...model import (FACET_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number
@@ -44,136 +44,6 @@ _SNAPSHOT_ATTEMPTS = 5
 SUGGEST_BELOW = 5
 # Files that may sit in a folder before it becomes an index (the repository's index/ keeps a README).
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
-
-
-# Fields added to the schema without a new SCHEMA_VERSION: an index made before has not got them.
-_ADDED_FIELDS = (TIME_COLUMN,)
-
-
-def _fields_missing(schema) -> tuple[str, ...]:
-    """The added fields that an older index's schema lacks (left out of its documents: see
-    `timeorder` for what that index does without them)."""
-    return tuple(name for name in _ADDED_FIELDS if name not in schema)
-
-
-def _without(doc: dict, names: tuple[str, ...]) -> dict:
-    for name in names:
-        doc.pop(name, None)
-    return doc
-
-
-def _write_error(folder: str, exc: OSError) -> ArchiveError:
-    return ArchiveError(f"cannot write the index at {folder}: {exc.strerror or exc}; "
-                        f"the index keeps what its last commit held")
-
-
-def _locked(folder: str, lock_timeout: float) -> ArchiveLockedError:
-    return ArchiveLockedError(
-        f"the index at {folder} is being written by another process "
-        f"(waited {lock_timeout:g} s); try again when it has finished")
-
-
-class WhooshWriter:
-    """Adds and replaces articles through Whoosh's own writer, in this process; nothing is visible
-    to searches until `commit`.
-
-    Whoosh writes a commit's segment files first and the table of contents that lists them last,
-    so a failed or killed writer leaves the previous commit intact (its stray files are removed by
-    the next commit). The write lock is an fcntl lock: it dies with its process, so a killed writer
-    never blocks the next one.
-    """
-
-    def __init__(self, ix: index.Index, lock_timeout: float):
-        self._ix, self._lock_timeout = ix, lock_timeout
-        self._folder = ix.storage.folder
-        self._missing = _fields_missing(ix.schema)
-        self._writer = self._open()
-
-    def _open(self):
-        try:
-            return self._ix.writer(timeout=self._lock_timeout, limitmb=256, compound=False)
-        except LockError:
-            raise _locked(self._folder, self._lock_timeout) from None
-        except OSError as exc:
-            raise _write_error(self._folder, exc) from None
-
-    def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
-        doc = _without(to_document(article, fingerprint, cluster), self._missing)
-        if self._writer is None:
-            self._writer = self._open()
-        try:
-            if replace:
-                self._writer.update_document(**doc)
-            else:
-                self._writer.add_document(**doc)
-        except OSError as exc:
-            self.cancel()
-            raise _write_error(self._folder, exc) from None
-
-    def commit(self) -> None:
-        """Commits the articles added so far; the next `add` starts a new Whoosh writer."""
-        try:
-            self._writer.commit()
-        except OSError as exc:
-            self.cancel()
-            raise _write_error(self._folder, exc) from None
-        self._writer = None
-
-    def close(self) -> None:
-        """Commits what is left."""
-        if self._writer is not None:
-            self.commit()
-
-    def cancel(self) -> None:
-        if self._writer is None or self._writer.is_closed:
-            return
-        try:
-            self._writer.cancel()
-        except OSError:
-            pass  # nothing was committed; the lock is released with the file anyway
-
-
-class WorkersWriter:
-    """The same interface, writing segments directly in worker processes (see `segment_writer`): no
-    merging at commit, one new segment per `segment_size` articles; a commit becomes visible in
-    the background while the next batch is read (all of them by `close`, which then merges small
-    adjacent segments). Same crash safety; the lock is held until `close`."""
-
-    def __init__(self, ix: index.Index, lock_timeout: float, workers, segment_size: int):
-        from .segment_writer import SegmentBatchWriter
-        self._folder = ix.storage.folder
-        self._missing = _fields_missing(ix.schema)
-        try:
-            self._writer = SegmentBatchWriter(ix, lock_timeout, workers, segment_size)
-        except LockError:
-            raise _locked(self._folder, lock_timeout) from None
-        except OSError as exc:
-            raise _write_error(self._folder, exc) from None
-
-    def add(self, article: Article, fingerprint: str, replace: bool, cluster: str | None = None) -> None:
-        self._guard(self._writer.add, _without(to_document(article, fingerprint, cluster), self._missing), replace)
-
-    def commit(self) -> None:
-        self._guard(self._writer.commit)
-
-    def close(self) -> None:
-        self._guard(self._writer.close)
-
-    def cancel(self) -> None:
-        self._writer.cancel()
-
-    def _guard(self, call: Callable, *args) -> None:
-        from .segment_workers import WorkerError
-        try:
-            call(*args)
-        except WorkerError as exc:
-            self.cancel()
-            if isinstance(exc.cause, OSError):
-                raise _write_error(self._folder, exc.cause) from None
-            raise exc.cause from None
-        except OSError as exc:
-            self.cancel()
-            raise _write_error(self._folder, exc) from None
 
 
 @dataclass(frozen=True)
@@ -206,7 +76,8 @@ class WhooshEngine:
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
         self._schema = self._ix.schema
-        self._parser = queries.make_parser(self._schema)
+        # Date ranges are answered from the cached date column, not the trie terms.
+        self._planner = Planner(self._schema, lambda q: queries.day_ranges_from_columns(q, self._facets))
 
     # ------------------------------------------------------------ opening
 
@@ -286,9 +157,9 @@ class WhooshEngine:
         try:
             before, after, documents, merged = optimize(self._ix, lock_timeout)
         except LockError:
-            raise _locked(str(self.path), lock_timeout) from None
+            raise locked_error(str(self.path), lock_timeout) from None
         except OSError as exc:
-            raise _write_error(str(self.path), exc) from None
+            raise write_error(str(self.path), exc) from None
         return Optimized(segments_before=before, segments=after, documents=documents, merged=merged)
 
     def read_fingerprints(self, fill: Callable[[Iterable[tuple[str, str]]], None]) -> None:
@@ -370,22 +241,6 @@ class WhooshEngine:
         raise ArchiveError(f"the index at {self.path} changed during each of {_SNAPSHOT_ATTEMPTS} "
                            f"attempts to read it; try again")
 
-    def _filter(self, options: SearchOptions, without: str | None = None) -> wq.Query | None:
-        """The date range and field filters of a search (leaving out field `without`'s filter)."""
-        chosen = {k: v for k, v in options.filters.items() if k != without}
-        filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(self._schema, chosen, options.tagged),
-                               queries.ids_filter(options.only_ids)) if f is not None]
-        # Date ranges are answered from the cached date column, not the trie terms.
-        return queries.day_ranges_from_columns(wq.And(filters), self._facets) if filters else None
-
-    def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        parsed = queries.parse_query(self._parser, options.query, options.tagged)
-        q = queries.day_ranges_from_columns(rank_tag_query(parsed, self._schema), self._facets)
-        if options.tag_spellings:
-            q = queries.with_spellings(q, options.tag_spellings)
-        return q, self._filter(options)
-
     @staticmethod
     def _docset(searcher: Searcher, q: wq.Query, filter_q: wq.Query | None) -> set[int]:
         queries.check_expansions(q, searcher.reader())
@@ -393,23 +248,18 @@ class WhooshEngine:
         return matching_docs(searcher, matched)
 
     def search(self, options: SearchOptions) -> SearchResult:
-        q, filter_q = self._parse(options)
-        # Multi-select facets: a faceted field that is also filtered is counted under the other
-        # filters only, so its other values stay visible.
-        facet_filters = {name: self._filter(options, without=name)
-                         for name in options.facets if name in options.filters}
-        dateless = without_date_limits(options)
-        dateless_filter = self._filter(dateless) if dateless is not None else None
+        plan = self._planner.plan(options)
+        q, filter_q = plan.query, plan.filter
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())
-            undated = (undated_matches(searcher, q, dateless_filter, self._facets)
-                       if dateless is not None else 0)
+            undated = (undated_matches(searcher, q, plan.undated_filter, self._facets)
+                       if plan.counts_undated else 0)
             found = run(
                 searcher, q, filter_q=filter_q, facets=options.facets, facet_columns=self._facets,
                 sort=options.sort, limit=options.limit, page=options.page,
                 facet_top=options.facet_top, snippets=options.snippets,
-                facet_filters=facet_filters, collapse=options.collapse,
+                facet_filters=plan.facet_filters, collapse=options.collapse,
                 facet_labels=options.facet_labels,
                 stories=self._stories(searcher, options))
             if options.explain and options.sort == "relevance":
@@ -441,13 +291,13 @@ class WhooshEngine:
         if corrected is None:
             return None
         try:
-            better = count(queries.parse_query(self._parser, corrected))
+            better = count(queries.parse_query(self._planner.parser, corrected))
         except QueryError:
             return None
         return corrected if better > found else None
 
     def timeline(self, options: SearchOptions, by: str) -> Timeline:
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
 
         def read(searcher):
             docset = self._docset(searcher, q, filter_q)
@@ -460,7 +310,7 @@ class WhooshEngine:
         return Timeline(query=options.query, by=by, buckets=buckets, undated=undated, count=options.count)
 
     def related(self, options: SearchOptions, field: str, top: int) -> Related:
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
 
         def read(searcher):
             docset = self._docset(searcher, q, filter_q)
@@ -482,7 +332,7 @@ class WhooshEngine:
         if article is None:
             return None
         not_itself = wq.Not(wq.Or([wq.Term("id", i) for i in dict.fromkeys((article_id, *exclude))]))
-        filter_q = self._filter(options)
+        filter_q = self._planner.filter(options)
         filter_q = wq.And([not_itself, filter_q]) if filter_q is not None else not_itself
 
         def read(searcher):
@@ -500,7 +350,7 @@ class WhooshEngine:
     def export(self, options: SearchOptions):
         """Every matching article, oldest first then by id (undated last): a generator over the
         snapshot taken when it starts."""
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
         searcher, order = self._on_snapshot(lambda searcher: (searcher, in_date_order(
             searcher, self._docset(searcher, q, filter_q), self._facets)))
         return articles(searcher, order)
@@ -522,7 +372,7 @@ class WhooshEngine:
         return self._on_snapshot(read)
 
     def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())

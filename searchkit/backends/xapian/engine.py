@@ -25,16 +25,13 @@ import threading
 from collections import Counter
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
-from whoosh import highlight
 from whoosh import query as wq
 
-from ...querylang import query as queries
-from ...querylang.undated import without_date_limits
-from ...querylang.tagrank import rank_tag_query
+from ...querylang.plan import Planner
 from ...address import ClusterAddress, Server, parse_address
 from ..counting import rank_facet, related_entities, timeline_buckets
 from ..documents import SIMILAR_FIELDS, make_hit, stored_to_article
-from ...querylang.snippets import SnippetFormatter, fragmenter, named_words
+from ...querylang.snippets import body_snippet, named_words
 from .. import Capabilities
 from ...errors import ArchiveError, QueryError
 from ...dates import month_counts
@@ -66,9 +63,7 @@ def _hit(data: bytes, score: float | None, words: set[str], analyzer, snippets: 
     article = stored_to_article(json.loads(data))
     snippet, spans = "", []
     if snippets and article.body and words:
-        snippet, spans = highlight.highlight(
-            article.body, words, analyzer, fragmenter(),
-            SnippetFormatter(), top=2, mode="index")
+        snippet, spans = body_snippet(article.body, words, analyzer)
     return make_hit(article, score, snippet, spans)
 
 
@@ -85,7 +80,7 @@ class XapianEngine:
         self.timeout_ms = int(self.address.timeout * 1000)
         self.lock_timeout = lock_timeout
         self.schema = build_schema()
-        self._parser = queries.make_parser(self.schema)
+        self._planner = Planner(self.schema)
         # The server currently read from for each shard: its primary until it fails over.
         self._serving = [s.primary for s in self.address.shards]
         self._local = threading.local()  # xapian objects are not thread-safe: a database per thread
@@ -197,19 +192,6 @@ class XapianEngine:
 
     # ------------------------------------------------------------ reading
 
-    def _filter(self, options: SearchOptions, without: str | None = None) -> wq.Query | None:
-        chosen = {k: v for k, v in options.filters.items() if k != without}
-        filters = [f for f in (queries.date_filter(options.date_from, options.date_to),
-                               queries.field_filter(self.schema, chosen, options.tagged),
-                               queries.ids_filter(options.only_ids)) if f is not None]
-        return wq.And(filters) if filters else None
-
-    def _parse(self, options: SearchOptions) -> tuple[wq.Query, wq.Query | None]:
-        q = rank_tag_query(queries.parse_query(self._parser, options.query, options.tagged), self.schema)
-        if options.tag_spellings:
-            q = queries.with_spellings(q, options.tag_spellings)
-        return q, self._filter(options)
-
     def _entity_counts(self, db, xq, fieldname: str, counts: Counter,
                        labels: Callable[[tuple], tuple], top: int) -> Counter:
         """A facet's value counts as entity counts (`SearchOptions.facet_labels`). The value
@@ -280,11 +262,9 @@ class XapianEngine:
         if options.collapse:
             raise QueryError("collapsing wire copies is not available on a xapian:// cluster "
                              "(wire copies are found in an index folder's wirecopies.sqlite)")
-        q, filter_q = self._parse(options)
-        facet_filters = {name: self._filter(options, without=name)
-                         for name in options.facets if name in options.filters}
+        plan = self._planner.plan(options)
+        q, filter_q, facet_filters = plan.query, plan.filter, plan.facet_filters
         analyzer = self.schema["body"].analyzer
-        dateless = without_date_limits(options)
 
         def read(db):
             translate = Translator(self.xapian, db)
@@ -292,10 +272,10 @@ class XapianEngine:
             shared = [n for n in options.facets if n not in facet_filters]
             total, counts = self._count(db, xq, shared)
             undated = 0
-            if dateless is not None:  # matches without the date limits and without a date
+            if plan.counts_undated:  # matches without the date limits and without a date
                 X = self.xapian.Query
                 undated = self._count(db, X(X.OP_AND_NOT, self._query(
-                    Translator(self.xapian, db), q, self._filter(dateless)), X(PRESENCE_PREFIX + "date")), [])[0]
+                    Translator(self.xapian, db), q, plan.undated_filter), X(PRESENCE_PREFIX + "date")), [])[0]
             for name, own in facet_filters.items():
                 counts.update(self._count(db, self._query(Translator(self.xapian, db), q, own), [name])[1])
             hits = []
@@ -327,7 +307,7 @@ class XapianEngine:
         return Counter({int(unserialise(k)): n for k, n in counts["date"].items()})
 
     def timeline(self, options: SearchOptions, by: str) -> Timeline:
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
 
         def read(db):
             xq = self._query(Translator(self.xapian, db), q, filter_q)
@@ -340,7 +320,7 @@ class XapianEngine:
         return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
 
     def related(self, options: SearchOptions, field: str, top: int) -> Related:
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
 
         def read(db):
             xq = self._query(Translator(self.xapian, db), q, filter_q)
@@ -355,7 +335,7 @@ class XapianEngine:
 
     def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
         """A batch row's summary; `stories` is None (a cluster keeps no wire copies)."""
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
 
         def read(db):
             xq = self._query(Translator(self.xapian, db), q, filter_q)
@@ -379,7 +359,7 @@ class XapianEngine:
                 exclude: Sequence[str] = ()) -> SearchResult | None:
         """More like this: the article's 12 best terms by Xapian's Bo1 expansion weights (as the
         Whoosh backend's key terms) in headline and body, and its people, orgs and places."""
-        filter_q = self._filter(options)
+        filter_q = self._planner.filter(options)
         analyzer = self.schema["body"].analyzer
         X = self.xapian.Query
 
@@ -426,7 +406,7 @@ class XapianEngine:
 
     def export(self, options: SearchOptions) -> Iterator[Article]:
         """Every matching article, oldest first then by id (undated last), a page at a time."""
-        q, filter_q = self._parse(options)
+        q, filter_q = self._planner.parse(options)
         # Checked now (an unknown field or a too wide pattern fails at the call, not later).
         db, xq = self._read(lambda db: (db, self._query(Translator(self.xapian, db), q, filter_q)))
         return self._export_pages(db, xq)
