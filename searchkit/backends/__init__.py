@@ -2,6 +2,8 @@
 `xapian://` cluster). `Archive` opens one with `open_engine` and asks its `Capabilities`, never its
 type; mypy checks each backend against the `Engine` and `Writer` Protocols (see `_BACKENDS`).
 Importing this package loads no engine: a backend's module is imported when it is opened.
+What both backends share: `documents` (articles as stored, hits) and `counting` (facets, timelines
+and related values from counts); their query planning is `searchkit.querylang.plan`.
 """
 from __future__ import annotations
 
