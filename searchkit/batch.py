@@ -122,13 +122,17 @@ def read_file(path: str | os.PathLike) -> list[BatchQuery]:
     return read_bytes(data, str(path), as_csv=path.suffix.lower() == ".csv")
 
 
+def size_text(size: int) -> str:
+    """A byte limit as people write it: `16 MB`, `512 KB`."""
+    return f"{size // 2**20} MB" if size >= 2**20 else f"{size // 1024} KB"
+
+
 def read_bytes(data: bytes, name: str, as_csv: bool, max_bytes: int = MAX_FILE_BYTES,
                max_rows: int = MAX_ROWS) -> list[BatchQuery]:
     """The rows of a batch file's content (`name` is the file named in errors; `as_csv`: a CSV
     with a header, else one query a line); BatchFileError if it is unusable."""
     if len(data) > max_bytes:
-        size = f"{max_bytes // 2**20} MB" if max_bytes >= 2**20 else f"{max_bytes // 1024} KB"
-        raise BatchFileError(f"{name}: larger than {size}; a batch takes at most {max_rows} queries "
+        raise BatchFileError(f"{name}: larger than {size_text(max_bytes)}; a batch takes at most {max_rows} queries "
                              f"(split the file)")
     if b"\0" in data[:_SAMPLE]:
         raise BatchFileError(f"{name}: not a text file (binary data); a batch file has one query a "

@@ -100,6 +100,7 @@ def test_a_taken_name_offers_replace_and_a_bad_name_or_query_says_why(site):
     response = post_form(client, "/saved", form)
     assert response.status_code == 409 and "exists already" in response.text and 'id="replace"' in response.text
     assert 'name="filter" value="places=norway"' in response.text  # the form keeps the search
+    assert 'href="/?q=oil&amp;filter=places%3Dnorway" id="back"' in response.text
     assert archive.saved_searches()[0].query == "coffee"
     response = post_form(client, "/saved", [*form, ("replace", "1")], follow_redirects=False)
     assert response.status_code == 303

@@ -163,8 +163,8 @@ def _search_url(spec: batch.BatchQuery, chosen: BatchForm) -> str:
 def _page(request: Request, chosen: BatchForm | None, status: int = 200, error: str | None = None,
           rows: list[batch.BatchQuery] | None = None, result: batch.BatchResult | None = None) -> Response:
     context: dict[str, Any] = {"form": chosen, "error": error, "result": None, "max_rows": MAX_ROWS,
-                               "max_kb": MAX_UPLOAD_BYTES // 1024, "max_top": MAX_TOP, "default_top": batch.TOP,
-                               "svg": {"width": SPARK_WIDTH, "height": SPARK_HEIGHT}}
+                               "max_size": batch.size_text(MAX_UPLOAD_BYTES), "max_top": MAX_TOP,
+                               "default_top": batch.TOP, "svg": {"width": SPARK_WIDTH, "height": SPARK_HEIGHT}}
     if result is not None and rows is not None and chosen is not None:
         shown = [(row, spark(row.summary.months) if row.summary else None, _search_url(spec, chosen))
                  for spec, row in zip(rows, result.rows, strict=True) if row.error is not None or row.total]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..batch import size_text
 from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS
 from .batch_page import MAX_ROWS as BATCH_ROWS
 from .batch_page import MAX_UPLOAD_BYTES as BATCH_BYTES
@@ -95,7 +96,7 @@ _SAVED_PATHS: dict[str, Any] = {
                    "multipart/form-data: `file` (one query a line, or a .csv with a `query` column), "
                    "or `text` with `kind` (`lines` or `csv`); `from`, `to`, `filter` (FIELD=VALUE, "
                    "one a line), `top`, and `output` (`json` or `csv`). Up to "
-                   f"{BATCH_ROWS:,} queries, {BATCH_BYTES // 1024:,} KB.",
+                   f"{BATCH_ROWS:,} queries, {size_text(BATCH_BYTES)}.",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object"}}}},
         "responses": {"200": {"description": "{rows: [{line, name, query, total, stories, first, last, "
                                              "people, orgs, places, months: [{period, count}], error}]}"},

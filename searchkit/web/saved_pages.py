@@ -97,8 +97,9 @@ def saved_page(request: Request) -> Response:
 
 def _form_search(form: QueryParams) -> dict[str, Any]:
     """The search a save form carries, as the save form's template shows it again."""
-    return {"name": form.get("name", ""), "q": form.get("q", ""), "sort": form.get("sort", ""),
-            "items": [(k, v) for k, v in form.multi_items() if k in ("from", "to", "filter", "sort") and v]}
+    items = [(k, v) for k, v in form.multi_items() if k in ("from", "to", "filter", "sort") and v]
+    return {"name": form.get("name", ""), "q": form.get("q", ""), "items": items,
+            "url": "/?" + urlencode([("q", form.get("q", "")), *items])}
 
 
 async def save_post(request: Request) -> Response:
