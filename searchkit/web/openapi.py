@@ -108,7 +108,8 @@ _SAVED_PATHS: dict[str, Any] = {
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "searchkit", "version": "1",
-             "description": "Read-only search over a news archive. Shapes are those of the CLI's --json."},
+             "description": "Search over a news archive (the index is never written; /api/saved changes the "
+                            "user's saved searches). Shapes are those of the CLI's --json."},
     "paths": {
         "/api/search": _get("Search (as `searchkit search --json`).", [
             *_MATCH,
