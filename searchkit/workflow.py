@@ -103,5 +103,6 @@ def watch(archive: Archive, store: UserData | NoUserData, names: Iterable[str] |
         results.append(WatchResult(search, after, until, result))
     if mark:
         for search in searches:
-            store.mark_watched(search.name, until)
+            if until > (search.last_watched or 0):  # a watch never moves back (`until` in the past)
+                store.mark_watched(search.name, until)
     return results

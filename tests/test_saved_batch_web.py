@@ -166,6 +166,11 @@ def test_api_save_new_seen_delete(site):
     seen = client.post(base + "/seen", json={"until": new["until"]}).json()
     assert seen == {"name": "frost/brazil", "last_watched": new["until"][:19] + "Z", "marked": 1}
     assert client.get(base + "/new").json()["new"] == 0
+    watched = archive.saved_searches()[0].last_watched
+    for until, status in [("2000-01-01", 200), ("garbage", 400), (True, 400)]:  # never moves back
+        response = client.post(base + "/seen", json={"until": until})
+        assert response.status_code == status and archive.saved_searches()[0].last_watched == watched
+    assert "'until' must be a time" in response.json()["error"]
     assert client.delete(base).json() == {"unsaved": "frost/brazil"} and archive.saved_searches() == []
     assert client.delete(base).status_code == 404 and client.get(base + "/new").status_code == 404
 

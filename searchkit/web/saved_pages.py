@@ -177,8 +177,12 @@ def _until(value: Any) -> float | None:
         try:
             return float(value)
         except ValueError:
+            pass
+        try:
             return parse_since(value)
-    raise QueryError("'until' must be a time such as 2026-12-03T08:00:00Z")
+        except QueryError:
+            pass
+    raise QueryError(f"'until' must be a time such as 2026-12-03T08:00:00Z, got {str(value)[:60]!r}")
 
 
 def _unsave(archive: Archive, form: QueryParams) -> str:
