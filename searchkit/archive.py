@@ -736,9 +736,10 @@ class Archive:
         self._userdata.unsave(name)
 
     def watch(self, names: Iterable[str] | None = None, *, since: str | date | datetime | None = None,
-              limit: int = 20, mark: bool = True) -> list[workflow.WatchResult]:
+              limit: int = 20, mark: bool = True, until: float | None = None) -> list[workflow.WatchResult]:
         """For each saved search (or those named): the matches first indexed since it was last
         watched (else since it was saved), or since `since` (a date or time, UTC); each result's
         `new` counts them, its hits are the first `limit` in the search's sort. `mark` records this
-        run as each search's last watch."""
-        return workflow.watch(self, self._userdata, names, since, limit, mark)
+        run as each search's last watch. `until` (epoch seconds, as a result's `until`) leaves out
+        articles indexed after it: marking what a page showed marks nothing indexed since."""
+        return workflow.watch(self, self._userdata, names, since, limit, mark, until)

@@ -119,23 +119,35 @@ def read_file(path: str | os.PathLike) -> list[BatchQuery]:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise BatchFileError(f"{path}: cannot read the batch file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise BatchFileError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB; a batch takes at most "
-                             f"{MAX_ROWS} queries (split the file)")
+    return read_bytes(data, str(path), as_csv=path.suffix.lower() == ".csv")
+
+
+def size_text(size: int) -> str:
+    """A byte limit as people write it: `16 MB`, `512 KB`."""
+    return f"{size // 2**20} MB" if size >= 2**20 else f"{size // 1024} KB"
+
+
+def read_bytes(data: bytes, name: str, as_csv: bool, max_bytes: int = MAX_FILE_BYTES,
+               max_rows: int = MAX_ROWS) -> list[BatchQuery]:
+    """The rows of a batch file's content (`name` is the file named in errors; `as_csv`: a CSV
+    with a header, else one query a line); BatchFileError if it is unusable."""
+    if len(data) > max_bytes:
+        raise BatchFileError(f"{name}: larger than {size_text(max_bytes)}; a batch takes at most {max_rows} queries "
+                             f"(split the file)")
     if b"\0" in data[:_SAMPLE]:
-        raise BatchFileError(f"{path}: not a text file (binary data); a batch file has one query a "
+        raise BatchFileError(f"{name}: not a text file (binary data); a batch file has one query a "
                              f"line, or is a CSV with a 'query' column")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BatchFileError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    rows = read_csv(text, path) if path.suffix.lower() == ".csv" else read_lines(text.splitlines())
+        raise BatchFileError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    rows = read_csv(text, name) if as_csv else read_lines(text.splitlines())
     if not rows:
-        raise BatchFileError(f"{path}: no queries in the batch file (empty, or only blank lines and "
+        raise BatchFileError(f"{name}: no queries in the batch file (empty, or only blank lines and "
                              f"# comments)")
-    if len(rows) > MAX_ROWS:
-        raise BatchFileError(f"{path}: more than {MAX_ROWS} queries; a batch takes at most {MAX_ROWS} "
-                             f"(split the file)")
+    if len(rows) > max_rows:
+        raise BatchFileError(f"{name}: more than {max_rows} queries; a batch takes at most "
+                             f"{max_rows} (split the file)")
     return rows
 
 

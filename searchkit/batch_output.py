@@ -13,11 +13,17 @@ SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60  # marks at most: a longer run of months is drawn several months a mark
 
 
+def month_sums(months: list[FacetValue], width: int = SPARK_WIDTH) -> tuple[list[int], int]:
+    """The matches of each mark: a month each, or `step` months each when there are more months
+    than `width`. Returns the sums and `step` (the text sparkline and the web page's SVG)."""
+    step = -(-len(months) // width) if months else 1
+    return [sum(m.count for m in months[i:i + step]) for i in range(0, len(months), step)], step
+
+
 def sparkline(months: list[FacetValue], width: int = SPARK_WIDTH) -> tuple[str, int]:
     """One mark per month (per `step` months when there are more than `width`), the tallest the
     busiest; a space for none. Returns the line and `step`."""
-    step = -(-len(months) // width) if months else 1
-    sums = [sum(m.count for m in months[i:i + step]) for i in range(0, len(months), step)]
+    sums, step = month_sums(months, width)
     peak = max(sums, default=0) or 1
     return "".join(SPARKS[min(len(SPARKS) - 1, (n * len(SPARKS) - 1) // peak)] if n else " "
                    for n in sums), step

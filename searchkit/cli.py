@@ -533,8 +533,9 @@ def stats(index_dir, top, as_json):
               help="Server processes (each with its own searchers; they end with this one).")
 @handle_errors
 def serve(index_dir, host, port, workers):
-    """Serve the archive in a browser and as a read-only JSON API (/api/..., described at
-    /api/openapi.json) until Ctrl-C.
+    """Serve the archive in a browser and as a JSON API (/api/..., described at
+    /api/openapi.json) until Ctrl-C. The index is never written; the pages and the API change
+    only your tags, notes and saved searches.
 
     \b
     Example:

@@ -86,12 +86,14 @@ def saved_options(search: SavedSearch) -> dict[str, Any]:
 
 
 def watch(archive: Archive, store: UserData | NoUserData, names: Iterable[str] | None, since: Any,
-          limit: int, mark: bool) -> list[WatchResult]:
+          limit: int, mark: bool, until: float | None = None) -> list[WatchResult]:
     """For each saved search (all, or those named): its matches first indexed after `since` (else
-    after it was last watched, else after it was saved); `mark` records this run as its last."""
+    after it was last watched, else after it was saved) and up to `until` (epoch seconds; now if
+    None or later); `mark` records `until` as its last watch."""
     searches = store.saved_searches(None if names is None else list(names))
     given = None if since is None else parse_since(since)
-    until = time.time()
+    now = time.time()
+    until = now if until is None else min(until, now)
     results = []
     for search in searches:
         after = given if given is not None else (search.last_watched or search.created)
@@ -101,5 +103,6 @@ def watch(archive: Archive, store: UserData | NoUserData, names: Iterable[str] |
         results.append(WatchResult(search, after, until, result))
     if mark:
         for search in searches:
-            store.mark_watched(search.name, until)
+            if until > (search.last_watched or 0):  # a watch never moves back (`until` in the past)
+                store.mark_watched(search.name, until)
     return results

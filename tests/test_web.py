@@ -173,7 +173,8 @@ def test_openapi_lists_every_endpoint(client):
     spec = client.get("/api/openapi.json").json()
     assert set(spec["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/timeline",
                                   "/api/related", "/api/similar/{article_id}", "/api/stats", "/api/export",
-                                  "/api/entities", "/api/saved"}
+                                  "/api/entities", "/api/saved", "/api/saved/{name}", "/api/saved/{name}/new",
+                                  "/api/saved/{name}/seen", "/api/batch"}
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert {"q", "from", "to", "sort", "page", "limit", "facet", "filter", "collapse"} <= names
 

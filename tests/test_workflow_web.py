@@ -69,7 +69,7 @@ def test_saved_searches_page_and_api_count_new_articles_without_marking_them(sit
     archive.add([Article(id="w3", headline="More frost", body="Frost again.", published="2021-03-02",
                          places=["brazil"])])
     page = client.get("/saved").text
-    assert "frost &lt;b&gt;" in page and '<td class="count">1</td>' in page
+    assert "frost &lt;b&gt;" in page and 'title="Show what\'s new">1 new</a>' in page
     assert 'href="/?q=frost&amp;from=2021&amp;filter=places%3Dbrazil&amp;sort=newest"' in page
     data = client.get("/api/saved").json()["searches"]
     assert [(s["name"], s["new"], s["last_watched"]) for s in data] == [("frost <b>", 1, None)]

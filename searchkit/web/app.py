@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import output
 from ..archive import Archive
 from ..errors import ArchiveError, QueryError, SearchkitError
-from . import entities_page, pages, params, userpages
+from . import batch_page, entities_page, pages, params, saved_pages, userpages
 from .openapi import OPENAPI
 
 log = logging.getLogger("searchkit.web")
@@ -215,8 +215,8 @@ def create_app(index: str | os.PathLike[str] | Archive) -> Starlette:
         Route("/", pages.search_page),
         Route("/articles/{article_id:path}", pages.article_page),
         Route("/articles/{article_id:path}/{what:str}", userpages.article_post, methods=["POST"]),
-        Route("/saved", userpages.saved_page),
-        Route("/api/saved", api(userpages.api_saved)),
+        *saved_pages.ROUTES,
+        *batch_page.ROUTES,
         Route("/api/search", api(api_search)),
         Route("/api/articles/{article_id:path}", api(api_article)),
         Route("/api/timeline", api(api_timeline)),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..batch import size_text
 from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS
+from .batch_page import MAX_ROWS as BATCH_ROWS
+from .batch_page import MAX_UPLOAD_BYTES as BATCH_BYTES
 from .params import EXPORT_FORMATS, MAX_LIMIT, MAX_TOP
 
 
@@ -43,10 +46,70 @@ def _get(summary: str, parameters: list[dict[str, Any]], shape: str,
                     "responses": {"200": {"description": shape, "content": {media: {}}}, **_ERRORS}}}
 
 
+_NAME = _param("name", "Saved search name (URL-encoded).", {"type": "string"}, where="path")
+_UNAVAILABLE = {"503": "No saved searches on a Xapian cluster (no index folder to keep them in): "
+                       "`{\"error\": message}`."}
+_REFUSED = {"403": "The browser says another site sent it: `{\"error\": message}`."}
+
+
+def _json_body(shape: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"type": "object"},
+                                                               "example": shape}}}
+
+
+def _call(summary: str, responses: dict[str, str], parameters: list[dict[str, Any]] | None = None,
+          body: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": summary, "parameters": parameters or [], "responses": {
+        code: {"description": text} for code, text in {**responses, **_UNAVAILABLE}.items()}}
+    if body is not None:
+        out["requestBody"] = body
+    return out
+
+
+_SAVED_PATHS: dict[str, Any] = {
+    "/api/saved": {
+        "get": _call("Saved searches (as `searchkit saved --json`), each with its number of articles "
+                     "indexed since it was last watched (not marking them seen).",
+                     {"200": "{searches: [{name, query, options, last_watched, new, since}]}"}),
+        "post": _call("Save a search (as `searchkit save --json`).", {
+            "201": "The saved search: {name, query, options, last_watched}.",
+            "400": "A bad name, query, date, filter or sort: `{\"error\": message}`.",
+            "409": "The name is taken (send \"replace\": true): `{\"error\": message}`.", **_REFUSED},
+            body=_json_body({"name": "coffee-frost", "query": "coffee frost", "from": "1987-01", "to": None,
+                             "filter": ["places=brazil"], "sort": "newest", "replace": False})),
+    },
+    "/api/saved/{name}": {"delete": _call("Forget a saved search (as `searchkit unsave`).", {
+        "200": "{unsaved: name}", "404": "No saved search of that name.", **_REFUSED}, [_NAME])},
+    "/api/saved/{name}/new": {"get": _call(
+        "The articles indexed since the search was last watched, not marking them seen (as "
+        "`searchkit watch NAME --peek --json`, one search).", {
+            "200": "{name, query, since, until, new, hits}: hits as in /api/search; pass `until` to /seen.",
+            "404": "No saved search of that name."}, [_NAME, _LIMIT])},
+    "/api/saved/{name}/seen": {"post": _call(
+        "Mark the search's new articles seen (as `searchkit watch NAME`), up to `until` (the time "
+        "/new gave; default now): an article indexed later stays new.", {
+            "200": "{name, last_watched, marked}", "404": "No saved search of that name.", **_REFUSED},
+        [_NAME], body={"required": False, "content": {"application/json": {
+            "schema": {"type": "object"}, "example": {"until": "2026-12-03T08:00:00Z"}}}})},
+    "/api/batch": {"post": {
+        "summary": "Batch search of a watchlist (as `searchkit batch --json`), sent as "
+                   "multipart/form-data: `file` (one query a line, or a .csv with a `query` column), "
+                   "or `text` with `kind` (`lines` or `csv`); `from`, `to`, `filter` (FIELD=VALUE, "
+                   "one a line), `top`, and `output` (`json` or `csv`). Up to "
+                   f"{BATCH_ROWS:,} queries, {size_text(BATCH_BYTES)}.",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": "{rows: [{line, name, query, total, stories, first, last, "
+                                             "people, orgs, places, months: [{period, count}], error}]}"},
+                      "400": {"description": "A binary, empty, non-UTF-8 or too large file, or a bad "
+                                             "option: `{\"error\": message}`."}}}},
+}
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "searchkit", "version": "1",
-             "description": "Read-only search over a news archive. Shapes are those of the CLI's --json."},
+             "description": "Search over a news archive (the index is never written; /api/saved changes the "
+                            "user's saved searches). Shapes are those of the CLI's --json."},
     "paths": {
         "/api/search": _get("Search (as `searchkit search --json`).", [
             *_MATCH,
@@ -73,9 +136,7 @@ OPENAPI: dict[str, Any] = {
         ], "{query, field, entities: [{value, count, background, score}]}"),
         "/api/similar/{article_id}": _get("Articles like one article (as `searchkit similar --json`).",
                                           [_ID, _FROM, _TO, _FILTER, _LIMIT], "The shape of /api/search."),
-        "/api/saved": _get("Saved searches (`searchkit save`), each with its number of articles indexed "
-                           "since it was last watched (not marking them seen).", [],
-                           "{searches: [{name, query, options, last_watched, new, since}]}"),
+        **_SAVED_PATHS,
         "/api/stats": _get("Archive statistics (as `searchkit stats --json`).", [_TOP],
                            "{documents, date_range, size_bytes, facets}"),
         "/api/export": _get("Every match, streamed, oldest first (as `searchkit export`).", [

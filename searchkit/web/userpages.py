@@ -1,22 +1,23 @@
 """The user's data in the browser: the forms that add and remove an article's tags and edit its
-note (POST, then back to the article page), the saved-searches page with each search's new
-articles, and `/api/saved`. A POST is accepted from this site's own pages only (its `Origin` or
-`Sec-Fetch-Site` header says so): another site cannot make a reader's browser change their tags."""
+note (POST, then back to the article page; saved searches are in `saved_pages`). A POST is
+accepted from this site's own pages only (its `Origin` or `Sec-Fetch-Site` header says so):
+another site cannot make a reader's browser change their tags."""
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import quote
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..archive import Archive
 from ..errors import QueryError, SearchkitError
-from ..userdata import SavedSearch, timestamp
-from .pages import message_page, templates
+from .pages import message_page
 
 # Form bodies above this are refused before they are parsed (a note is at most 20,000 characters).
 MAX_FORM_BYTES = 256 * 1024
+# A body over its limit is read (and dropped) up to this size before the refusal is sent.
+DRAIN_BYTES = 64 * 1024 * 1024
 
 
 def same_origin(request: Request) -> bool:
@@ -33,18 +34,33 @@ def article_url(article_id: str) -> str:
     return "/articles/" + quote(article_id, safe="")
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """An HTML form's fields (first value of each), read up to MAX_FORM_BYTES (parsed here: the
-    pages' forms are URL-encoded, and Starlette's own parser needs another dependency)."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+async def read_form(request: Request) -> QueryParams:
+    """An HTML form's fields, read up to MAX_FORM_BYTES (parsed here: these forms are URL-encoded;
+    Starlette's parser reads any size)."""
+    if content_type(request) != "application/x-www-form-urlencoded":
         raise QueryError("a form must be sent as application/x-www-form-urlencoded")
+    return QueryParams((await read_body(request, "form")).decode("utf-8", "replace"))
+
+
+def content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_body(request: Request, what: str, limit: int = MAX_FORM_BYTES) -> bytes:
+    """The request's body, or QueryError when it is longer than `limit` bytes. A longer body is
+    still read to its end (up to DRAIN_BYTES), unkept: a browser shows the answer only once it
+    has sent its upload."""
     body = bytearray()
+    size = 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise QueryError(f"form too large (the limit is {MAX_FORM_BYTES:,} bytes)")
-    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in fields.items()}
+        size += len(chunk)
+        if size <= limit:
+            body += chunk
+        elif size > DRAIN_BYTES:
+            break
+    if size > limit:
+        raise QueryError(f"{what} too large (the limit is {limit:,} bytes)")
+    return bytes(body)
 
 
 async def article_post(request: Request) -> Response:
@@ -56,7 +72,7 @@ async def article_post(request: Request) -> Response:
     if not same_origin(request):
         return message_page(request, 403, "Refused: a change must come from this site's own pages.")
     try:
-        form = await _form(request)
+        form = await read_form(request)
         if what == "note":
             archive.note(article_id, form.get("note", ""))
         else:
@@ -68,35 +84,3 @@ async def article_post(request: Request) -> Response:
         status = 404 if archive.get(article_id) is None else 503
         return message_page(request, status, str(exc))
     return RedirectResponse(article_url(article_id), status_code=303)
-
-
-def search_url(saved: SavedSearch) -> str:
-    """The search page for a saved search's query and options."""
-    options = saved.options
-    items = [("q", saved.query)]
-    items += [(name, options[key]) for name, key in (("from", "date_from"), ("to", "date_to"))
-              if options.get(key)]
-    items += [("filter", f"{k}={v}") for k, values in options.get("filters", {}).items() for v in values]
-    if options.get("sort"):
-        items.append(("sort", options["sort"]))
-    return "/?" + urlencode(items)
-
-
-def _saved_with_new(archive: Archive) -> list[dict[str, Any]]:
-    """Each saved search with its number of articles new since its last watch (not marked)."""
-    return [{**found.search.to_dict(), "new": found.new, "since": timestamp(found.since),
-             "url": search_url(found.search)}
-            for found in archive.watch(limit=0, mark=False)]
-
-
-def saved_page(request: Request) -> Response:
-    archive: Archive = request.app.state.archive
-    try:
-        searches = _saved_with_new(archive)
-    except SearchkitError as exc:
-        return message_page(request, 503, str(exc))
-    return templates.TemplateResponse(request, "saved.html", {"searches": searches})
-
-
-def api_saved(archive: Archive, request: Request) -> dict[str, Any]:
-    return {"searches": [{k: v for k, v in s.items() if k != "url"} for s in _saved_with_new(archive)]}
