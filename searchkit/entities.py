@@ -268,6 +268,16 @@ _ORG_SUFFIX = {
     "Court": "Court", "Tribunal": "Tribunal", "Police": "Police", "Army": "Army", "Navy": "Navy",
     "Times": "Times", "Journal": "Journal", "News": "News", "Post": "Post",
     "Bros": "Bros", "Brothers": "Brothers", "Entertainment": "Entertainment", "Video": "Video",
+    "Associates": "Associates", "Films": "Films", "Broadband": "Broadband", "Registry": "Registry",
+    "Consortium": "Consortium", "Stockbrokers": "Stockbrokers", "Media": "Media",
+    "Networks": "Networks", "Aviation": "Aviation", "Aeronautics": "Aeronautics",
+    "Tobacco": "Tobacco", "Pharmaceutical": "Pharmaceutical", "Software": "Software",
+    "Wanderers": "Wanderers", "Albion": "Albion", "Harriers": "Harriers", "Hotspur": "Hotspur",
+    "Centre": "Centre", "Center": "Center", "Hospital": "Hospital", "School": "School",
+    "Executive": "Executive", "Prison": "Prison", "Guild": "Guild", "Coalition": "Coalition",
+    "Guards": "Guards", "Telecom": "Telecom", "Electronics": "Electronics",
+    "Instruments": "Instruments", "Press": "Press", "Radio": "Radio", "Television": "Television",
+    "TV": "TV", "Project": "Project", "Administration": "Administration", "City": "City",
 }
 # Words that may head an organisation's name before "of" ("Bank of Japan", "Ministry of Finance").
 _ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
@@ -341,7 +351,7 @@ The the But And Or Nor If In On At By For From To With As It Its This That These
 They He She We I You His Her Our Your My Some Any All No Not Many Most Other Such When While Where
 What Which Who Why How After Before Since Until During Under Over About Also However Meanwhile
 Although Though Because Despite Both Each Every Even Just Only Then Now Here Yet Still So Thus
-Already Later Earlier Whether Recently Reports Like Unlike Including
+Already Later Earlier Whether Recently Reports Like Unlike Including Former
 """.split())
 # Names that look like people's but in the news are firms, newspapers (-> orgs) or works (dropped).
 _NOT_PEOPLE: dict[str, str | None] = {
@@ -356,6 +366,52 @@ _WORK_WORDS = frozenset("""
 film movie drama comedy sitcom musical show series play single song album band group newspaper
 daily weekly magazine paper brokerage firm novel book
 """.split())
+# Lower-case words written just before an organisation's name ("car firm Carfax", "watchdog Ofcom",
+# "sports daily Marca"), and those that may also name a club or band called like its town.
+_ORG_BEFORE = frozenset("""
+firm firms company companies giant maker makers retailer retailers chain carrier airline
+network newspaper newspapers tabloid daily weekly magazine agency watchdog regulator provider
+operator developer developers label studio charity think-tank insurer lender manufacturer supplier
+conglomerate brokerage consultancy auctioneers station outfit start-up group band bank banks
+monopoly state-owned subsidiary unit utility
+""".split())
+_CLUB_BEFORE = frozenset("club side join joined joins joining".split())
+# Words written just after a club's or band's name ("Chelsea chief executive", "Larne boss",
+# "Boyzone singer"), and after a firm's name followed by 's ("Nestle's profits").
+_CLUB_AFTER = frozenset("""
+boss chairman manager striker midfielder defender goalkeeper keeper winger coach fans supporters
+singer frontman guitarist drummer chief
+""".split())
+_ORG_POSSESSIVE = frozenset("""
+shares share profits profit revenue revenues sales chief boss chairman spokesman spokeswoman founder
+subscribers shareholders customers employees workforce stores headquarters executives directors
+""".split())
+# "<role> at/of/for X" and "shares in X": X is an organisation ("an analyst at UBS").
+_ORG_AFTER_WORD = {
+    "at": frozenset("""analyst analysts economist economists strategist director partner manager
+                     executive officer dealer trader researcher spokesman spokeswoman head editor""".split()),
+    "of": frozenset("""takeover acquisition executive chairman president founder boss head spokesman
+                     spokeswoman shares owner""".split()),
+    "for": frozenset("bid offer spokesman spokeswoman".split()),
+    "in": frozenset("shares stake investors shareholders".split()),
+    "with": frozenset("economist analyst merger".split()),
+}
+# Capitals that are not an organisation: units, formats, honours, ranks, table words (Reuters).
+_NOT_ACRONYM = frozenset("""
+GMT BST EST EDT CET DVD DVDS GDP GNP CEO CFO COO VAT IPO MP3 HIV AIDS SARS BSE SMS MMS GPS GPRS GSM
+ADSL LCD HDTV USB RSS XML HTML PDF DRM III VII XV PVR VCR VHS DIY OBE MBE CBE AWOL UMD PDA RFID
+IPTV DAB SUV LNG LBO NOTE NOTES FOB CIF PCT YEAR NEW OLD LAST TOTAL MORE HIGH LOW RATE CORN WHEAT
+NIL REV REUTER EMS ECU SDR LIBOR PSBR LIFO FIFO WTI AND THE FOR NOT ALL BUT MPS MEP MEPS MSP MSPS
+OK CGI CCTV SIM CPU RAM LED DDOS ISBN ATM PIN NHS ISP ISPS MPG BTU API ABS PVC DNA MRI IVF EPO
+ACT USSR UAE USA PLC LTD INC CORP WMD WWI WWII FTSE GTA TTL JAN FEB MAR APR MAY JUN JUNE JNE JUL
+JULY JLY AUG SEP SEPT OCT NOV DEC MON TUE WED THU FRI SAT SUN R&B
+""".split())
+# Music genres: "Soul singer Stevie Wonder" names no band.
+_GENRES = frozenset("Soul Pop Rock Jazz Country Folk Rap Blues Opera Punk Metal Indie Gospel Reggae "
+                    "Disco Dance Techno Classical Grime Garage".split())
+_ACRONYM = re.compile(r"[A-Z][A-Z&]{2,5}$")
+_DEFINED_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,7})\)")
+
 _CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn", "di",
             "dos", "das", "y", "ter", "of", "&", "the"}
 _NAME_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn",
@@ -565,6 +621,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         orgs.extend(_ORG_CODE[m.group()] for m in _ORG_RE.finditer(headline)
                     if m.group() not in _HEADLINE_ORG_STOP)
     n_toks = len(twords)
+    org_runs: set[int] = set()  # runs that name an organisation by their context (not a place)
+    defined = frozenset(_DEFINED_ACRONYM.findall(body)) if "(" in body else frozenset()
     for first, stop in runs:
         last = stop - 1
         words = twords[first:stop]
@@ -609,12 +667,26 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 add_person(org_part[:of_at])  # "Allan Leslie of Discount Corp"
                 person_words.update(range(first + lead, first + lead + of_at))
                 org_part = org_part[of_at + 1:]
+            while len(org_part) > 1 and org_part[-1] in _TITLES and org_part[-1] not in _ORG_SUFFIX:
+                org_part = org_part[:-1]  # "Metropolitan Police Commissioner"
             if org_part and org_part[-1] in _ORG_SUFFIX and org_part[-1] not in ("Reserve",) and \
                     not all(w in _ORG_GENERIC or w in _ORG_SUFFIX for w in org_part) and \
-                    not _ends_in_place(org_part, is_place):
+                    not _ends_in_place(org_part, is_place) and \
+                    not (org_part[-1] == "City" and " ".join(org_part) in names):
                 orgs.append(_org_name(org_part))
+                continue
             elif org_part and org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
                 orgs.append(_org_name(org_part))
+                continue
+        # 3b. organisations by the words around them ("car firm Carfax", "Chelsea chief executive",
+        # "an analyst at UBS"), by a short form defined after them ("Institute for Supply
+        # Management (ISM)"), or written in capitals ("IBM")
+        if title_at < 0 and not covered:
+            org = _org_in_context(body, toks, first, stop, names, defined)
+            if org:
+                orgs.append(org)
+                org_runs.add(first)
+                continue
         # 4. people without a title
         if title_at < 0 and not covered:
             before = twords[first - 1] if first > 0 and _joined(body, toks, first - 1, first) else ""
@@ -633,8 +705,10 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                         person_words.update(range(first, stop))
             elif len(name) == 1 and _looks_like_name(name[0]) and before.lower() in ("mr", "mrs", "ms"):
                 add_person(name)
-    # 5. places: longest gazetteer match in each run, skipping people's names
+    # 5. places: longest gazetteer match in each run, skipping people's and organisations' names
     for first, stop in runs:
+        if first in org_runs:
+            continue
         words = twords[first:stop]
         n_words = len(words)
         if n_words == 1:
@@ -708,6 +782,64 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     out.places = _distinct(p for p, _c, _d in place_hits)
     out.countries = _distinct([*(c for _p, c, _d in place_hits if c), *headline_countries])
     return out
+
+
+def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
+                    defined: frozenset[str]) -> str | None:
+    """The organisation a run of capitalised words names, told by the words around it: None when
+    they do not say, or the run is a country or state (or a town, unless it names a club)."""
+    words = toks.words[first:stop]
+    lead = 0
+    while lead < len(words) - 1 and words[lead] in _LEADING:
+        lead += 1
+    words = words[lead:]
+    if len(words) > 6 or all(w in _NOT_NAME or w in _ORG_GENERIC for w in words):
+        return None
+    name = " ".join(words)
+    twords = toks.words
+    n = len(twords)
+    last = stop - 1
+    end = toks.ends[last]
+    gap = text[end:toks.starts[stop]] if stop < n else text[end:]
+    club = org = False
+    if len(words) >= 2 and stop == first + lead + len(words):
+        m = _DEFINED_ACRONYM.match(gap)
+        if m and m.group(1)[0] == words[0][0] and sum(c.isupper() for c in m.group(1)) >= 2:
+            org = True  # "Energy Information Administration (EIA)"
+    if not org and len(words) == 1 and _ACRONYM.match(name) and name not in _NOT_ACRONYM \
+            and name not in defined and text[toks.starts[first] - 1:toks.starts[first]] != "<" \
+            and any(0 <= k < n and twords[k][0].islower() for k in (first - 1, stop)) \
+            and not re.search(rf"\b{name.lower()}\b", text):
+        # "IBM", beside a word in lower case (not in a table), and not a word shouted ("WILL");
+        # a short form defined in the article stands for its long name
+        org = True
+    if not org and first > 0:
+        before = twords[first - 1]
+        joined = text[toks.ends[first - 1]:toks.starts[first]].strip() == ""
+        if joined and before in _ORG_BEFORE:
+            org = True
+        elif joined and before in _CLUB_BEFORE:
+            club = True
+        elif joined and before in _ORG_AFTER_WORD and first > 1 and \
+                twords[first - 2].lower() in _ORG_AFTER_WORD[before]:
+            org = True
+    if not org and not club and stop < n:
+        after = twords[stop]
+        if gap in ("'s ", "\u2019s "):
+            org = after in _ORG_POSSESSIVE
+        elif gap == " " and after in _CLUB_AFTER:
+            club = True
+    if not (org or club):
+        return None
+    if club and (words[0] in _GENRES or (names.get(words[0]) or ("",))[0] in ("country", "state")):
+        return None  # "Soul singer", "England Under-21 keeper"
+    if len(words) >= 2 and words[0] in _given_names() and not words[-1] in _ORG_SUFFIX and \
+            not (len(words) == 2 and words[1][:1].isdigit()):
+        return None  # a person's name ("broadcaster Cyril Fletcher")
+    hit = names.get(name)
+    if hit and (hit[0] in ("country", "state") or not club):
+        return None
+    return name
 
 
 def _distinct(values) -> list[str]:
