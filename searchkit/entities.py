@@ -74,6 +74,21 @@ def _given_names() -> frozenset[str]:
     return frozenset((DATA / "given_names.txt").read_text(encoding="utf-8").split())
 
 
+@lru_cache(maxsize=1)
+def _known_orgs() -> tuple[dict[str, tuple[str, bool]], frozenset[str]]:
+    """Spelling -> (name shown, whether it is also a common word) of the organisations listed in
+    `data/organisations.txt`, and the first words of those spellings."""
+    known: dict[str, tuple[str, bool]] = {}
+    for line in (DATA / "organisations.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        common = line.startswith("~")
+        spellings = line.lstrip("~").split("|")
+        for spelling in spellings:
+            known.setdefault(spelling, (spellings[0], common))
+    return known, frozenset(s.split()[0] for s in known)
+
+
 # Where borders or names changed: (iso codes, until this day, the code before it).
 _ERAS = (
     ({"DE"}, date(1990, 10, 3), "west-germany"),
@@ -621,7 +636,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         orgs.extend(_ORG_CODE[m.group()] for m in _ORG_RE.finditer(headline)
                     if m.group() not in _HEADLINE_ORG_STOP)
     n_toks = len(twords)
-    org_runs: set[int] = set()  # runs that name an organisation by their context (not a place)
+    org_runs: set[int] = set()  # runs that name an organisation (not a place, nor a person)
+    known_orgs, known_firsts = _known_orgs()
     defined = frozenset(_DEFINED_ACRONYM.findall(body)) if "(" in body else frozenset()
     for first, stop in runs:
         last = stop - 1
@@ -677,6 +693,24 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 continue
             elif org_part and org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
                 orgs.append(_org_name(org_part))
+                continue
+        # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
+        if not covered and known_firsts.intersection(org_part):
+            found_known = False
+            k = 0
+            while k < len(org_part):
+                for size in range(min(4, len(org_part) - k), 0, -1) if org_part[k] in known_firsts else ():
+                    hit = known_orgs.get(" ".join(org_part[k:k + size]))
+                    if hit and not (k and org_part[0] in given) and not (
+                            hit[1] and (first + k == 0 or toks.stops[first + k - 1] or
+                                        not _joined(body, toks, first + k - 1, first + k))):
+                        orgs.append(hit[0])
+                        found_known = True
+                        k += size - 1
+                        break
+                k += 1
+            if found_known and title_at < 0:
+                org_runs.add(first)
                 continue
         # 3b. organisations by the words around them ("car firm Carfax", "Chelsea chief executive",
         # "an analyst at UBS"), by a short form defined after them ("Institute for Supply
