@@ -222,8 +222,8 @@ _ORG_ALIASES = {
     "uefa": "Uefa|UEFA",
     "ioc": "IOC|International Olympic Committee",
     "labour": "Labour|Labour Party",
-    "conservatives": "Conservatives|Conservative Party|Tories|Tory party",
-    "liberal-democrats": "Liberal Democrats|Lib Dems",
+    "conservatives": "Conservatives|Conservative Party|Tories|Tory party|Conservative|Tory",
+    "liberal-democrats": "Liberal Democrats|Lib Dems|Liberal Democrat|Lib Dem",
     "nyse": "NYSE|New York Stock Exchange",
     "nasdaq": "Nasdaq|NASDAQ",
     "ftc": "FTC|Federal Trade Commission",
@@ -298,7 +298,8 @@ _ORG_SUFFIX = {
 _ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
              "Board", "Institute", "University", "Organisation", "Organization", "Union", "Office",
              "Court", "Chamber", "League", "Society", "Church", "House", "Museum", "College",
-             "School", "Academy", "Agency", "Bureau", "Confederation", "Federal", "National"}
+             "School", "Academy", "Agency", "Bureau", "Confederation", "Federal", "National",
+             "Chambers", "Centre", "Center", "Conference"}
 # Words that alone are not a name of their own but a generic body.
 _ORG_GENERIC = {"The", "A", "An", "Central", "State", "Federal", "National", "First", "New", "Its",
                 "Our", "This", "That", "Their", "His", "Her", "Foreign", "Home", "Trade", "Finance",
@@ -510,8 +511,9 @@ def _runs(toks: _Toks) -> list[tuple[int, int]]:
                 j += 1
                 continue
             k = j
-            while k < n and k - j < 2 and words[k] in _CONNECT and not stops[k]:
-                k += 1  # "of", "of the", "de la"
+            while k < n and k - j < 2 and (words[k] in _CONNECT or (
+                    words[k] == "for" and k == j and words[j - 1] in _ORG_HEAD)) and not stops[k]:
+                k += 1  # "of", "of the", "de la"; "Department for Education"
             if k > j and k < n and caps[k]:
                 j = k
                 continue
@@ -691,8 +693,10 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                     not (org_part[-1] == "City" and " ".join(org_part) in names):
                 orgs.append(_org_name(org_part))
                 continue
-            elif org_part and org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
-                orgs.append(_org_name(org_part))
+            elif org_part and any(w in _ORG_HEAD and org_part[i + 1] in ("of", "for")
+                                  for i, w in enumerate(org_part[:3]) if i + 1 < len(org_part)) \
+                    and not is_place(" ".join(org_part)):
+                orgs.append(_org_name(org_part))  # "Bank of Japan", "Muslim Council of Britain"
                 continue
         # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
         if not covered and known_firsts.intersection(org_part):
