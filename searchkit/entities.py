@@ -320,6 +320,8 @@ _TITLES = {
     "Singer", "Director-General", "Executive", "Officer", "Economist", "Analyst", "Treasurer",
     "Undersecretary", "Under-Secretary", "Attorney", "Counsel", "Presidents", "Ministers",
 }
+# Titles before a surname alone: "Mr Brown" is a person even where "brown" is a colour.
+_HONORIFICS = frozenset("Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Dame Lord Lady Baroness".split())
 # Lower-case roles written just before a name ("spokesman John Smith", "analyst Ann Lee").
 _ROLES = {
     "spokesman", "spokeswoman", "analyst", "economist", "chairman", "chairwoman", "president",
@@ -662,11 +664,17 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 if not (_looks_like_name(w) or w in _NAME_CONNECT) or is_place(w) or k in covered:
                     break
                 tail.insert(0, k)
+            broken = bool(tail) and tail[0] > title_at + 1  # a word that is no name stopped it
             starts = [k for k in tail if words[k] in given]
-            if starts:
+            if starts and broken:
                 tail = [k for k in tail if k >= starts[0]]
+            elif broken and (words[tail[0] - 1] in _ORG_SUFFIX or words[tail[0] - 1] in _CONNECT):
+                tail = []  # "Chief Police Officers", "Chambers of Commerce", "Officer of Sony"
             while tail and words[tail[0]] in _NAME_CONNECT:
                 tail.pop(0)
+            if len(tail) == 1 and words[title_at] not in _HONORIFICS and \
+                    re.search(rf"\b{re.escape(words[tail[0]].lower())}\b", body):
+                tail = []  # a word also written in lower case: "General Election co-ordinator"
             if tail and len(tail) <= 4:
                 add_person([words[k] for k in tail])
                 person_words.update(first + k for k in tail)
@@ -735,8 +743,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if firm:
                 orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(twords[last + 2], "Sons")]))
             elif 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
-                if before.lower() in _WORK_WORDS:
-                    not_people.add(" ".join(name))  # "the film Vera Drake"
+                if before.lower() in _WORK_WORDS or body.startswith(" and the ", toks.ends[last]):
+                    not_people.add(" ".join(name))  # "the film Vera Drake", "Harry Potter and the"
                 elif name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
                     if not any(is_place(w) for w in name):
                         add_person(name)
@@ -809,7 +817,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if _NOT_PEOPLE[known]:
                 orgs.append(_NOT_PEOPLE[known])
             continue
-        if best in not_people or any(o.startswith(best + " ") for o in orgs):
+        if best in not_people or best in orgs or any(o.startswith(best + " ") for o in orgs):
             continue
         out.people.append(best)
     distinct_orgs = _distinct(orgs)
