@@ -62,6 +62,7 @@ def _gazetteer() -> tuple[dict, dict, dict, frozenset[str]]:
                 ambiguous.add(name)
             else:
                 names[name] = (kind, iso, canon)
+    names.setdefault("US", ("country", "US", "United States"))  # BBC's spelling (Reuters: U.S.)
     upper: dict[str, tuple[str, str, str]] = {}
     for name, value in names.items():
         if value[0] != "town" and name.upper() not in upper:
@@ -746,7 +747,10 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 if before.lower() in _WORK_WORDS or body.startswith(" and the ", toks.ends[last]):
                     not_people.add(" ".join(name))  # "the film Vera Drake", "Harry Potter and the"
                 elif name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
-                    if not any(is_place(w) for w in name):
+                    # a place's name after a given name is a surname ("Tony Jordan", "Sofia Coppola")
+                    if not any(is_place(w) for w in name) or (
+                            name[0] in given and len(name) == 2 and not is_place(" ".join(name))
+                            and not (is_place(name[0]) and is_place(name[1]))):
                         add_person(name)
                         person_words.update(range(first, stop))
             elif len(name) == 1 and _looks_like_name(name[0]) and before.lower() in ("mr", "mrs", "ms"):
