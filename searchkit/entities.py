@@ -415,6 +415,13 @@ _ORG_AFTER_WORD = {
     "in": frozenset("shares stake investors shareholders".split()),
     "with": frozenset("economist analyst merger".split()),
 }
+# Words after a country's name or adjective that make it a currency's ("Swiss francs").
+_CURRENCY = frozenset("""
+dollar dollars dlr dlrs dlrs. franc francs mark marks pound pounds sterling yen lira lire crown
+crowns krona kronor krone kroner guilder guilders peso pesos rupee rupees dinar dinars riyal riyals
+rand cent cents cts shilling shillings escudo escudos peseta pesetas drachma drachmas schilling
+schillings rouble roubles ruble rubles yuan won baht ringgit rupiah zloty forint currency
+""".split())
 # Capitals that are not an organisation: units, formats, honours, ranks, table words (Reuters).
 _NOT_ACRONYM = frozenset("""
 GMT BST EST EDT CET DVD DVDS GDP GNP CEO CFO COO VAT IPO MP3 HIV AIDS SARS BSE SMS MMS GPS GPRS GSM
@@ -761,6 +768,10 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             continue
         words = twords[first:stop]
         n_words = len(words)
+        if stop < n_toks and twords[stop] in _CURRENCY and _joined(body, toks, stop - 1, stop):
+            n_words -= 1  # "Swiss francs", "U.S. dlrs" name a currency, not a place
+            if not n_words:
+                continue
         if n_words == 1:
             if first not in person_words:
                 hit = names.get(words[0])
