@@ -849,7 +849,16 @@ def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
                     defined: frozenset[str]) -> str | None:
     """The organisation a run of capitalised words names, told by the words around it: None when
     they do not say, or the run is a country or state (or a town, unless it names a club)."""
-    words = toks.words[first:stop]
+    twords = toks.words
+    n = len(twords)
+    before = twords[first - 1] if first else ""
+    after = twords[stop] if stop < n else ""
+    if not (before in _ORG_BEFORE or before in _CLUB_BEFORE or before in _ORG_AFTER_WORD
+            or after in _CLUB_AFTER or after in _ORG_POSSESSIVE
+            or (stop - first == 1 and twords[first].isupper())
+            or "(" in text[toks.ends[stop - 1]:toks.ends[stop - 1] + 3]):
+        return None  # nothing around the run says (the common case, checked first)
+    words = twords[first:stop]
     lead = 0
     while lead < len(words) - 1 and words[lead] in _LEADING:
         lead += 1
@@ -857,8 +866,6 @@ def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
     if len(words) > 6 or all(w in _NOT_NAME or w in _ORG_GENERIC for w in words):
         return None
     name = " ".join(words)
-    twords = toks.words
-    n = len(twords)
     last = stop - 1
     end = toks.ends[last]
     gap = text[end:toks.starts[stop]] if stop < n else text[end:]
