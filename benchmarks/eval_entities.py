@@ -67,7 +67,11 @@ def label_matches_org(got: str, expected: list[str]) -> bool:
 def _extract_labelled(corpora: Path, labels: dict) -> dict[str, entities.Entities]:
     """What the extractor finds in each labelled article (ValueError if one is not in the corpora)."""
     found: dict[str, entities.Entities] = {}
-    for sf in sources.discover([corpora / "reuters21578", corpora / "bbc"]).files:
+    roots = [corpora / folder for prefix, folder in (("reuters-", "reuters21578"), ("bbc-", "bbc"))
+             if any(i.startswith(prefix) for i in labels)]
+    for sf in sources.discover(roots).files:
+        if sf.format == "text" and f"{sf.id_prefix}-{sf.path.stem}" not in labels:
+            continue  # one article per file (BBC): read only the labelled ones
         for item in sources.read(sf):
             if isinstance(item, Article) and item.id in labels:
                 a = enrich.find_dateline(enrich.tidy(item))
