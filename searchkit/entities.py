@@ -717,13 +717,14 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
         if not covered and known_firsts.intersection(org_part):
             found_known = False
+            base = first + next(i for i in range(len(words)) if words[i:i + len(org_part)] == org_part)
             k = 0
             while k < len(org_part):
                 for size in range(min(4, len(org_part) - k), 0, -1) if org_part[k] in known_firsts else ():
                     hit = known_orgs.get(" ".join(org_part[k:k + size]))
+                    at = base + k  # the token the name starts at
                     if hit and not (k and org_part[0] in given) and not (
-                            hit[1] and (first + k == 0 or toks.stops[first + k - 1] or
-                                        not _joined(body, toks, first + k - 1, first + k))):
+                            hit[1] and (at == 0 or toks.stops[at - 1] or not _joined(body, toks, at - 1, at))):
                         orgs.append(hit[0])
                         found_known = True
                         k += size - 1
@@ -901,7 +902,7 @@ def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
         return None
     if club and (words[0] in _GENRES or (names.get(words[0]) or ("",))[0] in ("country", "state")):
         return None  # "Soul singer", "England Under-21 keeper"
-    if len(words) >= 2 and words[0] in _given_names() and not words[-1] in _ORG_SUFFIX and \
+    if len(words) >= 2 and words[0] in _given_names() and words[-1] not in _ORG_SUFFIX and \
             not (len(words) == 2 and words[1][:1].isdigit()):
         return None  # a person's name ("broadcaster Cyril Fletcher")
     hit = names.get(name)
