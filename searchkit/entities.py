@@ -62,6 +62,7 @@ def _gazetteer() -> tuple[dict, dict, dict, frozenset[str]]:
                 ambiguous.add(name)
             else:
                 names[name] = (kind, iso, canon)
+    names.setdefault("US", ("country", "US", "United States"))  # BBC's spelling (Reuters: U.S.)
     upper: dict[str, tuple[str, str, str]] = {}
     for name, value in names.items():
         if value[0] != "town" and name.upper() not in upper:
@@ -72,6 +73,21 @@ def _gazetteer() -> tuple[dict, dict, dict, frozenset[str]]:
 @lru_cache(maxsize=1)
 def _given_names() -> frozenset[str]:
     return frozenset((DATA / "given_names.txt").read_text(encoding="utf-8").split())
+
+
+@lru_cache(maxsize=1)
+def _known_orgs() -> tuple[dict[str, tuple[str, bool]], frozenset[str]]:
+    """Spelling -> (name shown, whether it is also a common word) of the organisations listed in
+    `data/organisations.txt`, and the first words of those spellings."""
+    known: dict[str, tuple[str, bool]] = {}
+    for line in (DATA / "organisations.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        common = line.startswith("~")
+        spellings = line.lstrip("~").split("|")
+        for spelling in spellings:
+            known.setdefault(spelling, (spellings[0], common))
+    return known, frozenset(s.split()[0] for s in known)
 
 
 # Where borders or names changed: (iso codes, until this day, the code before it).
@@ -207,8 +223,8 @@ _ORG_ALIASES = {
     "uefa": "Uefa|UEFA",
     "ioc": "IOC|International Olympic Committee",
     "labour": "Labour|Labour Party",
-    "conservatives": "Conservatives|Conservative Party|Tories|Tory party",
-    "liberal-democrats": "Liberal Democrats|Lib Dems",
+    "conservatives": "Conservatives|Conservative Party|Tories|Tory party|Conservative|Tory",
+    "liberal-democrats": "Liberal Democrats|Lib Dems|Liberal Democrat|Lib Dem",
     "nyse": "NYSE|New York Stock Exchange",
     "nasdaq": "Nasdaq|NASDAQ",
     "ftc": "FTC|Federal Trade Commission",
@@ -268,12 +284,23 @@ _ORG_SUFFIX = {
     "Court": "Court", "Tribunal": "Tribunal", "Police": "Police", "Army": "Army", "Navy": "Navy",
     "Times": "Times", "Journal": "Journal", "News": "News", "Post": "Post",
     "Bros": "Bros", "Brothers": "Brothers", "Entertainment": "Entertainment", "Video": "Video",
+    "Associates": "Associates", "Films": "Films", "Broadband": "Broadband", "Registry": "Registry",
+    "Consortium": "Consortium", "Stockbrokers": "Stockbrokers", "Media": "Media",
+    "Networks": "Networks", "Aviation": "Aviation", "Aeronautics": "Aeronautics",
+    "Tobacco": "Tobacco", "Pharmaceutical": "Pharmaceutical", "Software": "Software",
+    "Wanderers": "Wanderers", "Albion": "Albion", "Harriers": "Harriers", "Hotspur": "Hotspur",
+    "Centre": "Centre", "Center": "Center", "Hospital": "Hospital", "School": "School",
+    "Executive": "Executive", "Prison": "Prison", "Guild": "Guild", "Coalition": "Coalition",
+    "Guards": "Guards", "Telecom": "Telecom", "Electronics": "Electronics",
+    "Instruments": "Instruments", "Press": "Press", "Radio": "Radio", "Television": "Television",
+    "TV": "TV", "Project": "Project", "Administration": "Administration", "City": "City",
 }
 # Words that may head an organisation's name before "of" ("Bank of Japan", "Ministry of Finance").
 _ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
              "Board", "Institute", "University", "Organisation", "Organization", "Union", "Office",
              "Court", "Chamber", "League", "Society", "Church", "House", "Museum", "College",
-             "School", "Academy", "Agency", "Bureau", "Confederation", "Federal", "National"}
+             "School", "Academy", "Agency", "Bureau", "Confederation", "Federal", "National",
+             "Chambers", "Centre", "Center", "Conference"}
 # Words that alone are not a name of their own but a generic body.
 _ORG_GENERIC = {"The", "A", "An", "Central", "State", "Federal", "National", "First", "New", "Its",
                 "Our", "This", "That", "Their", "His", "Her", "Foreign", "Home", "Trade", "Finance",
@@ -294,6 +321,8 @@ _TITLES = {
     "Singer", "Director-General", "Executive", "Officer", "Economist", "Analyst", "Treasurer",
     "Undersecretary", "Under-Secretary", "Attorney", "Counsel", "Presidents", "Ministers",
 }
+# Titles before a surname alone: "Mr Brown" is a person even where "brown" is a colour.
+_HONORIFICS = frozenset("Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Dame Lord Lady Baroness".split())
 # Lower-case roles written just before a name ("spokesman John Smith", "analyst Ann Lee").
 _ROLES = {
     "spokesman", "spokeswoman", "analyst", "economist", "chairman", "chairwoman", "president",
@@ -341,7 +370,7 @@ The the But And Or Nor If In On At By For From To With As It Its This That These
 They He She We I You His Her Our Your My Some Any All No Not Many Most Other Such When While Where
 What Which Who Why How After Before Since Until During Under Over About Also However Meanwhile
 Although Though Because Despite Both Each Every Even Just Only Then Now Here Yet Still So Thus
-Already Later Earlier Whether Recently Reports Like Unlike Including
+Already Later Earlier Whether Recently Reports Like Unlike Including Former
 """.split())
 # Names that look like people's but in the news are firms, newspapers (-> orgs) or works (dropped).
 _NOT_PEOPLE: dict[str, str | None] = {
@@ -356,6 +385,59 @@ _WORK_WORDS = frozenset("""
 film movie drama comedy sitcom musical show series play single song album band group newspaper
 daily weekly magazine paper brokerage firm novel book
 """.split())
+# Lower-case words written just before an organisation's name ("car firm Carfax", "watchdog Ofcom",
+# "sports daily Marca"), and those that may also name a club or band called like its town.
+_ORG_BEFORE = frozenset("""
+firm firms company companies giant maker makers retailer retailers chain carrier airline
+network newspaper newspapers tabloid daily weekly magazine agency watchdog regulator provider
+operator developer developers label studio charity think-tank insurer lender manufacturer supplier
+conglomerate brokerage consultancy auctioneers station outfit start-up group band bank banks
+monopoly state-owned subsidiary unit utility
+""".split())
+_CLUB_BEFORE = frozenset("club side join joined joins joining".split())
+# Words written just after a club's or band's name ("Chelsea chief executive", "Larne boss",
+# "Boyzone singer"), and after a firm's name followed by 's ("Nestle's profits").
+_CLUB_AFTER = frozenset("""
+boss chairman manager striker midfielder defender goalkeeper keeper winger coach fans supporters
+singer frontman guitarist drummer chief
+""".split())
+_ORG_POSSESSIVE = frozenset("""
+shares share profits profit revenue revenues sales chief boss chairman spokesman spokeswoman founder
+subscribers shareholders customers employees workforce stores headquarters executives directors
+""".split())
+# "<role> at/of/for X" and "shares in X": X is an organisation ("an analyst at UBS").
+_ORG_AFTER_WORD = {
+    "at": frozenset("""analyst analysts economist economists strategist director partner manager
+                     executive officer dealer trader researcher spokesman spokeswoman head editor""".split()),
+    "of": frozenset("""takeover acquisition executive chairman president founder boss head spokesman
+                     spokeswoman shares owner""".split()),
+    "for": frozenset("bid offer spokesman spokeswoman".split()),
+    "in": frozenset("shares stake investors shareholders".split()),
+    "with": frozenset("economist analyst merger".split()),
+}
+# Words after a country's name or adjective that make it a currency's ("Swiss francs").
+_CURRENCY = frozenset("""
+dollar dollars dlr dlrs dlrs. franc francs mark marks pound pounds sterling yen lira lire crown
+crowns krona kronor krone kroner guilder guilders peso pesos rupee rupees dinar dinars riyal riyals
+rand cent cents cts shilling shillings escudo escudos peseta pesetas drachma drachmas schilling
+schillings rouble roubles ruble rubles yuan won baht ringgit rupiah zloty forint currency
+""".split())
+# Capitals that are not an organisation: units, formats, honours, ranks, table words (Reuters).
+_NOT_ACRONYM = frozenset("""
+GMT BST EST EDT CET DVD DVDS GDP GNP CEO CFO COO VAT IPO MP3 HIV AIDS SARS BSE SMS MMS GPS GPRS GSM
+ADSL LCD HDTV USB RSS XML HTML PDF DRM III VII XV PVR VCR VHS DIY OBE MBE CBE AWOL UMD PDA RFID
+IPTV DAB SUV LNG LBO NOTE NOTES FOB CIF PCT YEAR NEW OLD LAST TOTAL MORE HIGH LOW RATE CORN WHEAT
+NIL REV REUTER EMS ECU SDR LIBOR PSBR LIFO FIFO WTI AND THE FOR NOT ALL BUT MPS MEP MEPS MSP MSPS
+OK CGI CCTV SIM CPU RAM LED DDOS ISBN ATM PIN NHS ISP ISPS MPG BTU API ABS PVC DNA MRI IVF EPO
+ACT USSR UAE USA PLC LTD INC CORP WMD WWI WWII FTSE GTA TTL JAN FEB MAR APR MAY JUN JUNE JNE JUL
+JULY JLY AUG SEP SEPT OCT NOV DEC MON TUE WED THU FRI SAT SUN R&B
+""".split())
+# Music genres: "Soul singer Stevie Wonder" names no band.
+_GENRES = frozenset("Soul Pop Rock Jazz Country Folk Rap Blues Opera Punk Metal Indie Gospel Reggae "
+                    "Disco Dance Techno Classical Grime Garage".split())
+_ACRONYM = re.compile(r"[A-Z][A-Z&]{2,5}$")
+_DEFINED_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,7})\)")
+
 _CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn", "di",
             "dos", "das", "y", "ter", "of", "&", "the"}
 _NAME_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn",
@@ -439,8 +521,9 @@ def _runs(toks: _Toks) -> list[tuple[int, int]]:
                 j += 1
                 continue
             k = j
-            while k < n and k - j < 2 and words[k] in _CONNECT and not stops[k]:
-                k += 1  # "of", "of the", "de la"
+            while k < n and k - j < 2 and (words[k] in _CONNECT or (
+                    words[k] == "for" and k == j and words[j - 1] in _ORG_HEAD)) and not stops[k]:
+                k += 1  # "of", "of the", "de la"; "Department for Education"
             if k > j and k < n and caps[k]:
                 j = k
                 continue
@@ -565,6 +648,9 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         orgs.extend(_ORG_CODE[m.group()] for m in _ORG_RE.finditer(headline)
                     if m.group() not in _HEADLINE_ORG_STOP)
     n_toks = len(twords)
+    org_runs: set[int] = set()  # runs that name an organisation (not a place, nor a person)
+    known_orgs, known_firsts = _known_orgs()
+    defined = frozenset(_DEFINED_ACRONYM.findall(body)) if "(" in body else frozenset()
     for first, stop in runs:
         last = stop - 1
         words = twords[first:stop]
@@ -586,11 +672,17 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 if not (_looks_like_name(w) or w in _NAME_CONNECT) or is_place(w) or k in covered:
                     break
                 tail.insert(0, k)
+            broken = bool(tail) and tail[0] > title_at + 1  # a word that is no name stopped it
             starts = [k for k in tail if words[k] in given]
-            if starts:
+            if starts and broken:
                 tail = [k for k in tail if k >= starts[0]]
+            elif broken and (words[tail[0] - 1] in _ORG_SUFFIX or words[tail[0] - 1] in _CONNECT):
+                tail = []  # "Chief Police Officers", "Chambers of Commerce", "Officer of Sony"
             while tail and words[tail[0]] in _NAME_CONNECT:
                 tail.pop(0)
+            if len(tail) == 1 and words[title_at] not in _HONORIFICS and \
+                    re.search(rf"\b{re.escape(words[tail[0]].lower())}\b", body):
+                tail = []  # a word also written in lower case: "General Election co-ordinator"
             if tail and len(tail) <= 4:
                 add_person([words[k] for k in tail])
                 person_words.update(first + k for k in tail)
@@ -609,12 +701,47 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 add_person(org_part[:of_at])  # "Allan Leslie of Discount Corp"
                 person_words.update(range(first + lead, first + lead + of_at))
                 org_part = org_part[of_at + 1:]
+            while len(org_part) > 1 and org_part[-1] in _TITLES and org_part[-1] not in _ORG_SUFFIX:
+                org_part = org_part[:-1]  # "Metropolitan Police Commissioner"
             if org_part and org_part[-1] in _ORG_SUFFIX and org_part[-1] not in ("Reserve",) and \
                     not all(w in _ORG_GENERIC or w in _ORG_SUFFIX for w in org_part) and \
-                    not _ends_in_place(org_part, is_place):
+                    not _ends_in_place(org_part, is_place) and \
+                    not (org_part[-1] == "City" and " ".join(org_part) in names):
                 orgs.append(_org_name(org_part))
-            elif org_part and org_part[0] in _ORG_HEAD and "of" in org_part[1:3]:
-                orgs.append(_org_name(org_part))
+                continue
+            elif org_part and any(w in _ORG_HEAD and org_part[i + 1] in ("of", "for")
+                                  for i, w in enumerate(org_part[:3]) if i + 1 < len(org_part)) \
+                    and not is_place(" ".join(org_part)):
+                orgs.append(_org_name(org_part))  # "Bank of Japan", "Muslim Council of Britain"
+                continue
+        # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
+        if not covered and known_firsts.intersection(org_part):
+            found_known = False
+            base = first + next(i for i in range(len(words)) if words[i:i + len(org_part)] == org_part)
+            k = 0
+            while k < len(org_part):
+                for size in range(min(4, len(org_part) - k), 0, -1) if org_part[k] in known_firsts else ():
+                    hit = known_orgs.get(" ".join(org_part[k:k + size]))
+                    at = base + k  # the token the name starts at
+                    if hit and not (k and org_part[0] in given) and not (
+                            hit[1] and (at == 0 or toks.stops[at - 1] or not _joined(body, toks, at - 1, at))):
+                        orgs.append(hit[0])
+                        found_known = True
+                        k += size - 1
+                        break
+                k += 1
+            if found_known and title_at < 0:
+                org_runs.add(first)
+                continue
+        # 3b. organisations by the words around them ("car firm Carfax", "Chelsea chief executive",
+        # "an analyst at UBS"), by a short form defined after them ("Institute for Supply
+        # Management (ISM)"), or written in capitals ("IBM")
+        if title_at < 0 and not covered:
+            org = _org_in_context(body, toks, first, stop, names, defined)
+            if org:
+                orgs.append(org)
+                org_runs.add(first)
+                continue
         # 4. people without a title
         if title_at < 0 and not covered:
             before = twords[first - 1] if first > 0 and _joined(body, toks, first - 1, first) else ""
@@ -625,18 +752,27 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if firm:
                 orgs.append(" ".join([*name, after, _ORG_SUFFIX.get(twords[last + 2], "Sons")]))
             elif 2 <= len(name) <= 4 and all(_looks_like_name(w) or w in _NAME_CONNECT for w in name):
-                if before.lower() in _WORK_WORDS:
-                    not_people.add(" ".join(name))  # "the film Vera Drake"
+                if before.lower() in _WORK_WORDS or body.startswith(" and the ", toks.ends[last]):
+                    not_people.add(" ".join(name))  # "the film Vera Drake", "Harry Potter and the"
                 elif name[0] in given or (after in _SAY or before in _SAY or before in _ROLES):
-                    if not any(is_place(w) for w in name):
+                    # a place's name after a given name is a surname ("Tony Jordan", "Sofia Coppola")
+                    if not any(is_place(w) for w in name) or (
+                            name[0] in given and len(name) == 2 and not is_place(" ".join(name))
+                            and not (is_place(name[0]) and is_place(name[1]))):
                         add_person(name)
                         person_words.update(range(first, stop))
             elif len(name) == 1 and _looks_like_name(name[0]) and before.lower() in ("mr", "mrs", "ms"):
                 add_person(name)
-    # 5. places: longest gazetteer match in each run, skipping people's names
+    # 5. places: longest gazetteer match in each run, skipping people's and organisations' names
     for first, stop in runs:
+        if first in org_runs:
+            continue
         words = twords[first:stop]
         n_words = len(words)
+        if stop < n_toks and twords[stop] in _CURRENCY and _joined(body, toks, stop - 1, stop):
+            n_words -= 1  # "Swiss francs", "U.S. dlrs" name a currency, not a place
+            if not n_words:
+                continue
         if n_words == 1:
             if first not in person_words:
                 hit = names.get(words[0])
@@ -697,7 +833,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             if _NOT_PEOPLE[known]:
                 orgs.append(_NOT_PEOPLE[known])
             continue
-        if best in not_people or any(o.startswith(best + " ") for o in orgs):
+        if best in not_people or best in orgs or any(o.startswith(best + " ") for o in orgs):
             continue
         out.people.append(best)
     distinct_orgs = _distinct(orgs)
@@ -708,6 +844,71 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     out.places = _distinct(p for p, _c, _d in place_hits)
     out.countries = _distinct([*(c for _p, c, _d in place_hits if c), *headline_countries])
     return out
+
+
+def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
+                    defined: frozenset[str]) -> str | None:
+    """The organisation a run of capitalised words names, told by the words around it: None when
+    they do not say, or the run is a country or state (or a town, unless it names a club)."""
+    twords = toks.words
+    n = len(twords)
+    before = twords[first - 1] if first else ""
+    after = twords[stop] if stop < n else ""
+    if not (before in _ORG_BEFORE or before in _CLUB_BEFORE or before in _ORG_AFTER_WORD
+            or after in _CLUB_AFTER or after in _ORG_POSSESSIVE
+            or (stop - first == 1 and twords[first].isupper())
+            or "(" in text[toks.ends[stop - 1]:toks.ends[stop - 1] + 3]):
+        return None  # nothing around the run says (the common case, checked first)
+    words = twords[first:stop]
+    lead = 0
+    while lead < len(words) - 1 and words[lead] in _LEADING:
+        lead += 1
+    words = words[lead:]
+    if len(words) > 6 or all(w in _NOT_NAME or w in _ORG_GENERIC for w in words):
+        return None
+    name = " ".join(words)
+    last = stop - 1
+    end = toks.ends[last]
+    gap = text[end:toks.starts[stop]] if stop < n else text[end:]
+    club = org = False
+    if len(words) >= 2 and stop == first + lead + len(words):
+        m = _DEFINED_ACRONYM.match(gap)
+        if m and m.group(1)[0] == words[0][0] and sum(c.isupper() for c in m.group(1)) >= 2:
+            org = True  # "Energy Information Administration (EIA)"
+    if not org and len(words) == 1 and _ACRONYM.match(name) and name not in _NOT_ACRONYM \
+            and name not in defined and text[toks.starts[first] - 1:toks.starts[first]] != "<" \
+            and any(0 <= k < n and twords[k][0].islower() for k in (first - 1, stop)) \
+            and not re.search(rf"\b{name.lower()}\b", text):
+        # "IBM", beside a word in lower case (not in a table), and not a word shouted ("WILL");
+        # a short form defined in the article stands for its long name
+        org = True
+    if not org and first > 0:
+        before = twords[first - 1]
+        joined = text[toks.ends[first - 1]:toks.starts[first]].strip() == ""
+        if joined and before in _ORG_BEFORE:
+            org = True
+        elif joined and before in _CLUB_BEFORE:
+            club = True
+        elif joined and before in _ORG_AFTER_WORD and first > 1 and \
+                twords[first - 2].lower() in _ORG_AFTER_WORD[before]:
+            org = True
+    if not org and not club and stop < n:
+        after = twords[stop]
+        if gap in ("'s ", "\u2019s "):
+            org = after in _ORG_POSSESSIVE
+        elif gap == " " and after in _CLUB_AFTER:
+            club = True
+    if not (org or club):
+        return None
+    if club and (words[0] in _GENRES or (names.get(words[0]) or ("",))[0] in ("country", "state")):
+        return None  # "Soul singer", "England Under-21 keeper"
+    if len(words) >= 2 and words[0] in _given_names() and words[-1] not in _ORG_SUFFIX and \
+            not (len(words) == 2 and words[1][:1].isdigit()):
+        return None  # a person's name ("broadcaster Cyril Fletcher")
+    hit = names.get(name)
+    if hit and (hit[0] in ("country", "state") or not club):
+        return None
+    return name
 
 
 def _distinct(values) -> list[str]:
