@@ -28,6 +28,7 @@ from ...querylang.undated import without_date_limits
 from .timeorder import TIME_COLUMN, seconds_of_day
 from .. import Capabilities
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
+from ...fields import names
 from ...model import (FACET_FIELDS, TAG_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
                     SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number, day_number
@@ -41,16 +42,17 @@ SUGGEST_BELOW = 5
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
 
 
+# The registry's fields that an article holds as one string (headline, body, source, section).
+_ONE_STRING = names(kind=("text", "tag"))
+
+
 def to_document(article: Article, fingerprint: str, cluster: str | None = None) -> dict:
     """An Article as the keyword arguments of `writer.add_document`."""
     doc = {
         "id": article.id,
         "cluster": cluster or article.id,
         "fingerprint": fingerprint,
-        "headline": article.headline,
-        "body": article.body,
-        "source": article.source,
-        "section": article.section,
+        **{name: getattr(article, name) for name in _ONE_STRING},
         "entities": "\n".join(article.entities),
         "published": article.published.isoformat() if article.published else None,
         "dateline": article.dateline,

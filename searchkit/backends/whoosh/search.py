@@ -1205,7 +1205,7 @@ def related_entities(counts: Counter, background: Counter, n: int, documents: in
 
 # ------------------------------------------------------------ similar articles
 
-ENTITY_FIELDS = ("people", "orgs", "places")
+from ...fields import ENTITY_FIELDS  # noqa: E402  (also read by the Xapian engine)
 
 
 def more_like_query(searcher: Searcher, article: Article, numterms: int = 12) -> query.Query | None:

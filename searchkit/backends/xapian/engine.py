@@ -44,17 +44,19 @@ from ..whoosh.engine import to_document
 from ..whoosh.snippets import named_words
 from ..whoosh.timeorder import LAST_SECOND, TIME_COLUMN
 from .. import Capabilities
+from ...fields import KEYWORD_FIELDS, slot
 from ...errors import ArchiveError, ArchiveLockedError, QueryError
 from ...dates import month_counts
-from ...model import (FACET_FIELDS, TAG_FIELDS, Article, FacetValue, Hit, MatchSummary, Optimized, Related,
+from ...model import (FACET_FIELDS, Article, FacetValue, Hit, MatchSummary, Optimized, Related,
                     SearchOptions, SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, DayField, build_schema, day_from_number
 
 T = TypeVar("T")
 
-SLOT_DATE = 0  # sortable_serialise(day number); absent when undated
-SLOT_YEAR = 2  # "1987": the year facet
-SLOT_MONTH = 3  # "1987-03": the month facet
+# Value slots: the registry's stable numbers (`searchkit.fields`), never positions.
+SLOT_DATE = slot("date")  # sortable_serialise(day number); absent when undated
+SLOT_YEAR = slot("year")  # "1987": the year facet
+SLOT_MONTH = slot("month")  # "1987-03": the month facet
 # Sort keys, ascending: date (oldest first / newest first, undated last either way), then the time
 # of day, then id (the Whoosh backend's order, `timeorder`). Remote shards cannot run a KeyMaker
 # (not even the built-in MultiValueKeyMaker), so each order is one precomputed value. (A cluster
@@ -63,10 +65,7 @@ SLOT_OLDEST = 4
 SLOT_NEWEST = 5
 _SORT_SLOTS = {"oldest": SLOT_OLDEST, "newest": SLOT_NEWEST}
 _NO_DAY = 9_999_999  # sorts after every day number (7 digits)
-# Tag facets: the k-th value of field i in slot TAG_SLOT_BASE + i * TAG_SLOTS + k.
-FACET_TAGS = (*TAG_FIELDS, "source", "section")
-TAG_SLOT_BASE = 100
-TAG_SLOTS = 10_000
+# Tag facets: the k-th value of a field in slot `slot(field) + k` (k < fields.TAG_SLOTS).
 _DATE_SLOTS = {"year": SLOT_YEAR, "month": SLOT_MONTH}
 META_SCHEMA = "searchkit:schema_version"
 META_SLOTS = "searchkit:slots:"  # + field: how many of its slots some document uses
@@ -115,7 +114,7 @@ def _day_term(fieldname: str, day: int) -> str:
 
 
 def _tag_slot(fieldname: str, k: int) -> int:
-    return TAG_SLOT_BASE + FACET_TAGS.index(fieldname) * TAG_SLOTS + k
+    return slot(fieldname) + k
 
 
 class _DocumentBuilder:
@@ -147,7 +146,7 @@ class _DocumentBuilder:
                 self._add_days(doc, name, value)
             elif field.indexed:
                 self._add_text(doc, name, field, value)
-        for name in FACET_TAGS:
+        for name in KEYWORD_FIELDS:
             values = search._tags(fields.get(name))
             for k, value in enumerate(values):
                 doc.add_value(_tag_slot(name, k), value)
