@@ -6,8 +6,9 @@ Analysis (one analyzer for headline and body, so a query means the same in both)
 - no stop words in the index, so a phrase is exact (`"dividend payable"` does not match
   "dividend is payable"); the query parser drops a bare stop word such as `and` or `the` outside
   phrases (see `query.StopWordsPlugin`), and BM25 gives common words little weight anyway;
-- stemming: Snowball English (Porter2) through PyStemmer, a C implementation ~10x faster than Whoosh's
-  Python Porter stemmer; Porter2 also over-stems less (`generate` no longer matches `general`).
+- stemming: Snowball English (Porter2) through PyStemmer, a C implementation, far faster than Whoosh's
+  Python Porter stemmer (indexing: benchmarks/RESULTS.md); Porter2 also over-stems less (`generate`
+  no longer matches `general`).
 This module keeps its path (`searchkit.schema`): a Whoosh index pickles its schema, and so these
 classes by their module's name; moving it would make new indexes unreadable by older searchkits.
 
@@ -86,8 +87,9 @@ def _stemmed_words(text: str) -> list[str]:
 
 def bulk_words(analyzer) -> Callable[[str], list[str]] | None:
     """For an analyzer of this schema, a function giving the same token texts for a whole text in
-    a few C-level calls: Whoosh's chain makes a generator step per token and filter (0.5 ms for a
-    news article's body, most of an indexing worker's time). None for any other analyzer."""
+    a few C-level calls: Whoosh's chain makes a generator step per token and filter, most of an
+    indexing worker's time (see "Bulk analysis" in benchmarks/RESULTS.md). None for any other
+    analyzer."""
     if analyzer == text_analyzer():
         return _stemmed_words
     if analyzer == name_analyzer():

@@ -23,6 +23,17 @@ SEED = CORPORA / "seed"
 needs_corpora = pytest.mark.skipif(
     not REUTERS.is_dir() or not BBC.is_dir(),
     reason=f"real corpora not found at {CORPORA} (a fresh clone has no ../shared)")
+# The session fixtures that index the real corpora (they skip without them).
+CORPUS_FIXTURES = frozenset({"corpus_index", "corpus"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs the real corpora carries the `corpora` marker (`-m "not corpora"` runs
+    the others): those that use a corpus fixture, and those skipped without ../shared/corpora."""
+    for item in items:
+        guarded = any("corpora" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
+        if guarded or CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.corpora)
 
 
 @pytest.fixture(scope="session")
