@@ -97,7 +97,7 @@ def test_same_undated_matches_left_out(example_archive, example_cluster, options
 
 def test_date_sorts_order_by_time_of_day_as_whoosh(fresh_cluster):
     """Same-day articles: newest means the latest time first, on both backends (issue 19 item 4)."""
-    from .test_date_order import NEWEST, OLDEST, SAME_DAY
+    from .test_library_date_order import NEWEST, OLDEST, SAME_DAY
 
     archive = Archive(fresh_cluster.address)
     assert archive.add(SAME_DAY).added == len(SAME_DAY)
