@@ -1,14 +1,25 @@
-"""searchkit: full-text search for news archives, built on Whoosh."""
+"""searchkit: full-text search for news archives, built on Whoosh.
+
+Every type that the public API (`Archive` and its results) returns is importable from here;
+tests/test_public_api.py checks it.
+"""
 from importlib.metadata import version
 
 from .archive import Archive
 from .backends import Capabilities
+from .batch import BatchResult, BatchRow
+from .canonical import Entity, EntityTable
 from .errors import ArchiveError, ArchiveLockedError, IndexInterrupted, QueryError, SearchkitError
-from .model import (Article, FacetValue, Hit, IndexSummary, Problem, Related, RelatedEntity, SearchResult,
-                    Span, Stats, Timeline, TimelineBucket)
+from .model import (Article, FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue, Optimized,
+                    Problem, Related, RelatedEntity, ScorePart, SearchResult, Span, Stats, Timeline, TimelineBucket)
+from .userdata import Note, SavedSearch
+from .workflow import WatchResult
 
+# From the installed package's metadata (pyproject.toml's `version`), never written twice.
 __version__ = version("searchkit")
 
-__all__ = ["Archive", "Article", "ArchiveError", "ArchiveLockedError", "Capabilities", "FacetValue", "Hit",
-           "IndexInterrupted", "IndexSummary", "Problem", "QueryError", "Related", "RelatedEntity", "SearchResult",
-           "SearchkitError", "Span", "Stats", "Timeline", "TimelineBucket", "__version__"]
+__all__ = ["Archive", "Article", "ArchiveError", "ArchiveLockedError", "BatchResult", "BatchRow", "Capabilities",
+           "Entity", "EntityTable", "FacetValue", "FirstReport", "Hit", "IndexInterrupted", "IndexSummary",
+           "MatchSummary", "MissingValue", "Note", "Optimized", "Problem", "QueryError", "Related",
+           "RelatedEntity", "SavedSearch", "ScorePart", "SearchResult", "SearchkitError", "Span", "Stats",
+           "Timeline", "TimelineBucket", "WatchResult", "__version__"]

@@ -21,7 +21,7 @@ from .backends import Capabilities, Engine, open_engine
 from .dates import date_for_undated, span_between
 from .address import is_cluster_address
 from .errors import ArchiveError, IndexInterrupted, QueryError
-from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, Article,
+from .model import (COUNTS, ENTITY_FIELDS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, Article,
                     FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue, Optimized,
                     Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
 from . import workflow
@@ -616,7 +616,7 @@ class Archive:
 
     def summary(self, query: str, *, date_from: str | date | None = None,
                 date_to: str | date | None = None, filters: dict[str, list[str] | str] | None = None,
-                fields: Iterable[str] = ("people", "orgs", "places"), top: int = 5) -> MatchSummary:
+                fields: Iterable[str] = ENTITY_FIELDS, top: int = 5) -> MatchSummary:
         """What the matches add up to: total, stories (wire-copy clusters; None on a cluster),
         first and last publication day, the `top` values of each of `fields`, matches per month."""
         fields = tuple(fields)

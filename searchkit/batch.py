@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import ArchiveError, QueryError
-from .model import FACET_FIELDS, Article, MatchSummary
+from .model import ENTITY_FIELDS, FACET_FIELDS, Article, MatchSummary
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 MAX_ROWS = 10_000
 MAX_QUERY_CHARS = 1_000
 MAX_FILE_BYTES = 16 * 1024 * 1024
-# The co-mentioned fields of a row, and how many values of each.
-ENTITY_FIELDS = ("people", "orgs", "places")
+# How many values of each co-mentioned field (ENTITY_FIELDS) a row shows.
 TOP = 5
 _SAMPLE = 8192  # bytes looked at for binary data
 

@@ -26,10 +26,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .fields import ENTITY_FIELDS
 from .text import slug
 
 # The tag fields whose values are entities with canonical ids (countries are codes already).
-CANONICAL_FIELDS = ("people", "orgs", "places")
+CANONICAL_FIELDS = ENTITY_FIELDS
 # A surname alone joins the full name that ends in it when that name is at least this many times as
 # frequent (in articles) as the next full name with the same surname.
 SURNAME_DOMINANCE = 4

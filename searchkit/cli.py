@@ -10,12 +10,14 @@ import os
 import shutil
 import signal
 import sys
+import textwrap
 
 import click
 
 from . import __version__, output
 from .archive import Archive, parse_filters
 from .errors import IndexInterrupted, QueryError, SearchkitError
+from .fields import ENTITY_FIELDS, QUERY_FIELDS
 from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, FirstReport,
                     SearchResult)
 
@@ -259,8 +261,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
                               with - goes after --: searchkit search -- -gas)
       (oil OR gas) prices     grouping
       "interest rates"        exact phrase; "interest rates"~3 within 3 words
-      headline:oil            a field (any case): headline body people orgs places entities
-                              topics source section exchanges companies date mentioned
+      headline:oil            a field (any case): {query_fields}
       places:west-germany     a whole tag value; people:"paul volcker" for several words
       date:1987-03            a year, month or day; date:[1987-03-01 TO 1987-04-15]
       infla*                  prefix
@@ -290,6 +291,11 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
         click.echo(output.search_csv(result))
     else:
         echo_text(result.total == 0 and _no_such_values(archive, query, parsed) or output.search_text(result))
+
+
+# The field names of the query language, from the field registry, wrapped under their column.
+search.help = (search.help or "").replace("{query_fields}", textwrap.fill(
+    " ".join(QUERY_FIELDS), width=94, initial_indent=" " * 51, subsequent_indent=" " * 30).lstrip())
 
 
 @main.command(cls=QueryCommand)
@@ -623,7 +629,7 @@ def cluster_address(folder):
 
 @main.group(invoke_without_command=True)
 @index_option
-@click.option("--type", "field", type=click.Choice(("people", "orgs", "places")), default="people",
+@click.option("--type", "field", type=click.Choice(ENTITY_FIELDS), default="people",
               show_default=True, help="The entity field to list.")
 @click.option("--query", "-q", default="*", show_default=True,
               help="Count only in the articles matching this query.")
@@ -675,7 +681,7 @@ def _curate(index_dir: str, action: str, field: str, values: list[str], target: 
     click.echo(f"{archive.curation_file}: added {line}")
 
 
-_ENTITY_FIELD = click.argument("field", type=click.Choice(("people", "orgs", "places")))
+_ENTITY_FIELD = click.argument("field", type=click.Choice(ENTITY_FIELDS))
 
 
 @entities.command("merge")

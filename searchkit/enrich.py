@@ -13,7 +13,7 @@ from typing import Callable
 
 from . import entities
 from .dates import parse_datetime
-from .model import ENTITY_FIELDS, TAG_FIELDS, Article
+from .model import EXTRACTED_FIELDS, TAG_FIELDS, Article
 from .text import clean_text
 
 Step = Callable[[Article], Article]
@@ -229,7 +229,7 @@ def extract_entities(article: Article) -> Article:
     that are countries count toward `countries` too.
     """
     found = entities.extract(article.headline, article.body, article.dateline, article.published)
-    article.extracted = {name: list(getattr(found, name)) for name in ENTITY_FIELDS}
+    article.extracted = {name: list(getattr(found, name)) for name in EXTRACTED_FIELDS}
     day = article.published.date() if article.published else None
     source_countries = [c for c in (entities.place_country(p, day) for p in article.places) if c]
     known_surnames = {_surname(p) for p in article.people}

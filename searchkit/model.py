@@ -9,18 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-# Multi-valued metadata fields of an article (facetable, each value kept exactly as given).
-TAG_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies")
-# The tag fields that entity extraction adds to (see `Article.extracted`).
-ENTITY_FIELDS = ("people", "orgs", "places", "countries")
-# Fields a user can facet on.
+# The field lists, declared in the field registry (`searchkit.fields`) and imported from here by
+# the faces: tag fields, the named entities, what extraction adds to, what a user can facet on.
+from .fields import ENTITY_FIELDS, EXTRACTED_FIELDS, FACET_FIELDS, TAG_FIELDS  # noqa: F401
+
 # Orders of search results, and the periods a timeline can count by.
 SORTS = ("relevance", "newest", "oldest")
 PERIODS = ("year", "month", "week", "day")
 # Source formats `add` reads (`sources`).
 FORMATS = ("text", "reuters", "jsonl")
-FACET_FIELDS = ("people", "orgs", "places", "countries", "topics", "exchanges", "companies", "source",
-                "section", "year", "month")
 # What facet, timeline and related counts count: articles, or stories (wire-copy clusters).
 COUNTS = ("articles", "stories")
 # Facets and filters on the user's own data (`searchkit.userdata`), counted by `Archive`, not the engine.
@@ -81,7 +78,7 @@ class Article:
     @property
     def entities(self) -> list[str]:
         """People, organisations and places together (the combined `entities` field)."""
-        return [*self.people, *self.orgs, *self.places]
+        return [value for name in ENTITY_FIELDS for value in getattr(self, name)]
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as JSON-ready values (dates as ISO 8601 strings). Not `dataclasses.asdict`:

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import click
 
-from .model import (Article, FacetValue, FirstReport, Hit, IndexSummary, MissingValue, Related,
+from .model import (TAG_FIELDS, Article, FacetValue, FirstReport, Hit, IndexSummary, MissingValue, Related,
                     SearchResult, Span, Stats, Timeline)
 from .text import BIDI_CONTROLS, clean_text
 
@@ -186,10 +186,7 @@ def article_text(article: Article, first_report: FirstReport | None = None, copi
         ("id", article.id), ("published", article.published.isoformat() if article.published else ""),
         ("source", article.source), ("section", article.section), ("dateline", article.dateline),
         ("url", article.url), ("authors", ", ".join(article.authors)),
-        ("people", ", ".join(article.people)), ("orgs", ", ".join(article.orgs)),
-        ("places", ", ".join(article.places)), ("countries", ", ".join(article.countries)),
-        ("topics", ", ".join(article.topics)),
-        ("exchanges", ", ".join(article.exchanges)), ("companies", ", ".join(article.companies)),
+        *((name, ", ".join(getattr(article, name))) for name in TAG_FIELDS),
         ("mentioned", ", ".join([*(d.isoformat() for d in article.mentioned),
                                  *article.mentioned_periods])),
         ("extracted", "; ".join(f"{k}: {', '.join(v)}" for k, v in article.extracted.items() if v)),

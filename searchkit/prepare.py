@@ -1,11 +1,11 @@
 """Preparing articles for the index: enrichment (`enrich`), checks, the content fingerprint and
 the wire-copy signature.
 
-This is pure work on one article at a time, ~0.8 ms of CPU per news article: more than a
-Whoosh indexing worker spends on it. So an indexing run with worker processes prepares articles
-in processes of its own (`Preparers`) while the calling process reads files and writes the
-index; results come back in reading order, so everything after this step sees the same sequence
-as when preparing in the calling process (`prepare_all`).
+This is pure work on one article at a time, more CPU per news article than a Whoosh indexing
+worker spends on it (where an article's CPU goes: benchmarks/RESULTS.md). So an indexing run with
+worker processes prepares articles in processes of its own (`Preparers`) while the calling process
+reads files and writes the index; results come back in reading order, so everything after this
+step sees the same sequence as when preparing in the calling process (`prepare_all`).
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ class Prepared:
 
 def problem_with(article: Article, reason: str) -> Problem:
     """A Problem naming where the article came from (`origin` is "path" or "path:record")."""
+    record: str | None
     path, sep, record = article.origin.rpartition(":")
     if not sep or not record:
         path, record = article.origin or "(article given to Archive.add)", None

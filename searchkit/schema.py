@@ -6,8 +6,9 @@ Analysis (one analyzer for headline and body, so a query means the same in both)
 - no stop words in the index, so a phrase is exact (`"dividend payable"` does not match
   "dividend is payable"); the query parser drops a bare stop word such as `and` or `the` outside
   phrases (see `query.StopWordsPlugin`), and BM25 gives common words little weight anyway;
-- stemming: Snowball English (Porter2) through PyStemmer, a C implementation ~10x faster than Whoosh's
-  Python Porter stemmer; Porter2 also over-stems less (`generate` no longer matches `general`).
+- stemming: Snowball English (Porter2) through PyStemmer, a C implementation, far faster than Whoosh's
+  Python Porter stemmer (indexing: benchmarks/RESULTS.md); Porter2 also over-stems less (`generate`
+  no longer matches `general`).
 This module keeps its path (`searchkit.schema`): a Whoosh index pickles its schema, and so these
 classes by their module's name; moving it would make new indexes unreadable by older searchkits.
 
@@ -28,6 +29,9 @@ from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
 from .dates import parse_span
+from .fields import FIELDS, Field
+# Re-exported: the query language imports these field lists from here.
+from .fields import QUERY_FIELDS, TEXT_FIELDS  # noqa: F401
 
 # Bumped whenever the schema or analysis changes in a way that needs a rebuild.
 SCHEMA_VERSION = 3
@@ -83,8 +87,9 @@ def _stemmed_words(text: str) -> list[str]:
 
 def bulk_words(analyzer) -> Callable[[str], list[str]] | None:
     """For an analyzer of this schema, a function giving the same token texts for a whole text in
-    a few C-level calls: Whoosh's chain makes a generator step per token and filter (0.5 ms for a
-    news article's body, most of an indexing worker's time). None for any other analyzer."""
+    a few C-level calls: Whoosh's chain makes a generator step per token and filter, most of an
+    indexing worker's time (see "Bulk analysis" in benchmarks/RESULTS.md). None for any other
+    analyzer."""
     if analyzer == text_analyzer():
         return _stemmed_words
     if analyzer == name_analyzer():
@@ -220,30 +225,36 @@ def _tag_field():
     return fields.KEYWORD(commas=True, lowercase=True, scorable=False, sortable=True, stored=True)
 
 
+def _indexed_field(field: Field) -> fields.FieldType | None:
+    """The Whoosh field of a registry field (None for a facet computed from the date)."""
+    kind = field.kind
+    if kind == "text":
+        return fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=field.boost)
+    if kind in ("tags", "tag"):
+        return _tag_field()
+    if kind == "names":
+        return fields.TEXT(analyzer=name_analyzer(), stored=False)
+    if kind == "day":
+        return DayField(sortable=True)
+    if kind == "days":
+        return MentionedField(stored=True)
+    if kind == "id":
+        return fields.ID(unique=True, stored=True, sortable=True)
+    return None
+
+
 def build_schema() -> fields.Schema:
+    """The registry's fields (`searchkit.fields`) and the columns and stored details of the index."""
+    declared = {f.name: whoosh_field for f in FIELDS if (whoosh_field := _indexed_field(f)) is not None}
     return fields.Schema(
-        id=fields.ID(unique=True, stored=True, sortable=True),
+        **declared,
         # Content fingerprint: lets a re-run skip unchanged articles without reading stored fields.
         fingerprint=StringColumn(),
-        headline=fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
-        body=fields.TEXT(analyzer=text_analyzer(), stored=True),
-        date=DayField(sortable=True),
         # Seconds since midnight of `date`, for date order within a day (see backends/whoosh/timeorder).
         date_time=seconds_column(),
-        mentioned=MentionedField(stored=True),
         # Month and year mentions, at their first day (searched through `mentioned:`).
         mentioned_month=DayField(),
         mentioned_year=DayField(),
-        source=_tag_field(),
-        section=_tag_field(),
-        people=_tag_field(),
-        orgs=_tag_field(),
-        places=_tag_field(),
-        countries=_tag_field(),
-        topics=_tag_field(),
-        exchanges=_tag_field(),
-        companies=_tag_field(),
-        entities=fields.TEXT(analyzer=name_analyzer(), stored=False),
         # Stored-only details, returned by `show` and `get`.
         published=fields.STORED(),
         dateline=fields.STORED(),
@@ -255,10 +266,3 @@ def build_schema() -> fields.Schema:
         mentioned_periods=fields.STORED(),
         extracted=fields.STORED(),
     )
-
-
-# Fields a query may name (`field:value`), with the names users type.
-QUERY_FIELDS = ("headline", "body", "people", "orgs", "places", "countries", "entities", "topics",
-                "source",
-                "section", "exchanges", "companies", "date", "mentioned", "id")
-TEXT_FIELDS = ("headline", "body")

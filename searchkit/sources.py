@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .dates import parse_datetime
+from .fields import SOURCE_TAG_FIELDS
 from .model import FORMATS, Article, Problem
 from .text import CONTROL_CHARS, clean_text
 
@@ -452,7 +453,7 @@ def _reuters_article(sf: SourceFile, newid: str, block: str) -> Article:
 # ---------------------------------------------------------------- JSON Lines
 
 _JSON_TEXT = ("id", "headline", "body", "source", "section", "url", "dateline")
-_JSON_LISTS = ("authors", "places", "people", "orgs", "topics", "exchanges", "companies")
+_JSON_LISTS = ("authors", *SOURCE_TAG_FIELDS)
 
 
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32: lines cannot be split on the byte b"\n"

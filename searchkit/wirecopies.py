@@ -8,8 +8,8 @@ Method (pure Python, no engine involved):
   bin, each bin keeps its smallest value, empty bins borrow from the next full one ("rotation
   densification", Shrivastava 2017). Two signatures agree at a position with probability ~ the
   Jaccard similarity of the shingle sets, as with `NUM_PERM` separate hash functions, but it costs
-  one pass over the shingles: classic MinHash (64 XOR-masked minima) measured 1.4 ms per Reuters
-  article in pure Python, this ~0.15 ms;
+  one pass over the shingles, where classic MinHash (64 XOR-masked minima) costs a pass per hash
+  function in pure Python, several times slower per article;
 - LSH banding: `BANDS` bands of `ROWS` rows; two articles sharing a band are candidates
   (detection probability 1-(1-J^ROWS)^BANDS: 0.99 at J=0.7, 0.45 at J=0.4);
 - a candidate is a copy when the signatures agree on at least `THRESHOLD` of their positions

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import pickle
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -23,12 +24,53 @@ SEED = CORPORA / "seed"
 needs_corpora = pytest.mark.skipif(
     not REUTERS.is_dir() or not BBC.is_dir(),
     reason=f"real corpora not found at {CORPORA} (a fresh clone has no ../shared)")
+try:
+    import xapian  # noqa: F401
+    HAVE_XAPIAN_BINDINGS = True
+except ImportError:
+    HAVE_XAPIAN_BINDINGS = False
+# Tests of the Xapian backend: they need its servers and its Python bindings.
+needs_xapian = [
+    pytest.mark.skipif(shutil.which("xapian-tcpsrv") is None,
+                       reason="xapian-tcpsrv not installed (apt-get install xapian-tools)"),
+    pytest.mark.skipif(not HAVE_XAPIAN_BINDINGS, reason="Xapian bindings not installed (pip install '.[xapian]')"),
+]
+# The session fixtures that index the real corpora (they skip without them).
+CORPUS_FIXTURES = frozenset({"corpus_index", "corpus"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs the real corpora carries the `corpora` marker (`-m "not corpora"` runs
+    the others): those that use a corpus fixture, and those skipped without ../shared/corpora."""
+    for item in items:
+        guarded = any("corpora" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
+        if guarded or CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.corpora)
 
 
 @pytest.fixture(scope="session")
 def example_archive(tmp_path_factory) -> Archive:
     """The repository's example archive (13 fictional articles), indexed once."""
     archive = Archive(tmp_path_factory.mktemp("examples") / "index")
+    summary = archive.add([EXAMPLES])
+    assert summary.failed == 0 and summary.added == 13, summary
+    return archive
+
+
+@pytest.fixture(scope="session")
+def xapian_cluster(tmp_path_factory):
+    """A 2-shard Xapian cluster on loopback (`xapian-tcpsrv`), for the whole session."""
+    from searchkit import cluster
+    folder = tmp_path_factory.mktemp("cluster")
+    local = cluster.start(folder, shards=2)
+    yield local
+    cluster.stop(folder)
+
+
+@pytest.fixture(scope="session")
+def example_cluster(xapian_cluster) -> Archive:
+    """The example archive (`example_archive`'s 13 articles) on that cluster."""
+    archive = Archive(xapian_cluster.address)
     summary = archive.add([EXAMPLES])
     assert summary.failed == 0 and summary.added == 13, summary
     return archive

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -25,7 +26,7 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def articles(*specs: tuple[str, str, str, list[str]]) -> list[Article]:
-    return [Article(id=i, headline=headline, body=headline + ".", published=day, places=places,
+    return [Article(id=i, headline=headline, body=headline + ".", published=datetime.fromisoformat(day), places=places,
                     people=["Ana Lima"] if "coffee" in headline.lower() else [])
             for i, headline, day, places in specs]
 
@@ -42,7 +43,9 @@ def site(tmp_path):
 
 def _form_fields(page: str, form_id: str) -> list[tuple[str, str]]:
     """The hidden fields of a form on a page, and the form= controls that belong to it."""
-    form = re.search(rf'<form id="{form_id}".*?</form>', page, re.S).group(0)
+    found = re.search(rf'<form id="{form_id}".*?</form>', page, re.S)
+    assert found, f"no form {form_id!r} on the page"
+    form = found.group(0)
     return [(n, v.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"'))
             for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)]
 

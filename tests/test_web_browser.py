@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from searchkit import Archive
 from searchkit.web import create_app
 
 from . import web_fixture
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-def serve(index: Path) -> Iterator[str]:
+def serve(index: Path | Archive) -> Iterator[str]:
     import uvicorn
 
     with socket.socket() as sock:

@@ -17,19 +17,9 @@ from searchkit import Archive, cluster
 from searchkit.cli import main
 from searchkit.errors import ArchiveError, ArchiveLockedError, QueryError
 
-from .conftest import BBC, EXAMPLES, REUTERS, SEED, needs_corpora
+from .conftest import BBC, EXAMPLES, REUTERS, SEED, needs_corpora, needs_xapian
 
-try:
-    import xapian  # noqa: F401
-    HAVE_BINDINGS = True
-except ImportError:
-    HAVE_BINDINGS = False
-
-pytestmark = [
-    pytest.mark.skipif(shutil.which(cluster.TCPSRV) is None,
-                       reason="xapian-tcpsrv not installed (apt-get install xapian-tools)"),
-    pytest.mark.skipif(not HAVE_BINDINGS, reason="Xapian bindings not installed (pip install '.[xapian]')"),
-]
+pytestmark = needs_xapian
 
 FACETS = ("places", "people", "orgs", "topics", "countries", "source", "section", "year", "month")
 
@@ -46,15 +36,6 @@ QUERY_FORMS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def xapian_cluster(tmp_path_factory):
-    """A 2-shard cluster on loopback, for the whole session."""
-    folder = tmp_path_factory.mktemp("cluster")
-    local = cluster.start(folder, shards=2)
-    yield local
-    cluster.stop(folder)
-
-
 @pytest.fixture()
 def fresh_cluster(tmp_path):
     """A 2-shard cluster of its own (tests that kill or stop servers)."""
@@ -66,14 +47,6 @@ def fresh_cluster(tmp_path):
         except ProcessLookupError:
             pass
     cluster.stop(tmp_path / "cluster")
-
-
-@pytest.fixture(scope="session")
-def example_cluster(xapian_cluster) -> Archive:
-    archive = Archive(xapian_cluster.address)
-    summary = archive.add([EXAMPLES])
-    assert summary.failed == 0 and summary.added == 13, summary
-    return archive
 
 
 def _same(whoosh: Archive, xap: Archive, query: str, **options) -> int:
@@ -124,7 +97,7 @@ def test_same_undated_matches_left_out(example_archive, example_cluster, options
 
 def test_date_sorts_order_by_time_of_day_as_whoosh(fresh_cluster):
     """Same-day articles: newest means the latest time first, on both backends (issue 19 item 4)."""
-    from .test_date_order import NEWEST, OLDEST, SAME_DAY
+    from .test_library_date_order import NEWEST, OLDEST, SAME_DAY
 
     archive = Archive(fresh_cluster.address)
     assert archive.add(SAME_DAY).added == len(SAME_DAY)

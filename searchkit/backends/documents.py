@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from ..fields import ENTITY_FIELDS, names
 from ..model import TAG_FIELDS, Article, Hit, Span
 from ..schema import day_from_number, day_number
 
@@ -12,16 +13,17 @@ TIME_COLUMN = "date_time"
 LAST_SECOND = 24 * 60 * 60 - 1
 
 
+# The registry's fields that an article holds as one string (headline, body, source, section).
+_ONE_STRING = names(kind=("text", "tag"))
+
+
 def to_document(article: Article, fingerprint: str, cluster: str | None = None) -> dict:
     """An Article as the keyword arguments of `writer.add_document`."""
     doc = {
         "id": article.id,
         "cluster": cluster or article.id,
         "fingerprint": fingerprint,
-        "headline": article.headline,
-        "body": article.body,
-        "source": article.source,
-        "section": article.section,
+        **{name: getattr(article, name) for name in _ONE_STRING},
         "entities": "\n".join(article.entities),
         "published": article.published.isoformat() if article.published else None,
         "dateline": article.dateline,
@@ -108,4 +110,4 @@ def make_hit(article: Article, score: float | None, snippet: str, spans: list[Sp
 
 
 # The entity fields whose values a more-like-this query adds to the article's key terms.
-SIMILAR_FIELDS = ("people", "orgs", "places")
+SIMILAR_FIELDS = ENTITY_FIELDS

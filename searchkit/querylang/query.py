@@ -21,21 +21,11 @@ from whoosh.query.wrappers import WrappingQuery
 from ..dates import parse_span
 from ..errors import QueryError
 from ..model import FACET_FIELDS
+from ..fields import FIELD_ALIASES  # other names people type for a field
 from ..schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
 from ..userdata import TAG_FIELD_NAMES
 
 MAX_QUERY_CHARS = 10_000
-# Other names people type for a field.
-FIELD_ALIASES = {
-    "people": ["person"],
-    "orgs": ["org", "organisation", "organization", "organisations", "organizations"],
-    "places": ["place", "location"],
-    "topics": ["topic"],
-    "date": ["published"],
-    "headline": ["title"],
-    "body": ["text"],
-    "entities": ["entity"],
-}
 
 
 FIELD_NAMES = (*QUERY_FIELDS, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import Stemmer
 
-from ..model import ENTITY_FIELDS, Article, Span
+from ..model import EXTRACTED_FIELDS, Article, Span
 from ..output import sanitize
 
 _WORD = re.compile(r"\w+")
@@ -49,7 +49,7 @@ def query_stems(query: str) -> set[str]:
 
 def _entity_pattern(article: Article) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]]]:
     names: dict[str, tuple[str, str]] = {}
-    for name in ENTITY_FIELDS:
+    for name in EXTRACTED_FIELDS:
         for value in getattr(article, name):
             if 3 <= len(value) <= 100:
                 names.setdefault(value.lower(), (name, value))

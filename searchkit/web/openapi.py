@@ -52,7 +52,7 @@ _UNAVAILABLE = {"503": "No saved searches on a Xapian cluster (no index folder t
 _REFUSED = {"403": "The browser says another site sent it: `{\"error\": message}`."}
 
 
-def _json_body(shape: str) -> dict[str, Any]:
+def _json_body(shape: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": {"type": "object"},
                                                                "example": shape}}}
 

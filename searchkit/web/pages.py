@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from ..archive import Archive
 from ..errors import QueryError, SearchkitError
-from ..model import ENTITY_FIELDS, SearchResult, Timeline
+from ..model import EXTRACTED_FIELDS, TAG_FIELDS, SearchResult, Timeline
 from ..output import sanitize
 from . import markup, params
 
@@ -109,7 +109,7 @@ def search_page(request: Request) -> Response:
                 hits=[(hit, markup.snippet_pieces(hit.snippet, hit.highlights)) for hit in result.hits],
                 bars=timeline_bars(request, _timeline(archive, request, r.match, count), context["share"]),
                 related=archive.related(r.match.q, field=rel_field, top=10, **r.match.kwargs(), count=count),
-                rel_field=rel_field, rel_fields=ENTITY_FIELDS + ("topics",), more=more)
+                rel_field=rel_field, rel_fields=EXTRACTED_FIELDS + ("topics",), more=more)
         else:
             context["stats"] = archive.stats(top=1)  # the page shows the totals only
     except QueryError as exc:
@@ -134,7 +134,7 @@ def article_page(request: Request) -> Response:
     except SearchkitError as exc:
         return message_page(request, 503, str(exc))
     mentioned: list[date | str] = [*article.mentioned, *article.mentioned_periods]
-    tags = [(name, getattr(article, name)) for name in (*ENTITY_FIELDS, "topics", "exchanges", "companies")]
+    tags = [(name, getattr(article, name)) for name in TAG_FIELDS]
     return templates.TemplateResponse(request, "article.html", {
         "article": article, "q": q, "paragraphs": markup.body_pieces(article, q), "tags": tags,
         "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies,

@@ -1,11 +1,11 @@
 """Posting blocks whose ids and weights can be read without their positions.
 
 Whoosh pickles each posting block as one tuple (deltas of the ids, weights, values); for a field
-with positions the values, a pickled position list per document, are most of the block: on a
-200k-article index, unpickling a whole body block takes ~64 µs and its ids and weights alone ~4.
+with positions the values, a pickled position list per document, are most of the block and of the
+time it takes to unpickle (benchmarks/RESULTS.md).
 `block_pickle` writes the same tuple (any unpickler, Whoosh's included, reads it unchanged) but
 first pushes and pops an int saying where the values start, so `load_ids_weights` can decompress
-and unpickle only the part before them; and it pickles the values' bytes in a form ~7x faster
+and unpickle only the part before them; and it pickles the values' bytes in a form much faster
 to unpickle, for the searches that need positions (phrases). Blocks without that prefix (written
 by Whoosh's own writer) are read whole, as Whoosh reads them.
 """
@@ -52,7 +52,9 @@ def values_at(data: bytes) -> int | None:
 
 def moved_values(data: bytes, change: int) -> bytes:
     """A prefixed block's pickle after its ids part grew by `change` bytes (see `values_at`)."""
-    return _prefix(values_at(data) + change) + data[_PREFIX_SIZE:]
+    at = values_at(data)
+    assert at is not None, "only a prefixed block has values to move"
+    return _prefix(at + change) + data[_PREFIX_SIZE:]
 
 
 def load_ids_weights(m) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from ...model import TAG_FIELDS
+from ...fields import slot
 
-SLOT_DATE = 0  # sortable_serialise(day number); absent when undated
-SLOT_YEAR = 2  # "1987": the year facet
-SLOT_MONTH = 3  # "1987-03": the month facet
+# Value slots: the registry's stable numbers (`searchkit.fields`), never positions.
+SLOT_DATE = slot("date")  # sortable_serialise(day number); absent when undated
+SLOT_YEAR = slot("year")  # "1987": the year facet
+SLOT_MONTH = slot("month")  # "1987-03": the month facet
 # Sort keys, ascending: date (oldest first / newest first, undated last either way), then the time
 # of day, then id (the Whoosh backend's order, `timeorder`). Remote shards cannot run a KeyMaker
 # (not even the built-in MultiValueKeyMaker), so each order is one precomputed value. (A cluster
@@ -17,10 +18,7 @@ SLOT_OLDEST = 4
 SLOT_NEWEST = 5
 SORT_SLOTS = {"oldest": SLOT_OLDEST, "newest": SLOT_NEWEST}
 NO_DAY = 9_999_999  # sorts after every day number (7 digits)
-# Tag facets: the k-th value of field i in slot TAG_SLOT_BASE + i * TAG_SLOTS + k.
-FACET_TAGS = (*TAG_FIELDS, "source", "section")
-TAG_SLOT_BASE = 100
-TAG_SLOTS = 10_000
+# Tag facets: the k-th value of a field in slot `slot(field) + k` (k < fields.TAG_SLOTS).
 DATE_SLOTS = {"year": SLOT_YEAR, "month": SLOT_MONTH}
 META_SCHEMA = "searchkit:schema_version"
 META_SLOTS = "searchkit:slots:"  # + field: how many of its slots some document uses
@@ -57,4 +55,4 @@ def day_term(fieldname: str, day: int) -> str:
 
 
 def tag_slot(fieldname: str, k: int) -> int:
-    return TAG_SLOT_BASE + FACET_TAGS.index(fieldname) * TAG_SLOTS + k
+    return slot(fieldname) + k

@@ -20,7 +20,8 @@ from ...errors import ArchiveLockedError
 from ...model import Article
 from ...schema import SCHEMA_VERSION, DayField, day_from_number
 from ..documents import LAST_SECOND, TIME_COLUMN, split_tags, to_document
-from .terms import (FACET_TAGS, FINGERPRINT_PREFIX, MAX_TERM_BYTES, META_SCHEMA, META_SLOTS, NO_DAY,
+from ...fields import KEYWORD_FIELDS
+from .terms import (FINGERPRINT_PREFIX, MAX_TERM_BYTES, META_SCHEMA, META_SLOTS, NO_DAY,
                     PRESENCE_PREFIX, SLOT_DATE, SLOT_MONTH, SLOT_NEWEST, SLOT_OLDEST, SLOT_YEAR, day_term,
                     field_prefix, id_term, shard_of, tag_slot)
 
@@ -60,7 +61,7 @@ class DocumentBuilder:
                 self._add_days(doc, name, value)
             elif field.indexed:
                 self._add_text(doc, name, field, value)
-        for name in FACET_TAGS:
+        for name in KEYWORD_FIELDS:
             values = split_tags(fields.get(name))
             for k, value in enumerate(values):
                 doc.add_value(tag_slot(name, k), value)

@@ -147,7 +147,7 @@ def test_ranked_search_with_a_date_term(tmp_path):
 
 def test_two_indexing_processes_give_the_same_matches(tmp_path):
     """Archive(procs=2), segments written by 2 processes, and procs=0, Whoosh's own writer: the
-    same totals, facets and date order (see also test_segments)."""
+    same totals, facets and date order (see also test_whoosh_segments)."""
     one = Archive(tmp_path / "one", batch_size=150, procs=0)
     two = Archive(tmp_path / "two", batch_size=150, procs=2)
     for archive in (one, two):
