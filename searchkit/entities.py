@@ -676,7 +676,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             starts = [k for k in tail if words[k] in given]
             if starts and broken:
                 tail = [k for k in tail if k >= starts[0]]
-            elif broken and (words[tail[0] - 1] in _ORG_SUFFIX or words[tail[0] - 1] in _CONNECT):
+            elif broken and len(tail) == 1 and (words[tail[0] - 1] in _ORG_SUFFIX or
+                                                words[tail[0] - 1] in _CONNECT):
                 tail = []  # "Chief Police Officers", "Chambers of Commerce", "Officer of Sony"
             while tail and words[tail[0]] in _NAME_CONNECT:
                 tail.pop(0)
