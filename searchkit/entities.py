@@ -13,7 +13,10 @@ Rules over capitalised word runs, no model and no run-time dependency:
 - organisations: a dictionary of international organisations and their spellings ("EC",
   "European Community", "Common Market" -> `ec`; codes follow Reuters-21578 where it has them),
   and runs that end in a company or body word (Inc, Corp, Bank, Ministry, Commission...), kept as
-  written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp").
+  written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp"); names the words
+  around them make an organisation's ("car firm Carfax", "Chelsea chief executive", "an analyst at
+  UBS"), a long name before its defined short form ("... (ISM)"), names in capitals ("IBM"), and
+  the organisations listed in `searchkit/data/organisations.txt` ("Microsoft", "Aston Villa").
 - a place whose name is also a common surname or names a bigger place elsewhere (gazetteer rows
   `ambiguous`: Kennedy, Birmingham, Melbourne) counts only when the article names another place of
   its country and no person of that name.
