@@ -438,6 +438,9 @@ JULY JLY AUG SEP SEPT OCT NOV DEC MON TUE WED THU FRI SAT SUN R&B FRN FRNS NIF R
 # Music genres: "Soul singer Stevie Wonder" names no band.
 _GENRES = frozenset("Soul Pop Rock Jazz Country Folk Rap Blues Opera Punk Metal Indie Gospel Reggae "
                     "Disco Dance Techno Classical Grime Garage".split())
+# Any word that may tell an organisation before or after a run (a first, cheap check).
+_ORG_CUE_BEFORE = _ORG_BEFORE | _CLUB_BEFORE | frozenset(_ORG_AFTER_WORD)
+_ORG_CUE_AFTER = _CLUB_AFTER | _ORG_POSSESSIVE
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{2,5}$")
 _DEFINED_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,7})\)")
 
@@ -719,7 +722,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 orgs.append(_org_name(org_part))  # "Bank of Japan", "Muslim Council of Britain"
                 continue
         # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
-        if not covered and known_firsts.intersection(org_part):
+        if not covered and any(w in known_firsts for w in org_part):
             found_known = False
             base = first + next(i for i in range(len(words)) if words[i:i + len(org_part)] == org_part)
             k = 0
@@ -740,7 +743,12 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         # 3b. organisations by the words around them ("car firm Carfax", "Chelsea chief executive",
         # "an analyst at UBS"), by a short form defined after them ("Institute for Supply
         # Management (ISM)"), or written in capitals ("IBM")
-        if title_at < 0 and not covered:
+        before = twords[first - 1] if first else ""
+        after = twords[stop] if stop < n_toks else ""
+        if title_at < 0 and not covered and (
+                before in _ORG_CUE_BEFORE or after in _ORG_CUE_AFTER or
+                (stop - first == 1 and words[0].isupper()) or
+                "(" in body[toks.ends[last]:toks.ends[last] + 3]):
             org = _org_in_context(body, toks, first, stop, names, defined)
             if org:
                 orgs.append(org)
@@ -856,13 +864,6 @@ def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
     they do not say, or the run is a country or state (or a town, unless it names a club)."""
     twords = toks.words
     n = len(twords)
-    before = twords[first - 1] if first else ""
-    after = twords[stop] if stop < n else ""
-    if not (before in _ORG_BEFORE or before in _CLUB_BEFORE or before in _ORG_AFTER_WORD
-            or after in _CLUB_AFTER or after in _ORG_POSSESSIVE
-            or (stop - first == 1 and twords[first].isupper())
-            or "(" in text[toks.ends[stop - 1]:toks.ends[stop - 1] + 3]):
-        return None  # nothing around the run says (the common case, checked first)
     words = twords[first:stop]
     lead = 0
     while lead < len(words) - 1 and words[lead] in _LEADING:
