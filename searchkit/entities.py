@@ -13,7 +13,10 @@ Rules over capitalised word runs, no model and no run-time dependency:
 - organisations: a dictionary of international organisations and their spellings ("EC",
   "European Community", "Common Market" -> `ec`; codes follow Reuters-21578 where it has them),
   and runs that end in a company or body word (Inc, Corp, Bank, Ministry, Commission...), kept as
-  written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp").
+  written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp"); names the words
+  around them make an organisation's ("car firm Carfax", "Chelsea chief executive", "an analyst at
+  UBS"), a long name before its defined short form ("... (ISM)"), names in capitals ("IBM"), and
+  the organisations listed in `searchkit/data/organisations.txt` ("Microsoft", "Aston Villa").
 - a place whose name is also a common surname or names a bigger place elsewhere (gazetteer rows
   `ambiguous`: Kennedy, Birmingham, Melbourne) counts only when the article names another place of
   its country and no person of that name.
@@ -430,11 +433,14 @@ IPTV DAB SUV LNG LBO NOTE NOTES FOB CIF PCT YEAR NEW OLD LAST TOTAL MORE HIGH LO
 NIL REV REUTER EMS ECU SDR LIBOR PSBR LIFO FIFO WTI AND THE FOR NOT ALL BUT MPS MEP MEPS MSP MSPS
 OK CGI CCTV SIM CPU RAM LED DDOS ISBN ATM PIN NHS ISP ISPS MPG BTU API ABS PVC DNA MRI IVF EPO
 ACT USSR UAE USA PLC LTD INC CORP WMD WWI WWII FTSE GTA TTL JAN FEB MAR APR MAY JUN JUNE JNE JUL
-JULY JLY AUG SEP SEPT OCT NOV DEC MON TUE WED THU FRI SAT SUN R&B
+JULY JLY AUG SEP SEPT OCT NOV DEC MON TUE WED THU FRI SAT SUN R&B FRN FRNS NIF RUF MTN
 """.split())
 # Music genres: "Soul singer Stevie Wonder" names no band.
 _GENRES = frozenset("Soul Pop Rock Jazz Country Folk Rap Blues Opera Punk Metal Indie Gospel Reggae "
                     "Disco Dance Techno Classical Grime Garage".split())
+# Any word that may tell an organisation before or after a run (a first, cheap check).
+_ORG_CUE_BEFORE = _ORG_BEFORE | _CLUB_BEFORE | frozenset(_ORG_AFTER_WORD)
+_ORG_CUE_AFTER = _CLUB_AFTER | _ORG_POSSESSIVE
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{2,5}$")
 _DEFINED_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,7})\)")
 
@@ -676,7 +682,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
             starts = [k for k in tail if words[k] in given]
             if starts and broken:
                 tail = [k for k in tail if k >= starts[0]]
-            elif broken and (words[tail[0] - 1] in _ORG_SUFFIX or words[tail[0] - 1] in _CONNECT):
+            elif broken and len(tail) == 1 and (words[tail[0] - 1] in _ORG_SUFFIX or
+                                                words[tail[0] - 1] in _CONNECT):
                 tail = []  # "Chief Police Officers", "Chambers of Commerce", "Officer of Sony"
             while tail and words[tail[0]] in _NAME_CONNECT:
                 tail.pop(0)
@@ -715,7 +722,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 orgs.append(_org_name(org_part))  # "Bank of Japan", "Muslim Council of Britain"
                 continue
         # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
-        if not covered and known_firsts.intersection(org_part):
+        if not covered and any(w in known_firsts for w in org_part):
             found_known = False
             base = first + next(i for i in range(len(words)) if words[i:i + len(org_part)] == org_part)
             k = 0
@@ -736,7 +743,12 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         # 3b. organisations by the words around them ("car firm Carfax", "Chelsea chief executive",
         # "an analyst at UBS"), by a short form defined after them ("Institute for Supply
         # Management (ISM)"), or written in capitals ("IBM")
-        if title_at < 0 and not covered:
+        before = twords[first - 1] if first else ""
+        after = twords[stop] if stop < n_toks else ""
+        if title_at < 0 and not covered and (
+                before in _ORG_CUE_BEFORE or after in _ORG_CUE_AFTER or
+                (stop - first == 1 and words[0].isupper()) or
+                "(" in body[toks.ends[last]:toks.ends[last] + 3]):
             org = _org_in_context(body, toks, first, stop, names, defined)
             if org:
                 orgs.append(org)
@@ -852,13 +864,6 @@ def _org_in_context(text: str, toks: _Toks, first: int, stop: int, names: dict,
     they do not say, or the run is a country or state (or a town, unless it names a club)."""
     twords = toks.words
     n = len(twords)
-    before = twords[first - 1] if first else ""
-    after = twords[stop] if stop < n else ""
-    if not (before in _ORG_BEFORE or before in _CLUB_BEFORE or before in _ORG_AFTER_WORD
-            or after in _CLUB_AFTER or after in _ORG_POSSESSIVE
-            or (stop - first == 1 and twords[first].isupper())
-            or "(" in text[toks.ends[stop - 1]:toks.ends[stop - 1] + 3]):
-        return None  # nothing around the run says (the common case, checked first)
     words = twords[first:stop]
     lead = 0
     while lead < len(words) - 1 and words[lead] in _LEADING:

@@ -345,3 +345,8 @@ def test_precision_and_recall_on_the_bbc_labelled_set():
     assert recall["orgs"] >= 0.70 and precision["orgs"] >= 0.90, scores
     assert precision["people"] >= 0.95, scores
     assert precision["places"] >= 0.85 and recall["places"] >= 0.75, scores
+
+
+def test_a_name_after_a_body_s_name_after_a_title_is_a_person():
+    e = ex("The President of the Brazilian Coffee Institute Jorio Dauster said no.")
+    assert e.people == ["Jorio Dauster"]
