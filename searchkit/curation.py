@@ -1,12 +1,14 @@
 """The user's curation of an archive's entities: a text file of rules, applied when searching.
 
 The file is `entities.txt` in the index folder (`Archive.curation_file`). It is the user's: searchkit
-only appends to it (`searchkit entities merge/rename/block`), and re-indexing leaves it alone. One
+only appends to it (`searchkit entities merge/rename/block/retype/split`), and re-indexing leaves it alone. One
 rule a line, words as in a shell (quote a name with spaces), `#` starts a comment:
 
     merge people Blair "Mr Blair" into "Tony Blair"   # one entity, labelled as the last name
     rename orgs ec to "European Community"            # a new label for an entity
     block orgs "But the Bank"                         # never listed, counted or filtered on
+    retype people "Merrill Lynch" to orgs             # a company, not a person
+    split people Brown                                # "Brown" alone is not "Gordon Brown"
 
 A value is any spelling the index holds, an entity's id or its label (case, accents and
 punctuation do not matter). The rules apply in order, to the table `canonical` makes from the
@@ -30,9 +32,12 @@ from .errors import ArchiveError, QueryError
 from .model import Problem
 
 CURATION_FILE = "entities.txt"
-ACTIONS = ("merge", "rename", "block")
+ACTIONS = ("merge", "rename", "block", "retype", "split")
 _USAGE = {"merge": "merge FIELD VALUE... into LABEL", "rename": "rename FIELD VALUE to LABEL",
-          "block": "block FIELD VALUE..."}
+          "block": "block FIELD VALUE...", "retype": "retype FIELD VALUE... to FIELD",
+          "split": "split FIELD VALUE..."}
+# The word before the last argument of an action that has one.
+_KEYWORD = {"merge": "into", "rename": "to", "retype": "to"}
 
 
 @dataclass
@@ -40,7 +45,7 @@ class Rule:
     action: str
     field: str
     values: list[str]
-    target: str = ""  # the label of `merge ... into` and `rename ... to`
+    target: str = ""  # the label of `merge ... into` and `rename ... to`, the field of `retype ... to`
 
 
 def parse_rule(line: str) -> Rule | None:
@@ -58,17 +63,23 @@ def parse_rule(line: str) -> Rule | None:
         got = f", got {args[0]!r}" if args else ""
         raise ValueError(f"{action} needs a field ({', '.join(CANONICAL_FIELDS)}){got}: {_USAGE[action]}")
     field, args = args[0].lower(), args[1:]
-    if action == "block":
+    if action not in _KEYWORD:
         if not args:
-            raise ValueError(f"block needs a value: {_USAGE[action]}")
+            raise ValueError(f"{action} needs a value: {_USAGE[action]}")
         return Rule(action, field, args)
-    keyword = "into" if action == "merge" else "to"
+    keyword = _KEYWORD[action]
     if keyword not in args or args.index(keyword) != len(args) - 2 or args.index(keyword) == 0:
-        raise ValueError(f"{action} needs {'values' if action == 'merge' else 'a value'} and "
-                         f"'{keyword} LABEL' at the end: {_USAGE[action]}")
+        ending = " ".join(_USAGE[action].split()[-2:])  # "into LABEL"
+        raise ValueError(f"{action} needs {'a value' if action == 'rename' else 'values'} and "
+                         f"'{ending}' at the end: {_USAGE[action]}")
     values, target = args[:-2], args[-1]
     if action == "rename" and len(values) != 1:
         raise ValueError(f"rename takes one value: {_USAGE[action]}")
+    if action == "retype":
+        if target.lower() not in CANONICAL_FIELDS or target.lower() == field:
+            raise ValueError(f"retype needs another field after 'to' ({', '.join(CANONICAL_FIELDS)}), "
+                             f"got {target!r}: {_USAGE[action]}")
+        return Rule(action, field, values, target.lower())
     if not target.strip() or "," in target:
         raise ValueError(f"the label {target!r} must be non-empty and without commas")
     return Rule(action, field, values, target)
@@ -98,6 +109,12 @@ def apply(table: EntityTable, path: Path | None) -> list[Problem]:
             unknown = fields.merge(rule.values, rule.target)
         elif rule.action == "rename":
             unknown = [] if fields.rename(rule.values[0], rule.target) else rule.values
+        elif rule.action == "retype":
+            unknown = [v for v in rule.values if not fields.retype(v, table.fields[rule.target])]
+        elif rule.action == "split":
+            unknown = [v for v in rule.values if fields.key(v) is None]
+            problems += [Problem(str(path), f"{v!r} is its entity's own name: nothing to split off", str(number))
+                         for v in rule.values if v not in unknown and not fields.split(v)]
         else:
             unknown = [v for v in rule.values if not fields.block(v)]
         problems += [Problem(str(path), f"no {rule.field} value {v!r} in the archive", str(number))
@@ -108,8 +125,7 @@ def apply(table: EntityTable, path: Path | None) -> list[Problem]:
 def append_rule(path: Path, action: str, field: str, values: list[str], target: str = "") -> str:
     """Add a rule at the end of the file (made if missing), replacing it whole so a reader never
     sees half a line; returns the line written. QueryError for a rule that would not parse."""
-    words = [action, field, *values] + ([{"merge": "into", "rename": "to"}[action], target]
-                                        if action != "block" else [])
+    words = [action, field, *values] + ([_KEYWORD[action], target] if action in _KEYWORD else [])
     line = " ".join(shlex.quote(w) for w in words)
     try:
         parse_rule(line)
