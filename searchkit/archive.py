@@ -246,8 +246,6 @@ class Archive:
         finally:
             if files is not None:
                 files.close()
-            if self._entities is not None:
-                self._entities.forget()
         return summary
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
@@ -583,7 +581,8 @@ class Archive:
     def _curated(self) -> tuple[EntityTable, list[Problem]]:
         if self._entities is None:
             from .curation import CuratedEntities  # noqa: PLC0415
-            self._entities = CuratedEntities(self._entity_counts, None if self.curation_file is None
+            self._entities = CuratedEntities(self._entity_counts, lambda: self._engine.generation(),
+                                             None if self.curation_file is None
                                              else self.curation_file.with_name("entities.cache"))
         return self._entities.table(self.curation_file)
 

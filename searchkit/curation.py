@@ -147,54 +147,58 @@ def append_rule(path: Path, action: str, field: str, values: list[str], target: 
 
 
 # Bumped when the saved form of a table (`EntityTable.state`) or the grouping rules change.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class CuratedEntities:
     """An archive's entity table with the curation file applied: made on first use from `count`
     (each canonical field's value -> articles, over the whole index), made again when the file
-    changes or the index was added to (`forget`). Grouping the values of a large archive takes
-    most of a second, so the table before curation is also saved in `cache` (if given) with a
-    digest of the counts it was made from, and read back while they are the same."""
+    changes or the index's `generation` does (a commit by this process or another: a server
+    sees new spellings and edits at its next request). Counting every value and grouping them
+    takes a large part of a second, so the table before curation is also saved in `cache` (if
+    given) with the generation and a digest of the counts it was made from: read back without
+    counting while the generation is the same, and without grouping while the counts are."""
 
     def __init__(self, count: Callable[[], Mapping[str, Mapping[str, int]]],
-                 cache: Path | None = None) -> None:
+                 generation: Callable[[], tuple], cache: Path | None = None) -> None:
         self._count = count
+        self._generation = generation
         self._cache = cache
-        self._made: tuple[tuple | None, EntityTable, list[Problem]] | None = None
+        self._made: tuple[tuple, EntityTable, list[Problem]] | None = None
         self._lock = threading.Lock()  # a server's threads share it
 
     def table(self, path: Path | None) -> tuple[EntityTable, list[Problem]]:
-        state = file_state(path)
+        state = (file_state(path), self._generation())
         with self._lock:
             if self._made is None or self._made[0] != state:
-                table = self._grouped()
+                table = self._grouped(state[1])
                 self._made = (state, table, apply(table, path))
             return self._made[1], self._made[2]
 
-    def _grouped(self) -> EntityTable:
-        counts = self._count()
-        digest = hashlib.blake2b(marshal.dumps((CACHE_VERSION, counts)), digest_size=16).digest()
+    def _grouped(self, generation: tuple) -> EntityTable:
+        saved_generation = saved_digest = saved = None
         if self._cache is not None:
             try:
-                saved_digest, saved = marshal.loads(self._cache.read_bytes())
-                if saved_digest == digest:
-                    return EntityTable(state=saved)
+                version, saved_generation, saved_digest, saved = marshal.loads(self._cache.read_bytes())
+                if version != CACHE_VERSION:
+                    saved = None
             except (OSError, EOFError, ValueError, TypeError, KeyError):
-                pass  # none yet, or unreadable: group again
-        table = EntityTable(counts)
+                pass  # none yet, or unreadable (an older version's): group again
+        if saved is not None and saved_generation == generation:
+            return EntityTable(state=saved)
+        counts = self._count()
+        digest = hashlib.blake2b(marshal.dumps(counts), digest_size=16).digest()
+        table = EntityTable(state=saved) if saved is not None and saved_digest == digest else None
+        if table is None:
+            table = EntityTable(counts)
         if self._cache is not None:
-            temporary = self._cache.with_name(self._cache.name + ".tmp")
+            temporary = self._cache.with_name(f"{self._cache.name}.{os.getpid()}.tmp")
             try:
-                temporary.write_bytes(marshal.dumps((digest, table.state())))
+                temporary.write_bytes(marshal.dumps((CACHE_VERSION, generation, digest, table.state())))
                 os.replace(temporary, self._cache)
             except OSError:
-                pass  # a read-only index folder: grouped again by the next process
+                temporary.unlink(missing_ok=True)  # a read-only index folder: grouped again next time
         return table
-
-    def forget(self) -> None:
-        with self._lock:
-            self._made = None
 
 
 def file_state(path: Path | None) -> tuple | None:

@@ -360,3 +360,23 @@ def test_the_entities_command_retypes_and_splits(small):
     assert bad.exit_code == 2
     split = run(main, ["entities", "split", "people", "Baker", "--index", index])
     assert split.exit_code == 0, split.output
+
+
+def test_an_open_archive_sees_new_spellings_and_curation_edits_of_other_processes(small):
+    """A server's Archive object: another Archive (another process) indexes and curates."""
+    assert _facet(small.search("rates", facets=["people"]), "people") == {"Paul Volcker": 3,
+                                                                          "James Baker": 2}
+    other = Archive(small.path, create=False)
+    other.add([_article(9, people=["PAUL VOLCKER", "Karl Otto Pohl"])])
+    assert _facet(small.search("rates", facets=["people"]), "people") == {
+        "Paul Volcker": 4, "James Baker": 2, "Karl Otto Pohl": 1}
+    assert small.search("*", filters={"people": ["paul-volcker"]}).total == 4
+    other.curate("merge", "people", ["Karl Otto Pohl"], "Paul Volcker")
+    assert _facet(small.search("rates", facets=["people"]), "people") == {"Paul Volcker": 4,
+                                                                          "James Baker": 2}
+    # the saved table is read back by a new process without counting while nothing changed
+    counted = []
+    fresh = Archive(small.path, create=False)
+    fresh._entity_counts = lambda: counted.append(1) or {}  # type: ignore[method-assign]
+    assert _facet(fresh.search("rates", facets=["people"]), "people")["Paul Volcker"] == 4
+    assert counted == []

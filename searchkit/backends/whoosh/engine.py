@@ -343,6 +343,16 @@ class WhooshEngine:
         with self._ix.reader() as reader:
             fill(pairs(reader))
 
+    def generation(self) -> tuple:
+        """The latest commit's number and its table of contents' time and size (a rebuild starts
+        numbering again)."""
+        number = self._ix.latest_generation()
+        try:
+            toc = os.stat(self.path / f"_{self._ix.indexname}_{number}.toc")
+        except OSError:  # replaced by a newer commit meanwhile: stale at the next call anyway
+            return (number,)
+        return (number, toc.st_mtime_ns, toc.st_size)
+
     # ------------------------------------------------------------ reading
 
     def _current_snapshot(self, renew: bool = False) -> "_Snapshot":

@@ -823,6 +823,10 @@ class XapianEngine:
         data = self._read(read)
         return search.stored_to_article(json.loads(data)) if data is not None else None
 
+    def generation(self) -> tuple:
+        """Changes when any shard is written to (a remote database has no revision number)."""
+        return self._read(lambda db: (db.get_doccount(), db.get_lastdocid(), db.get_total_length()))
+
     def stats(self, top: int) -> Stats:
         def read(db):
             documents, counts = self._count(db, self.xapian.Query.MatchAll, FACET_FIELDS)
