@@ -488,14 +488,21 @@ class Archive:
         """Values of a tag field over-represented among the matches compared with the whole
         archive, ranked by Dunning's log-likelihood G² (values in fewer than 2 matches, or no more
         frequent among matches than overall, are left out). `count="stories"` counts wire-copy
-        clusters instead of articles, among the matches and in the archive."""
+        clusters instead of articles, among the matches and in the archive. People, orgs and
+        places are ranked as entities (`value` the id, `label` the name), as facets count them."""
         if field not in TAG_FIELDS:
             raise QueryError(f"unknown field {field!r} (fields: {', '.join(TAG_FIELDS)})")
         if top < 0:
             raise QueryError("top must be >= 0")
         options = self._options(query, date_from, date_to, filters)
         options.count = self._count(count)
-        return self._engine.related(options, field, top)
+        self._count_as_entities(options, [field])
+        related = self._engine.related(options, field, top)
+        if field in options.facet_labels:
+            table = self.entity_table().fields[field]
+            for entity in related.entities:
+                entity.label = table.label(entity.value)
+        return related
 
     def similar(self, article_id: str, *, limit: int = 10, page: int = 1,
                 date_from: str | date | None = None, date_to: str | date | None = None,

@@ -380,3 +380,15 @@ def test_an_open_archive_sees_new_spellings_and_curation_edits_of_other_processe
     fresh._entity_counts = lambda: counted.append(1) or {}  # type: ignore[method-assign]
     assert _facet(fresh.search("rates", facets=["people"]), "people")["Paul Volcker"] == 4
     assert counted == []
+
+
+def test_related_ranks_entities_with_labels(small):
+    small.add([Article(id=f"h{i}", headline=f"harvest {i}", body="the harvest was good " * 5,
+                       published="1987-04-01", people=["Someone Else"]) for i in range(4)])
+    related = small.related("rates", field="people")
+    # `volcker` (2 articles) and "Paul Volcker" (2) are one entity in 3 articles
+    assert [(e.value, e.label, e.count, e.background) for e in related.entities] == [
+        ("paul-volcker", "Paul Volcker", 3, 3), ("james-baker", "James Baker", 2, 2)]
+    assert related.to_dict()["entities"][0]["label"] == "Paul Volcker"
+    assert "Paul Volcker" in CliRunner().invoke(main, ["related", "rates", "--field", "people",
+                                                       "--index", str(small.path)]).output

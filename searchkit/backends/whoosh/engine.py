@@ -513,8 +513,9 @@ class WhooshEngine:
             clusters = self._stories(searcher, options)
             if clusters is not None:
                 return summaries.story_related(searcher, docset, self._facets, clusters, options.query,
-                                               field, top)
-            entities = search.related(searcher, docset, self._facets, field, top)
+                                               field, top, options.facet_labels.get(field))
+            entities = search.related(searcher, docset, self._facets, field, top,
+                                      labels=options.facet_labels.get(field))
             return Related(query=options.query, field=field, total=len(docset),
                            documents=searcher.doc_count(), entities=entities)
 

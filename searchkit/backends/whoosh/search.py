@@ -1181,9 +1181,13 @@ def g2(k: int, n: int, background: int, documents: int) -> float:
 
 
 def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, field: str,
-            top: int, min_count: int = 2) -> list[RelatedEntity]:
-    """Values of `field` over-represented among the matches, by G² (highest first)."""
+            top: int, min_count: int = 2,
+            labels: Callable[[tuple], tuple] | None = None) -> list[RelatedEntity]:
+    """Values of `field` over-represented among the matches, by G² (highest first); with `labels`,
+    of the values as `labels` gives them (`FacetColumns.count`)."""
     values = facet_columns.values(searcher, field)
+    if labels is not None:
+        values = facet_columns.labelled(values, labels)
     everything = all_docnums(searcher)
     return related_entities(values.value_counts(docset), values.value_counts(everything),
                             len(docset), len(everything), top, min_count)

@@ -141,12 +141,13 @@ def story_timeline(searcher: Searcher, docset: set[int], facet_columns: FacetCol
 
 
 def story_related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
-                  clusters: Sequence[int], text: str, field: str, top: int) -> Related:
+                  clusters: Sequence[int], text: str, field: str, top: int,
+                  labels: Callable[[tuple], tuple] | None = None) -> Related:
     """`search.related` counting stories: matching stories with a value against all stories."""
     everything = all_docnums(searcher)
     matched, stories = count_stories(clusters, docset), count_stories(clusters, everything)
-    entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset),
-                                story_values(searcher, facet_columns, clusters, field, everything),
+    entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset, labels),
+                                story_values(searcher, facet_columns, clusters, field, everything, labels),
                                 matched, stories, top)
     return Related(query=text, field=field, total=matched, documents=stories, entities=entities,
                    count="stories")

@@ -715,8 +715,12 @@ class XapianEngine:
             xq = self._query(_Translator(self.xapian, db), q, filter_q)
             total, counts = self._count(db, xq, [field])
             documents, background = self._count(db, self.xapian.Query.MatchAll, [field])
-            entities = search.related_entities(_decoded(counts[field]), _decoded(background[field]),
-                                               total, documents, top)
+            found, everywhere = _decoded(counts[field]), _decoded(background[field])
+            labels = options.facet_labels.get(field)
+            if labels is not None:  # as entities (exact for the `top` most frequent: `_entity_counts`)
+                found = self._entity_counts(db, xq, field, found, labels, top)
+                everywhere = self._entity_counts(db, self.xapian.Query.MatchAll, field, everywhere, labels, top)
+            entities = search.related_entities(found, everywhere, total, documents, top)
             return Related(query=options.query, field=field, total=total, documents=documents,
                            entities=entities)
 
