@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -27,7 +28,7 @@ from .model import (COUNTS, ENTITY_FIELDS, FACET_FIELDS, FORMATS, PERIODS, SORTS
 from . import workflow
 from .userdata import Note, NoUserData, SavedSearch, UserData, check_name, check_note
 from .filestats import FileStats, file_key
-from .canonical import CANONICAL_FIELDS, Entity, EntityTable
+from .canonical import CANONICAL_FIELDS, Entity, EntityTable, count_borrowed
 from .wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
@@ -245,8 +246,6 @@ class Archive:
         finally:
             if files is not None:
                 files.close()
-            if self._entities is not None:
-                self._entities.forget()
         return summary
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
@@ -400,7 +399,7 @@ class Archive:
         options.count = self._count(count)
         self._count_as_entities(options, facets)
         result = self._engine.search(options)
-        self._label_entities(options, result.facets)
+        self._label_entities(options, result.facets, facet_top)
         if "tags" in facets:
             counted = workflow.tag_facet(self._engine.search, self._userdata, options, facet_top)
             result.facets = {name: counted if name == "tags" else result.facets.get(name, [])
@@ -419,12 +418,20 @@ class Archive:
             options.facet_labels = {name: table.fields[name] for name in fields
                                     if name in CANONICAL_FIELDS}
 
-    def _label_entities(self, options: SearchOptions, facets: dict[str, list[FacetValue]]) -> None:
-        """Give each value counted as an entity (`_count_as_entities`) its entity's label."""
+    def _label_entities(self, options: SearchOptions, facets: dict[str, list[FacetValue]],
+                        top: int) -> None:
+        """Give each value counted as an entity (`_count_as_entities`) its entity's label; count
+        entities retyped from other fields (`canonical.count_borrowed`) by a query each."""
         for name in options.facet_labels:
             table = self.entity_table().fields[name]
             for value in facets.get(name, ()):
                 value.label = table.label(value.value)
+            if table.borrowed and name in facets:
+                def count(spellings: list[str], name: str = name) -> int:
+                    return self._engine.search(replace(
+                        options, filters={**options.filters, name: spellings}, facets=(), limit=0,
+                        facet_labels={}, snippets=False, collapse=options.count == "stories")).total
+                facets[name] = count_borrowed(table, facets[name], top, count)
 
     def _count(self, count: str) -> str:
         """`count` checked: articles, or stories where the backend keeps wire copies."""
@@ -481,14 +488,21 @@ class Archive:
         """Values of a tag field over-represented among the matches compared with the whole
         archive, ranked by Dunning's log-likelihood G² (values in fewer than 2 matches, or no more
         frequent among matches than overall, are left out). `count="stories"` counts wire-copy
-        clusters instead of articles, among the matches and in the archive."""
+        clusters instead of articles, among the matches and in the archive. People, orgs and
+        places are ranked as entities (`value` the id, `label` the name), as facets count them."""
         if field not in TAG_FIELDS:
             raise QueryError(f"unknown field {field!r} (fields: {', '.join(TAG_FIELDS)})")
         if top < 0:
             raise QueryError("top must be >= 0")
         options = self._options(query, date_from, date_to, filters)
         options.count = self._count(count)
-        return self._engine.related(options, field, top)
+        self._count_as_entities(options, [field])
+        related = self._engine.related(options, field, top)
+        if field in options.facet_labels:
+            table = self.entity_table().fields[field]
+            for entity in related.entities:
+                entity.label = table.label(entity.value)
+        return related
 
     def similar(self, article_id: str, *, limit: int = 10, page: int = 1,
                 date_from: str | date | None = None, date_to: str | date | None = None,
@@ -574,7 +588,8 @@ class Archive:
     def _curated(self) -> tuple[EntityTable, list[Problem]]:
         if self._entities is None:
             from .curation import CuratedEntities  # noqa: PLC0415
-            self._entities = CuratedEntities(self._entity_counts, None if self.curation_file is None
+            self._entities = CuratedEntities(self._entity_counts, lambda: self._engine.generation(),
+                                             None if self.curation_file is None
                                              else self.curation_file.with_name("entities.cache"))
         return self._entities.table(self.curation_file)
 
@@ -607,7 +622,8 @@ class Archive:
 
     def curate(self, action: str, field: str, values: list[str], target: str = "") -> str:
         """Add a rule to the curation file (see `searchkit.curation`): `merge` the entities of
-        `values` into `target`, `rename` one to the label `target`, or `block` them. Returns the
+        `values` into `target`, `rename` one to the label `target`, `block` them, `retype` them to
+        the field `target` or `split` each spelling off its entity. Returns the
         line written; QueryError for a rule that cannot be read, ArchiveError without a folder."""
         from .curation import append_rule  # noqa: PLC0415
         if self.curation_file is None:
@@ -628,7 +644,7 @@ class Archive:
         options = self._options(query, date_from, date_to, filters)
         self._count_as_entities(options, fields)
         summary = self._engine.summary(options, fields, top)
-        self._label_entities(options, summary.facets)
+        self._label_entities(options, summary.facets, top)
         return summary
 
     def batch(self, queries: str | os.PathLike | Iterable[str], *, date_from: str | date | None = None,

@@ -19,14 +19,20 @@ How variants are decided to be one entity (the README's "Canonical entities" say
   name with that surname; otherwise (two Browns of similar weight) the surname stays apart.
 The label is the written form (a capitalised spelling over a lower-case source tag), then the most
 frequent; a known organisation or country is labelled by its full name.
+
+An entity retyped by the user (`retype people "Merrill Lynch" to orgs`) leaves its field like a
+blocked one and joins the other field's entity of the same name (or becomes one): its spellings
+there are the other field's values, written `people\x1fMerrill Lynch` (`OTHER_FIELD`) in the
+spellings a filter or query expands to, which the query planner turns into a term of that field.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .fields import ENTITY_FIELDS
+from .model import FacetValue
 from .text import slug
 
 # The tag fields whose values are entities with canonical ids (countries are codes already).
@@ -37,6 +43,8 @@ SURNAME_DOMINANCE = 4
 # Legal forms and the like after a company's name: "Reuters Holdings Plc" is "Reuters".
 # A build folds each spelling more than once.
 _fold = lru_cache(maxsize=1 << 18)(slug)
+# Between a field's name and a value in a spelling of another field's values (a retyped entity's).
+OTHER_FIELD = "\x1f"
 _LEGAL_FORMS = frozenset("""inc incorporated corp corporation co company ltd limited plc llc lp ag sa
 nv bv spa gmbh ab asa holdings holding group""".split())
 
@@ -170,6 +178,9 @@ class FieldTable:
         self._moved: dict[str, str] = {}  # key of an entity merged into another -> that one's key
         self._id_of: dict[str, str] | None = None  # spelling -> id, made on first use
         self._mapped: dict[tuple, tuple] = {}
+        # Entities of this field that have spellings in other fields (`retype`): key -> [(field,
+        # value)]. Only a query on those fields can count them (`Archive.search` does).
+        self.borrowed: dict[str, list[tuple[str, str]]] = {}
 
     def state(self) -> tuple:
         """The table before curation, as plain data (`from_state` makes it again)."""
@@ -212,7 +223,9 @@ class FieldTable:
 
     def entity(self, key: str, count: int = 0) -> Entity:
         label = self._label[key]
-        return Entity(self.field, key, label, count, list(self._members[key]))
+        others = [spelling for _name, spelling in self.borrowed.get(key, ())]
+        return Entity(self.field, key, label, count, sorted({*self._members[key], *others},
+                                                            key=lambda s: (s.casefold(), s)))
 
     def spellings(self, value: str) -> list[str]:
         """Every indexed spelling of the entity `value` names (`[value]` when it names none, none
@@ -220,7 +233,10 @@ class FieldTable:
         key = self.key(value)
         if key in self.blocked:
             return []
-        return list(self._members[key]) if key is not None else [value]
+        if key is None:
+            return [value]
+        return [*self._members[key], *(f"{name}{OTHER_FIELD}{spelling}"
+                                       for name, spelling in self.borrowed.get(key, ()))]
 
     def __call__(self, values: tuple) -> tuple:
         """An article's values as entity ids: each once, blocked ones left out (a value the table
@@ -251,6 +267,8 @@ class FieldTable:
             elif key != target:
                 self._set(target, self._label[target], self._members[target] + self._members.pop(key))
                 self._label.pop(key)
+                if key in self.borrowed:
+                    self.borrowed.setdefault(target, []).extend(self.borrowed.pop(key))
                 self._moved[key] = target
         self._changed()
         return unknown
@@ -269,6 +287,52 @@ class FieldTable:
         if key is None:
             return False
         self.blocked.add(key)
+        self._changed()
+        return True
+
+    def retype(self, value: str, to: FieldTable) -> bool:
+        """Move the entity `value` names to the field of `to`: blocked here, and there one with
+        the entity of the same name (or a new one) with these spellings."""
+        key = self.key(value)
+        if key is None or key in self.blocked:
+            return False
+        label = self._label[key]
+        moved = [(self.field, m) for m in self._members[key]] + self.borrowed.pop(key, [])
+        self.blocked.add(key)
+        self._changed()
+        to.take(label, moved)
+        return True
+
+    def take(self, label: str, spellings: list[tuple[str, str]]) -> None:
+        """Other fields' `spellings` (field, value) as spellings of the entity labelled `label`."""
+        target = self.key(label)
+        if target is None:
+            target = variant_key(self.field, label)
+            self._set(target, _known_label(self.field, target) or label, [])
+        self.borrowed.setdefault(target, []).extend(spellings)
+        for _name, spelling in spellings:
+            self._key_of.setdefault(_fold(spelling), target)
+        self._key_of.setdefault(_fold(label), target)
+        self._key_of.setdefault(target, target)
+        self._changed()
+
+    def split(self, value: str) -> bool:
+        """Make the indexed spellings of `value` (any case or punctuation) an entity of their own,
+        out of the entity they were grouped into; False when they are that entity's own name."""
+        key = self.key(value)
+        folded = _fold(value)
+        if key is None or variant_key(self.field, value) == key:  # its own name
+            return False
+        spellings = [m for m in self._members[key] if _fold(m) == folded]
+        rest = [m for m in self._members[key] if _fold(m) != folded]
+        if not spellings or not rest:
+            return False
+        new = folded if folded not in self._members else f"{folded}-{len(self._members)}"
+        self._set(key, self._label[key], rest)
+        self._set(new, _best_label(self.field, dict.fromkeys(spellings, 1)), spellings)
+        self._key_of[folded] = self._key_of[new] = new
+        if key in self.blocked:
+            self.blocked.add(new)
         self._changed()
         return True
 
@@ -310,3 +374,16 @@ class EntityTable:
             out[name] = (list(dict.fromkeys(s for v in values for s in table.spellings(v)))
                          if table is not None else list(values))
         return out
+
+
+def count_borrowed(table: FieldTable, found: list[FacetValue], top: int,
+                   count: Callable[[list[str]], int]) -> list[FacetValue]:
+    """A facet's labelled entity counts with each entity that has spellings in other fields
+    (`FieldTable.borrowed`: a column of this field cannot count them) counted by `count` (the
+    matches with any of these spellings), ranked again as facets are (most first, then by id)."""
+    counts = {v.value: v.count for v in found}
+    for key in table.borrowed:
+        if key not in table.blocked:
+            counts[key] = count(table.spellings(key))
+    ranked = sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0].casefold(), kv[0]))
+    return [FacetValue(k, n, table.label(k)) for k, n in ranked[:top or None]]

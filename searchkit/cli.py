@@ -646,14 +646,15 @@ def entities(ctx, index_dir, field, query, prefix, limit, page, date_from, date_
 
     Spellings of one entity are one value (see README, "Canonical entities"): each entity has an
     id, a label and the spellings the index holds. The file entities.txt in the index folder
-    merges, renames and blocks entities (edit it, or use the subcommands); its bad lines are
-    reported on stderr as FILE:LINE: reason.
+    merges, renames, blocks, retypes and splits entities (edit it, or use the subcommands); its
+    bad lines are reported on stderr as FILE:LINE: reason.
 
     \b
     Example:
       searchkit entities --type orgs --prefix bank
       searchkit entities --type people --query oil --json
       searchkit entities merge people "Mr Blair" --into "Tony Blair"
+      searchkit entities retype people "Merrill Lynch" --to orgs
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -714,6 +715,30 @@ def entities_rename(field, value, label, index_dir):
 def entities_block(field, values, index_dir):
     """Never list, count or filter on the entities of VALUES (a rule in entities.txt)."""
     _curate(index_dir, "block", field, list(values))
+
+
+@entities.command("retype")
+@_ENTITY_FIELD
+@click.argument("values", nargs=-1, required=True)
+@click.option("--to", "to", required=True, type=click.Choice(("people", "orgs", "places")),
+              help="The field they belong to.")
+@index_option
+@handle_errors
+def entities_retype(field, values, to, index_dir):
+    """Move the entities of VALUES from FIELD to another field, e.g. a company listed as a person
+    (a rule in entities.txt; no re-indexing)."""
+    _curate(index_dir, "retype", field, list(values), to)
+
+
+@entities.command("split")
+@_ENTITY_FIELD
+@click.argument("values", nargs=-1, required=True)
+@index_option
+@handle_errors
+def entities_split(field, values, index_dir):
+    """Make each of VALUES (an indexed spelling, any case) an entity of its own, out of the entity
+    it was grouped into (a rule in entities.txt)."""
+    _curate(index_dir, "split", field, list(values))
 
 
 @main.command()

@@ -1,12 +1,14 @@
 """The user's curation of an archive's entities: a text file of rules, applied when searching.
 
 The file is `entities.txt` in the index folder (`Archive.curation_file`). It is the user's: searchkit
-only appends to it (`searchkit entities merge/rename/block`), and re-indexing leaves it alone. One
+only appends to it (`searchkit entities merge/rename/block/retype/split`), and re-indexing leaves it alone. One
 rule a line, words as in a shell (quote a name with spaces), `#` starts a comment:
 
     merge people Blair "Mr Blair" into "Tony Blair"   # one entity, labelled as the last name
     rename orgs ec to "European Community"            # a new label for an entity
     block orgs "But the Bank"                         # never listed, counted or filtered on
+    retype people "Merrill Lynch" to orgs             # a company, not a person
+    split people Brown                                # "Brown" alone is not "Gordon Brown"
 
 A value is any spelling the index holds, an entity's id or its label (case, accents and
 punctuation do not matter). The rules apply in order, to the table `canonical` makes from the
@@ -30,9 +32,12 @@ from .errors import ArchiveError, QueryError
 from .model import Problem
 
 CURATION_FILE = "entities.txt"
-ACTIONS = ("merge", "rename", "block")
+ACTIONS = ("merge", "rename", "block", "retype", "split")
 _USAGE = {"merge": "merge FIELD VALUE... into LABEL", "rename": "rename FIELD VALUE to LABEL",
-          "block": "block FIELD VALUE..."}
+          "block": "block FIELD VALUE...", "retype": "retype FIELD VALUE... to FIELD",
+          "split": "split FIELD VALUE..."}
+# The word before the last argument of an action that has one.
+_KEYWORD = {"merge": "into", "rename": "to", "retype": "to"}
 
 
 @dataclass
@@ -40,7 +45,7 @@ class Rule:
     action: str
     field: str
     values: list[str]
-    target: str = ""  # the label of `merge ... into` and `rename ... to`
+    target: str = ""  # the label of `merge ... into` and `rename ... to`, the field of `retype ... to`
 
 
 def parse_rule(line: str) -> Rule | None:
@@ -58,17 +63,23 @@ def parse_rule(line: str) -> Rule | None:
         got = f", got {args[0]!r}" if args else ""
         raise ValueError(f"{action} needs a field ({', '.join(CANONICAL_FIELDS)}){got}: {_USAGE[action]}")
     field, args = args[0].lower(), args[1:]
-    if action == "block":
+    if action not in _KEYWORD:
         if not args:
-            raise ValueError(f"block needs a value: {_USAGE[action]}")
+            raise ValueError(f"{action} needs a value: {_USAGE[action]}")
         return Rule(action, field, args)
-    keyword = "into" if action == "merge" else "to"
+    keyword = _KEYWORD[action]
     if keyword not in args or args.index(keyword) != len(args) - 2 or args.index(keyword) == 0:
-        raise ValueError(f"{action} needs {'values' if action == 'merge' else 'a value'} and "
-                         f"'{keyword} LABEL' at the end: {_USAGE[action]}")
+        ending = " ".join(_USAGE[action].split()[-2:])  # "into LABEL"
+        raise ValueError(f"{action} needs {'a value' if action == 'rename' else 'values'} and "
+                         f"'{ending}' at the end: {_USAGE[action]}")
     values, target = args[:-2], args[-1]
     if action == "rename" and len(values) != 1:
         raise ValueError(f"rename takes one value: {_USAGE[action]}")
+    if action == "retype":
+        if target.lower() not in CANONICAL_FIELDS or target.lower() == field:
+            raise ValueError(f"retype needs another field after 'to' ({', '.join(CANONICAL_FIELDS)}), "
+                             f"got {target!r}: {_USAGE[action]}")
+        return Rule(action, field, values, target.lower())
     if not target.strip() or "," in target:
         raise ValueError(f"the label {target!r} must be non-empty and without commas")
     return Rule(action, field, values, target)
@@ -98,6 +109,12 @@ def apply(table: EntityTable, path: Path | None) -> list[Problem]:
             unknown = fields.merge(rule.values, rule.target)
         elif rule.action == "rename":
             unknown = [] if fields.rename(rule.values[0], rule.target) else rule.values
+        elif rule.action == "retype":
+            unknown = [v for v in rule.values if not fields.retype(v, table.fields[rule.target])]
+        elif rule.action == "split":
+            unknown = [v for v in rule.values if fields.key(v) is None]
+            problems += [Problem(str(path), f"{v!r} is its entity's own name: nothing to split off", str(number))
+                         for v in rule.values if v not in unknown and not fields.split(v)]
         else:
             unknown = [v for v in rule.values if not fields.block(v)]
         problems += [Problem(str(path), f"no {rule.field} value {v!r} in the archive", str(number))
@@ -108,8 +125,7 @@ def apply(table: EntityTable, path: Path | None) -> list[Problem]:
 def append_rule(path: Path, action: str, field: str, values: list[str], target: str = "") -> str:
     """Add a rule at the end of the file (made if missing), replacing it whole so a reader never
     sees half a line; returns the line written. QueryError for a rule that would not parse."""
-    words = [action, field, *values] + ([{"merge": "into", "rename": "to"}[action], target]
-                                        if action != "block" else [])
+    words = [action, field, *values] + ([_KEYWORD[action], target] if action in _KEYWORD else [])
     line = " ".join(shlex.quote(w) for w in words)
     try:
         parse_rule(line)
@@ -131,54 +147,58 @@ def append_rule(path: Path, action: str, field: str, values: list[str], target: 
 
 
 # Bumped when the saved form of a table (`EntityTable.state`) or the grouping rules change.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class CuratedEntities:
     """An archive's entity table with the curation file applied: made on first use from `count`
     (each canonical field's value -> articles, over the whole index), made again when the file
-    changes or the index was added to (`forget`). Grouping the values of a large archive takes
-    most of a second, so the table before curation is also saved in `cache` (if given) with a
-    digest of the counts it was made from, and read back while they are the same."""
+    changes or the index's `generation` does (a commit by this process or another: a server
+    sees new spellings and edits at its next request). Counting every value and grouping them
+    takes a large part of a second, so the table before curation is also saved in `cache` (if
+    given) with the generation and a digest of the counts it was made from: read back without
+    counting while the generation is the same, and without grouping while the counts are."""
 
     def __init__(self, count: Callable[[], Mapping[str, Mapping[str, int]]],
-                 cache: Path | None = None) -> None:
+                 generation: Callable[[], tuple], cache: Path | None = None) -> None:
         self._count = count
+        self._generation = generation
         self._cache = cache
-        self._made: tuple[tuple | None, EntityTable, list[Problem]] | None = None
+        self._made: tuple[tuple, EntityTable, list[Problem]] | None = None
         self._lock = threading.Lock()  # a server's threads share it
 
     def table(self, path: Path | None) -> tuple[EntityTable, list[Problem]]:
-        state = file_state(path)
+        state = (file_state(path), self._generation())
         with self._lock:
             if self._made is None or self._made[0] != state:
-                table = self._grouped()
+                table = self._grouped(state[1])
                 self._made = (state, table, apply(table, path))
             return self._made[1], self._made[2]
 
-    def _grouped(self) -> EntityTable:
-        counts = self._count()
-        digest = hashlib.blake2b(marshal.dumps((CACHE_VERSION, counts)), digest_size=16).digest()
+    def _grouped(self, generation: tuple) -> EntityTable:
+        saved_generation = saved_digest = saved = None
         if self._cache is not None:
             try:
-                saved_digest, saved = marshal.loads(self._cache.read_bytes())
-                if saved_digest == digest:
-                    return EntityTable(state=saved)
+                version, saved_generation, saved_digest, saved = marshal.loads(self._cache.read_bytes())
+                if version != CACHE_VERSION:
+                    saved = None
             except (OSError, EOFError, ValueError, TypeError, KeyError):
-                pass  # none yet, or unreadable: group again
-        table = EntityTable(counts)
+                pass  # none yet, or unreadable (an older version's): group again
+        if saved is not None and saved_generation == generation:
+            return EntityTable(state=saved)
+        counts = self._count()
+        digest = hashlib.blake2b(marshal.dumps(counts), digest_size=16).digest()
+        table = EntityTable(state=saved) if saved is not None and saved_digest == digest else None
+        if table is None:
+            table = EntityTable(counts)
         if self._cache is not None:
-            temporary = self._cache.with_name(self._cache.name + ".tmp")
+            temporary = self._cache.with_name(f"{self._cache.name}.{os.getpid()}.tmp")
             try:
-                temporary.write_bytes(marshal.dumps((digest, table.state())))
+                temporary.write_bytes(marshal.dumps((CACHE_VERSION, generation, digest, table.state())))
                 os.replace(temporary, self._cache)
             except OSError:
-                pass  # a read-only index folder: grouped again by the next process
+                temporary.unlink(missing_ok=True)  # a read-only index folder: grouped again next time
         return table
-
-    def forget(self) -> None:
-        with self._lock:
-            self._made = None
 
 
 def file_state(path: Path | None) -> tuple | None:

@@ -334,6 +334,14 @@ class RelatedEntity:
     count: int  # matching articles with this value
     background: int  # articles in the whole archive with this value
     score: float  # log-likelihood G² of the over-representation
+    # The display name of an entity (people, orgs, places), whose `value` is its id (`canonical`).
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        if self.label is None:
+            del out["label"]
+        return out
 
 
 @dataclass
@@ -348,7 +356,7 @@ class Related:
 
     def to_dict(self) -> dict[str, Any]:
         out = {"query": self.query, "field": self.field,
-               "entities": [dataclasses.asdict(e) for e in self.entities]}
+               "entities": [e.to_dict() for e in self.entities]}
         if self.count != "articles":
             out["count"] = self.count
         return out

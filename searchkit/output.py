@@ -269,12 +269,12 @@ def related_text(related: Related) -> str:
     if not related.entities:
         return (f"No {related.field} stand out among the {related.total} {related.count} matching "
                 f"{sanitize(related.query)}.")
-    width = max(len(sanitize(e.value)) for e in related.entities)
+    width = max(len(sanitize(e.label or e.value)) for e in related.entities)
     lines = [f"{related.field} over-represented among the {related.total} {related.count} matching "
              f"{sanitize(related.query)} (of {related.documents}):",
              f"  {'value':<{width}}  {'matches':>7}  {'archive':>7}  {'G2':>9}"]
     for e in related.entities:
-        lines.append(f"  {sanitize(e.value):<{width}}  {e.count:>7}  {e.background:>7}  {e.score:>9.1f}")
+        lines.append(f"  {sanitize(e.label or e.value):<{width}}  {e.count:>7}  {e.background:>7}  {e.score:>9.1f}")
     return "\n".join(lines)
 
 

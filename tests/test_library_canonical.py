@@ -157,7 +157,7 @@ def test_bad_curation_lines_are_named_by_file_and_line_and_the_rest_apply(small)
     problems = [str(p) for p in small.curation_problems()]
     assert problems == [
         f"{path}:2: merge needs values and 'into LABEL' at the end: merge FIELD VALUE... into LABEL",
-        f"{path}:4: unknown action 'explode' (actions: merge, rename, block)",
+        f"{path}:4: unknown action 'explode' (actions: merge, rename, block, retype, split)",
         f"{path}:5: block needs a field (people, orgs, places), got 'topics': block FIELD VALUE...",
         f"{path}:6: cannot read the line: No closing quotation",
         f"{path}:7: no people value 'Nobody' in the archive"]
@@ -293,3 +293,102 @@ def test_stats_lists_entities(small):
     assert [(v.value, v.label, v.count) for v in stats.facets["people"]] == [
         ("paul-volcker", "Paul Volcker", 3)]
     assert stats.facets["year"][0].label is None
+
+
+# ------------------------------------------------------------ retype and split
+
+def test_retype_moves_an_entity_to_another_field_without_reindexing(small):
+    small.add([_article(6, people=["Merrill Lynch"]),
+               _article(7, people=["Merrill Lynch"], orgs=["Merrill Lynch"]),
+               _article(8, orgs=["Merrill Lynch & Co"])])
+    assert _facet(small.search("rates", facets=["people"]), "people")["Merrill Lynch"] == 2
+    line = small.curate("retype", "people", ["merrill lynch"], "orgs")
+    assert line == "retype people 'merrill lynch' to orgs"
+    found = small.search("rates", facets=["people", "orgs"])
+    assert "Merrill Lynch" not in _facet(found, "people")
+    # c7 has it in both fields: one article
+    assert _facet(found, "orgs")["Merrill Lynch"] == 3
+    assert small.search("*", filters={"orgs": ["merrill-lynch"]}).total == 3
+    assert small.search('orgs:"merrill lynch"').total == 3
+    assert small.search("*", filters={"people": ["Merrill Lynch"]}).total == 0
+    assert small.search('people:"merrill lynch"').total == 0
+    # the multi-select facet counts it under the other filters, and a top cut ranks it
+    chosen = small.search("rates", filters={"orgs": ["fed"]}, facets=["orgs"], facet_top=1)
+    assert _facet(chosen, "orgs") == {"Merrill Lynch": 3}
+    entity = next(e for e in small.entities("orgs") if e.id == "merrill-lynch")
+    assert (entity.label, entity.count) == ("Merrill Lynch", 3)
+    assert entity.aliases == ["Merrill Lynch", "Merrill Lynch & Co"]
+    assert "merrill-lynch" not in [e.id for e in small.entities("people")]
+    assert small.curation_problems() == []
+
+
+def test_retype_and_split_lines_are_checked_with_their_line_number(small):
+    path = small.curation_file
+    path.write_text("retype people volcker to topics\n"
+                    "retype people volcker orgs\n"
+                    "retype people Nobody to places\n"
+                    "split people james-baker\n"
+                    "split people Baker\n", encoding="utf-8")
+    assert [str(p) for p in small.curation_problems()] == [
+        f"{path}:1: retype needs another field after 'to' (people, orgs, places), got 'topics': "
+        f"retype FIELD VALUE... to FIELD",
+        f"{path}:2: retype needs values and 'to FIELD' at the end: retype FIELD VALUE... to FIELD",
+        f"{path}:3: no people value 'Nobody' in the archive",
+        f"{path}:4: 'james-baker' is its entity's own name: nothing to split off"]
+    # line 5 applied: "Baker" alone is no longer James Baker
+    assert _facet(small.search("rates", facets=["people"]), "people") == {
+        "Paul Volcker": 3, "James Baker": 2, "Baker": 1}
+    assert small.search("*", filters={"people": ["James Baker"]}).total == 2
+    assert small.search("*", filters={"people": ["Baker"]}).total == 1
+
+
+def test_split_makes_a_surname_an_entity_of_its_own():
+    table = FieldTable("people", {"Blair": 14, "blair": 2, "Tony Blair": 149})
+    assert table.split("BLAIR")
+    assert labels(table) == {"Blair": "Blair", "blair": "Blair", "Tony Blair": "Tony Blair"}
+    assert not table.split("Tony Blair")
+
+
+def test_the_entities_command_retypes_and_splits(small):
+    run = CliRunner().invoke
+    index = str(small.path)
+    moved = run(main, ["entities", "retype", "people", "volcker", "--to", "orgs", "--index", index])
+    assert moved.exit_code == 0, moved.output
+    assert "retype people volcker to orgs" in moved.output
+    assert "3  Paul Volcker  [paul-volcker]" in run(main, ["entities", "--index", index, "--type", "orgs"]).output
+    bad = run(main, ["entities", "retype", "people", "volcker", "--to", "topics", "--index", index])
+    assert bad.exit_code == 2
+    split = run(main, ["entities", "split", "people", "Baker", "--index", index])
+    assert split.exit_code == 0, split.output
+
+
+def test_an_open_archive_sees_new_spellings_and_curation_edits_of_other_processes(small):
+    """A server's Archive object: another Archive (another process) indexes and curates."""
+    assert _facet(small.search("rates", facets=["people"]), "people") == {"Paul Volcker": 3,
+                                                                          "James Baker": 2}
+    other = Archive(small.path, create=False)
+    other.add([_article(9, people=["PAUL VOLCKER", "Karl Otto Pohl"])])
+    assert _facet(small.search("rates", facets=["people"]), "people") == {
+        "Paul Volcker": 4, "James Baker": 2, "Karl Otto Pohl": 1}
+    assert small.search("*", filters={"people": ["paul-volcker"]}).total == 4
+    other.curate("merge", "people", ["Karl Otto Pohl"], "Paul Volcker")
+    assert _facet(small.search("rates", facets=["people"]), "people") == {"Paul Volcker": 4,
+                                                                          "James Baker": 2}
+    # the saved table is read back by a new process without counting while nothing changed
+    counted = []
+    fresh = Archive(small.path, create=False)
+    fresh._entity_counts = lambda: counted.append(1) or {}  # type: ignore[method-assign]
+    assert _facet(fresh.search("rates", facets=["people"]), "people")["Paul Volcker"] == 4
+    assert counted == []
+
+
+def test_related_ranks_entities_with_labels(small):
+    small.add([Article(id=f"h{i}", headline=f"harvest {i}", body="the harvest was good " * 5,
+                       published="1987-04-01", people=["Someone Else"]) for i in range(4)])
+    related = small.related("rates", field="people")
+    # `volcker` (2 articles) and "Paul Volcker" (2) are one entity in 3 articles
+    assert [(e.value, e.label, e.count, e.background) for e in related.entities] == [
+        ("paul-volcker", "Paul Volcker", 3, 3), ("james-baker", "James Baker", 2, 2)]
+    assert related.to_dict()["entities"][0]["label"] == "Paul Volcker"
+    assert "Paul Volcker" in CliRunner().invoke(main, ["related", "rates", "--field", "people",
+                                                       "--index", str(small.path)]).output

@@ -18,6 +18,7 @@ from whoosh.fields import Schema
 from whoosh.matching import ConstantScoreMatcher, ListMatcher, NullMatcher
 from whoosh.query.wrappers import WrappingQuery
 
+from ..canonical import OTHER_FIELD
 from ..dates import parse_span
 from ..errors import QueryError
 from ..model import FACET_FIELDS
@@ -187,12 +188,14 @@ def tag_values(text: str) -> list[tuple[str, str]]:
 
 def with_spellings(q: query.Query, spellings: Mapping[str, Callable[[str], list[str]]]) -> query.Query:
     """`q` with each value of a field in `spellings` (`people:volcker`) replaced by all the spellings
-    of its entity (`canonical`): `volcker` OR `paul volcker`."""
+    of its entity (`canonical`): `volcker` OR `paul volcker` (a spelling `field\x1fvalue` is a value
+    of another field: a retyped entity's)."""
     def swap(node: query.Query) -> query.Query:
         if isinstance(node, query.Term) and node.fieldname in spellings:
             names = list(dict.fromkeys(s.lower() for s in spellings[node.fieldname](node.text)))
             if names != [node.text]:
-                return query.Or([query.Term(node.fieldname, n, boost=node.boost) for n in names])
+                return query.Or([query.Term(*_field_value(node.fieldname, n), boost=node.boost)
+                                 for n in names])
         return node
     return q.accept(swap)
 
@@ -359,10 +362,16 @@ def field_filter(schema: Schema, filters: dict[str, list[str]] | None,
         if fieldname not in FACET_FIELDS:
             raise QueryError(f"cannot filter on {fieldname!r} (filter fields: "
                              f"{', '.join((*FACET_FIELDS, TAG_FIELD_NAMES[1]))})")
-        field = schema[fieldname]
-        terms = [query.Term(fieldname, t) for v in values for t in field.process_text(v, mode="query")]
+        terms = [query.Term(name, t) for name, v in (_field_value(fieldname, v) for v in values)
+                 for t in schema[name].process_text(v, mode="query")]
         clauses.append(query.Or(terms) if terms else query.NullQuery)
     return query.And(clauses)
+
+
+def _field_value(fieldname: str, value: str) -> tuple[str, str]:
+    """(field, value) of a spelling, which may name another field's value (`canonical.OTHER_FIELD`)."""
+    other, marked, rest = value.partition(OTHER_FIELD)
+    return (other, rest) if marked else (fieldname, value)
 
 
 # ------------------------------------------------------------ date ranges from the date column

@@ -178,6 +178,16 @@ class WhooshEngine:
         with self._ix.reader() as reader:
             fill(pairs(reader))
 
+    def generation(self) -> tuple:
+        """The latest commit's number and its table of contents' time and size (a rebuild starts
+        numbering again)."""
+        number = self._ix.latest_generation()
+        try:
+            toc = os.stat(self.path / f"_{self._ix.indexname}_{number}.toc")
+        except OSError:  # replaced by a newer commit meanwhile: stale at the next call anyway
+            return (number,)
+        return (number, toc.st_mtime_ns, toc.st_size)
+
     # ------------------------------------------------------------ reading
 
     def _current_snapshot(self, renew: bool = False) -> "_Snapshot":
@@ -317,8 +327,9 @@ class WhooshEngine:
             clusters = self._stories(searcher, options)
             if clusters is not None:
                 return summaries.story_related(searcher, docset, self._facets, clusters, options.query,
-                                               field, top)
-            entities = summaries.related(searcher, docset, self._facets, field, top)
+                                               field, top, options.facet_labels.get(field))
+            entities = summaries.related(searcher, docset, self._facets, field, top,
+                                         labels=options.facet_labels.get(field))
             return Related(query=options.query, field=field, total=len(docset),
                            documents=searcher.doc_count(), entities=entities)
 

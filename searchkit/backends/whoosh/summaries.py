@@ -142,12 +142,13 @@ def story_timeline(searcher: Searcher, docset: set[int], facet_columns: FacetCol
 
 
 def story_related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
-                  clusters: Sequence[int], text: str, field: str, top: int) -> Related:
+                  clusters: Sequence[int], text: str, field: str, top: int,
+                  labels: Callable[[tuple], tuple] | None = None) -> Related:
     """`related` counting stories: matching stories with a value against all stories."""
     everything = all_docnums(searcher)
     matched, stories = count_stories(clusters, docset), count_stories(clusters, everything)
-    entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset),
-                                story_values(searcher, facet_columns, clusters, field, everything),
+    entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset, labels),
+                                story_values(searcher, facet_columns, clusters, field, everything, labels),
                                 matched, stories, top)
     return Related(query=text, field=field, total=matched, documents=stories, entities=entities,
                    count="stories")
@@ -169,9 +170,13 @@ def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColu
 
 
 def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, field: str,
-            top: int, min_count: int = 2) -> list[RelatedEntity]:
-    """Values of `field` over-represented among the matches, by G² (highest first)."""
+            top: int, min_count: int = 2,
+            labels: Callable[[tuple], tuple] | None = None) -> list[RelatedEntity]:
+    """Values of `field` over-represented among the matches, by G² (highest first); with `labels`,
+    of the values as `labels` gives them (`FacetColumns.count`)."""
     values = facet_columns.values(searcher, field)
+    if labels is not None:
+        values = facet_columns.labelled(values, labels)
     everything = all_docnums(searcher)
     return related_entities(values.value_counts(docset), values.value_counts(everything),
                             len(docset), len(everything), top, min_count)

@@ -326,8 +326,12 @@ class XapianEngine:
             xq = self._query(Translator(self.xapian, db), q, filter_q)
             total, counts = self._count(db, xq, [field])
             documents, background = self._count(db, self.xapian.Query.MatchAll, [field])
-            entities = related_entities(_decoded(counts[field]), _decoded(background[field]),
-                                        total, documents, top)
+            found, everywhere = _decoded(counts[field]), _decoded(background[field])
+            labels = options.facet_labels.get(field)
+            if labels is not None:  # as entities (exact for the `top` most frequent: `_entity_counts`)
+                found = self._entity_counts(db, xq, field, found, labels, top)
+                everywhere = self._entity_counts(db, self.xapian.Query.MatchAll, field, everywhere, labels, top)
+            entities = related_entities(found, everywhere, total, documents, top)
             return Related(query=options.query, field=field, total=total, documents=documents,
                            entities=entities)
 
@@ -433,6 +437,10 @@ class XapianEngine:
 
         data = self._read(read)
         return stored_to_article(json.loads(data)) if data is not None else None
+
+    def generation(self) -> tuple:
+        """Changes when any shard is written to (a remote database has no revision number)."""
+        return self._read(lambda db: (db.get_doccount(), db.get_lastdocid(), db.get_total_length()))
 
     def stats(self, top: int) -> Stats:
         def read(db):
