@@ -17,15 +17,16 @@ from whoosh.index import LockError
 from whoosh.system import pack_ushort
 from whoosh.util.filelock import try_for
 
-from .postings import LENGTH_OF_BYTE, read_postings, shift_term, write_postings
+from .postings import LENGTH_OF_BYTE, copy_term, read_postings, write_postings
 from .whoosh_patches import length_bytes
 
 
 def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
     """A new segment holding the live documents of `segments`, in order: stored fields, columns
-    and lengths copied, postings decoded a block at a time and written as Whoosh writes them (a
-    merge gives the same files as building its documents at once, which the tests check). The
-    field-length totals (BM25's average lengths) are the sum of the segments' exact totals."""
+    and lengths copied, posting blocks copied with their document numbers shifted (`copy_term`;
+    a merge gives the same terms, statistics and postings as building its documents at once, which
+    the tests check). The field-length totals (BM25's average lengths) are the sum of the
+    segments' exact totals."""
     codec = default_codec()
     merged = codec.new_segment(storage, indexname)
     perdocs = [codec.per_document_reader(storage, segment) for segment in segments]
@@ -117,8 +118,8 @@ def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segment
 
 def _merged_terms(name: str, format_, readers: list, renumber: list, level: int) -> Iterator[tuple]:
     """The field's terms across the segments' terms readers, in byte order, each with its
-    postings renumbered into the merged segment. A term found in one segment without deletions
-    (most terms: ids, rare words) keeps its blocks, only renumbered (`shift_term`); the others are
+    postings renumbered into the merged segment. The blocks of a term in segments without
+    deletions are copied, only renumbered (`copy_term`); a term in a segment with deletions is
     decoded and written anew."""
     fixed = format_.fixed_value_size()
 
@@ -132,11 +133,10 @@ def _merged_terms(name: str, format_, readers: list, renumber: list, level: int)
     streams = [field_terms(i, reader) for i, reader in enumerate(readers)]
     for tbytes, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
         found = list(group)
-        if len(found) == 1 and isinstance(renumber[found[0][1]], int):
-            _, i, info = found[0]
-            shifted = shift_term(readers[i]._postfile, info, renumber[i], level)
-            if shifted is not None:
-                yield tbytes, shifted, None, None
+        if all(isinstance(renumber[i], int) for _, i, _ in found):
+            copied = copy_term([(readers[i]._postfile, info, renumber[i]) for _, i, info in found], level)
+            if copied is not None:
+                yield tbytes, copied, None, None
                 continue
         ids: list[int] = []
         weights: list[float] = []
