@@ -14,7 +14,7 @@ from whoosh import index
 from whoosh.qparser import QueryParser
 
 from searchkit import Archive, Article
-from searchkit.backends.whoosh import blocks, merge_policy, merger, postings, segment_builder
+from searchkit.backends.whoosh import blocks, merge_policy, merger, postings, segment_builder, segment_writer
 from searchkit.cli import main
 from searchkit import schema
 
@@ -147,16 +147,22 @@ def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
     assert files == _segment_files(whoosh_writer.path)
 
 
+@pytest.fixture(scope="module")
+def at_once(tmp_path_factory) -> Archive:
+    """The examples (and a Reuters file) in one segment, built at once."""
+    archive = Archive(tmp_path_factory.mktemp("once") / "index", procs=1, batch_size=100_000)
+    archive.add(_sources())
+    return archive
+
+
 def _segment_count(archive: Archive) -> int:
     return len(index.open_dir(str(archive.path))._segments())
 
 
 @needs_corpora  # the examples alone make too few 70-article segments to merge
-def test_optimize_gives_the_segment_built_at_once(tmp_path, monkeypatch):
+def test_optimize_gives_the_segment_built_at_once(tmp_path, monkeypatch, at_once):
     """Many small segments merged into one (`Archive.optimize`) give the terms, statistics and
     postings of one batch, and the same totals, top 10 (ids and scores), facets and date order."""
-    at_once = Archive(tmp_path / "once", procs=1, batch_size=100_000)
-    at_once.add(_sources())
     monkeypatch.setattr(merge_policy, "plan_merges", lambda sizes: [])  # keep the small segments
     small = Archive(tmp_path / "small", procs=2, batch_size=70)
     small.add(_sources())
@@ -180,6 +186,28 @@ def _matches(archive: Archive, text: str) -> tuple:
 
 
 @needs_corpora  # the examples alone make too few 60-article segments for one merge
+def test_a_runs_merges_start_before_its_last_batch_and_give_the_segment_built_at_once(tmp_path, monkeypatch,
+                                                                                    at_once):
+    """The end of a run's merges: the first round starts on the segments already committed while
+    the last batches are still being built, and the run ends as the policy plans (one segment
+    here) with the terms, statistics and postings of one batch built at once, though the merged
+    blocks are copied from the small segments (`postings.copy_term`)."""
+    started = []
+    start_merge = segment_writer.SegmentBatchWriter._start_merge
+
+    def spy(self, segments, worker):
+        started.append(bool(self._in_progress))  # batches still being built
+        start_merge(self, segments, worker)
+
+    monkeypatch.setattr(segment_writer.SegmentBatchWriter, "_start_merge", spy)
+    merged = Archive(tmp_path / "merged", procs=2, batch_size=300 if REUTERS.is_dir() else 4)
+    merged.add(_sources())
+    assert started and started[0] is True
+    assert _segment_count(merged) == 1
+    assert _segment_postings(merged.path) == _segment_postings(at_once.path)
+    assert [_result(merged, text) for text in QUERIES] == [_result(at_once, text) for text in QUERIES]
+
+
 def test_optimize_drops_replaced_articles(tmp_path, monkeypatch):
     monkeypatch.setattr(merge_policy, "plan_merges", lambda sizes: [])
     archive = Archive(tmp_path / "ix", procs=2, batch_size=60)
