@@ -143,6 +143,8 @@ class SegmentBatchWriter:
         (`postings.copy_term`). The same segments in the end as merging after the last batch. Not
         when a batch in progress replaces articles: its deletions must reach the segments it
         finds."""
+        while len(self._in_progress) > 1:  # all but the last batch committed: the most to merge early
+            self._collect(block=True)
         committed = list(self._segments)
         pending = [size for entry in self._in_progress.values() for size in entry[3]]
         if any(entry[0] for entry in self._in_progress.values()):
