@@ -3,6 +3,7 @@ merges `merge_policy` plans at the end of a run)."""
 from __future__ import annotations
 
 import heapq
+import struct
 from collections import defaultdict
 from itertools import groupby, takewhile
 from typing import Iterator
@@ -19,6 +20,8 @@ from whoosh.util.filelock import try_for
 
 from .postings import LENGTH_OF_BYTE, copy_term, read_postings, write_postings
 from .whoosh_patches import length_bytes
+
+_TERM_DF = struct.Struct("!I")  # a W3TermInfo's document frequency, at byte 5
 
 
 def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
@@ -119,9 +122,11 @@ def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segment
 def _merged_terms(name: str, format_, readers: list, renumber: list, level: int) -> Iterator[tuple]:
     """The field's terms across the segments' terms readers, in byte order, each with its
     postings renumbered into the merged segment. The blocks of a term in segments without
-    deletions are copied, only renumbered (`copy_term`); a term in a segment with deletions is
-    decoded and written anew."""
+    deletions are copied, only renumbered (`copy_term`), unless the term is in several segments
+    and fits in one block; those, and a term in a segment with deletions, are decoded and
+    written anew."""
     fixed = format_.fixed_value_size()
+    limit = default_codec()._blocklimit
 
     def field_terms(i: int, reader) -> Iterator[tuple]:
         if name not in reader._fieldmap:
@@ -133,7 +138,10 @@ def _merged_terms(name: str, format_, readers: list, renumber: list, level: int)
     streams = [field_terms(i, reader) for i, reader in enumerate(readers)]
     for tbytes, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
         found = list(group)
-        if all(isinstance(renumber[i], int) for _, i, _ in found):
+        # A term in one block built at once stays one block (small blocks cost their overhead
+        # in size and reading): its postings are decoded; longer ones have their blocks copied.
+        if (all(isinstance(renumber[i], int) for _, i, _ in found)
+                and (len(found) == 1 or sum(_TERM_DF.unpack_from(info, 5)[0] for _, _, info in found) > limit)):
             copied = copy_term([(readers[i]._postfile, info, renumber[i]) for _, i, info in found], level)
             if copied is not None:
                 yield tbytes, copied, None, None

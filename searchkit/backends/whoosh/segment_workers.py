@@ -94,9 +94,9 @@ class SegmentWorkers:
         """Asks a worker to merge `segments` into one (the answer comes through `receive`)."""
         self._inboxes[worker].put(("merge", job, segments))
 
-    def receive(self, block: bool) -> tuple[str, int, Any] | None:
-        """One worker's answer: ("flushed", batch, {run: Segment}) for a flush, ("merged", job,
-        Segment) for a merge; None if none is ready and not `block`."""
+    def receive(self, block: bool) -> tuple[int, Any] | None:
+        """One worker's answer: (batch, {run: Segment}) for a flush, (job, Segment) for a merge;
+        None if none is ready and not `block`."""
         try:
             message = answer_from(self._outbox, self._procs, block)
         except ChildProcessError:
@@ -105,7 +105,7 @@ class SegmentWorkers:
             return None
         if message[0] == "error":
             raise WorkerError(message[1])
-        return message
+        return message[1], message[2]
 
     def stop(self) -> None:
         for inbox in self._inboxes:

@@ -62,11 +62,8 @@ class SegmentBatchWriter:
         self._first_run = 0  # runs are numbered across batches: the TOC lists them in order
         self._pending: list[Document] = []  # of the current run, not sent yet
         self._batch = 0
-        # batch -> [ids it replaces, {run: Segment}, workers that have answered, its runs' sizes]
+        # batch -> [ids it replaces, {run: Segment}, workers that have answered]
         self._in_progress: dict[int, list] = {}
-        self._merging: dict[int, list] = {}  # merge job -> the segments it merges
-        self._jobs = 0
-        self._done_merges: list[tuple[list, Any]] = []  # (segments merged, the merged segment)
 
     def _run(self, n: int) -> int:
         return self._first_run + n // self._segment_size
@@ -93,9 +90,7 @@ class SegmentBatchWriter:
             return
         self._send()
         self._workers.flush(self._batch)
-        full, rest = divmod(self._added, self._segment_size)
-        self._in_progress[self._batch] = [self._replaced, {}, 0,
-                                          [self._segment_size] * full + ([rest] if rest else [])]
+        self._in_progress[self._batch] = [self._replaced, {}, 0]
         self._first_run = self._run(self._added - 1) + 1
         self._batch += 1
         self._replaced, self._added = [], 0
@@ -105,7 +100,8 @@ class SegmentBatchWriter:
     def close(self) -> None:
         """Commits the current batch, waits until every batch is visible, releases the lock."""
         self.commit()
-        self._merge_early()
+        while self._in_progress:
+            self._collect(block=True)
         self._merge()
         # Only now: `clean_files` deletes every segment file that the TOC does not list, such as
         # those of a batch still being written (and the leftovers of a killed run).
@@ -114,88 +110,40 @@ class SegmentBatchWriter:
 
     def _collect(self, block: bool) -> None:
         """Takes in finished segments; writes the TOC of each batch that is complete, in order."""
-        while self._in_progress or self._merging:
+        while self._in_progress:
             answer = self._workers.receive(block)
             if answer is None:
                 return
-            kind, batch, segments = answer
-            if kind == "merged":
-                self._replace(self._merging.pop(batch), segments)
-                if block:
-                    return
-                continue
+            batch, segments = answer
             entry = self._in_progress[batch]
             entry[1].update(segments)
             entry[2] += 1
             oldest = min(self._in_progress)
             while oldest in self._in_progress and self._in_progress[oldest][2] == len(self._workers):
-                replaced, new, _, _ = self._in_progress.pop(oldest)
+                replaced, new, _ = self._in_progress.pop(oldest)
                 self._write_toc(replaced, [new[k] for k in sorted(new)])
                 oldest += 1
             if block:
                 return
 
-    def _merge_early(self) -> None:
-        """Starts the first round of merges that `_merge` would plan for the run's final segments
-        while the last batches are still being built (the last batch's segments are often in one
-        worker: the other one would wait), on the part of each planned run already committed;
-        that part is then one segment, most of whose blocks the run's merge copies byte for byte
-        (`postings.copy_term`). The same segments in the end as merging after the last batch. Not
-        when a batch in progress replaces articles: its deletions must reach the segments it
-        finds."""
-        while len(self._in_progress) > 1:  # all but the last batch committed: the most to merge early
-            self._collect(block=True)
-        committed = list(self._segments)
-        pending = [size for entry in self._in_progress.values() for size in entry[3]]
-        if any(entry[0] for entry in self._in_progress.values()):
-            pending = []
-        runs = merge_policy.plan_merges([segment.doc_count() for segment in committed] + pending) if pending else []
-        early = [(start, min(end, len(committed))) for start, end in runs
-                 if min(end, len(committed)) - start >= 2]
-        idle = self._first_run  # the worker after the one that builds the last segment
-        for start, end in early:
-            self._start_merge(committed[start:end], idle)
-            idle += 1
-        while self._in_progress or self._merging:
-            self._collect(block=True)
-        if not runs:
-            return
-        # Each position of the plan -> the segment that holds its articles now.
-        now = {id(segment): segment for segment in self._segments}
-        merged_into = {id(segment): merged for sources, merged in self._done_merges
-                       for segment in sources}
-        positions = [merged_into.get(id(segment), segment) for segment in committed]
-        positions += self._segments[len(self._segments) - len(pending):]
-        for start, end in runs:
-            parts = list(dict.fromkeys(positions[start:end]))
-            if len(parts) >= 2 and all(id(part) in now for part in parts):
-                self._start_merge(parts, idle)
-                idle += 1
-        while self._merging:
-            self._collect(block=True)
-
-    def _start_merge(self, segments: list, worker: int) -> None:
-        self._workers.merge(worker % len(self._workers), self._jobs, segments)
-        self._merging[self._jobs] = segments
-        self._jobs += 1
-
-    def _replace(self, sources: list, merged) -> None:
-        """Puts the `merged` segment in the place of its adjacent `sources` (in one new TOC)."""
-        at = next(i for i, segment in enumerate(self._segments) if segment is sources[0])
-        self._done_merges.append((sources, merged))
-        self._write_segments(self._segments[:at] + [merged] + self._segments[at + len(sources):])
-
     def _merge(self) -> None:
         """Merges runs of adjacent small segments (`merge_policy.plan_merges`), in parallel in the workers,
-        until none is left to merge; each merge becomes visible in a new TOC."""
+        until none is left to merge; each round becomes visible in one new TOC."""
         while True:
             runs = merge_policy.plan_merges([segment.doc_count() for segment in self._segments])
             if not runs:
                 return
             for job, (start, end) in enumerate(runs):
-                self._start_merge(self._segments[start:end], job)
-            while self._merging:
-                self._collect(block=True)
+                self._workers.merge(job % len(self._workers), job, self._segments[start:end])
+            merged: dict[int, Any] = {}
+            while len(merged) < len(runs):
+                job, segment = self._workers.receive(block=True)
+                merged[job] = segment
+            segments, kept = [], 0
+            for job, (start, end) in enumerate(runs):
+                segments += self._segments[kept:start] + [merged[job]]
+                kept = end
+            self._write_segments(segments + self._segments[kept:])
 
     def _write_toc(self, replaced: list[str], new: list) -> None:
         self._delete(replaced)
