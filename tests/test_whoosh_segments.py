@@ -147,16 +147,22 @@ def test_a_segment_is_the_one_whooshs_writer_writes(tmp_path, monkeypatch):
     assert files == _segment_files(whoosh_writer.path)
 
 
+@pytest.fixture(scope="module")
+def at_once(tmp_path_factory) -> Archive:
+    """The examples (and a Reuters file) in one segment, built at once."""
+    archive = Archive(tmp_path_factory.mktemp("once") / "index", procs=1, batch_size=100_000)
+    archive.add(_sources())
+    return archive
+
+
 def _segment_count(archive: Archive) -> int:
     return len(index.open_dir(str(archive.path))._segments())
 
 
 @needs_corpora  # the examples alone make too few 70-article segments to merge
-def test_optimize_gives_the_segment_built_at_once(tmp_path, monkeypatch):
+def test_optimize_gives_the_segment_built_at_once(tmp_path, monkeypatch, at_once):
     """Many small segments merged into one (`Archive.optimize`) give the terms, statistics and
     postings of one batch, and the same totals, top 10 (ids and scores), facets and date order."""
-    at_once = Archive(tmp_path / "once", procs=1, batch_size=100_000)
-    at_once.add(_sources())
     monkeypatch.setattr(merge_policy, "plan_merges", lambda sizes: [])  # keep the small segments
     small = Archive(tmp_path / "small", procs=2, batch_size=70)
     small.add(_sources())
@@ -180,6 +186,17 @@ def _matches(archive: Archive, text: str) -> tuple:
 
 
 @needs_corpora  # the examples alone make too few 60-article segments for one merge
+def test_a_runs_merges_give_the_segment_built_at_once(tmp_path, at_once):
+    """The merges at the end of a run (many small segments: one here) give the terms, statistics
+    and postings of one batch built at once, and the same results, though most merged blocks are
+    copied from the small segments (`postings.copy_term`)."""
+    merged = Archive(tmp_path / "merged", procs=2, batch_size=300 if REUTERS.is_dir() else 4)
+    merged.add(_sources())
+    assert _segment_count(merged) == 1
+    assert _segment_postings(merged.path) == _segment_postings(at_once.path)
+    assert [_result(merged, text) for text in QUERIES] == [_result(at_once, text) for text in QUERIES]
+
+
 def test_optimize_drops_replaced_articles(tmp_path, monkeypatch):
     monkeypatch.setattr(merge_policy, "plan_merges", lambda sizes: [])
     archive = Archive(tmp_path / "ix", procs=2, batch_size=60)

@@ -3,6 +3,7 @@ merges `merge_policy` plans at the end of a run)."""
 from __future__ import annotations
 
 import heapq
+import struct
 from collections import defaultdict
 from itertools import groupby, takewhile
 from typing import Iterator
@@ -17,15 +18,18 @@ from whoosh.index import LockError
 from whoosh.system import pack_ushort
 from whoosh.util.filelock import try_for
 
-from .postings import LENGTH_OF_BYTE, read_postings, shift_term, write_postings
+from .postings import LENGTH_OF_BYTE, copy_term, read_postings, write_postings
 from .whoosh_patches import length_bytes
+
+_TERM_DF = struct.Struct("!I")  # a W3TermInfo's document frequency, at byte 5
 
 
 def merge(storage: FileStorage, schema: Schema, indexname: str, segments: list):
     """A new segment holding the live documents of `segments`, in order: stored fields, columns
-    and lengths copied, postings decoded a block at a time and written as Whoosh writes them (a
-    merge gives the same files as building its documents at once, which the tests check). The
-    field-length totals (BM25's average lengths) are the sum of the segments' exact totals."""
+    and lengths copied, posting blocks copied with their document numbers shifted (`copy_term`;
+    a merge gives the same terms, statistics and postings as building its documents at once, which
+    the tests check). The field-length totals (BM25's average lengths) are the sum of the
+    segments' exact totals."""
     codec = default_codec()
     merged = codec.new_segment(storage, indexname)
     perdocs = [codec.per_document_reader(storage, segment) for segment in segments]
@@ -117,10 +121,12 @@ def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segment
 
 def _merged_terms(name: str, format_, readers: list, renumber: list, level: int) -> Iterator[tuple]:
     """The field's terms across the segments' terms readers, in byte order, each with its
-    postings renumbered into the merged segment. A term found in one segment without deletions
-    (most terms: ids, rare words) keeps its blocks, only renumbered (`shift_term`); the others are
-    decoded and written anew."""
+    postings renumbered into the merged segment. The blocks of a term in segments without
+    deletions are copied, only renumbered (`copy_term`), unless the term is in several segments
+    and fits in one block; those, and a term in a segment with deletions, are decoded and
+    written anew."""
     fixed = format_.fixed_value_size()
+    limit = default_codec()._blocklimit
 
     def field_terms(i: int, reader) -> Iterator[tuple]:
         if name not in reader._fieldmap:
@@ -132,11 +138,13 @@ def _merged_terms(name: str, format_, readers: list, renumber: list, level: int)
     streams = [field_terms(i, reader) for i, reader in enumerate(readers)]
     for tbytes, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
         found = list(group)
-        if len(found) == 1 and isinstance(renumber[found[0][1]], int):
-            _, i, info = found[0]
-            shifted = shift_term(readers[i]._postfile, info, renumber[i], level)
-            if shifted is not None:
-                yield tbytes, shifted, None, None
+        # A term in one block built at once stays one block (small blocks cost their overhead
+        # in size and reading): its postings are decoded; longer ones have their blocks copied.
+        if (all(isinstance(renumber[i], int) for _, i, _ in found)
+                and (len(found) == 1 or sum(_TERM_DF.unpack_from(info, 5)[0] for _, _, info in found) > limit)):
+            copied = copy_term([(readers[i]._postfile, info, renumber[i]) for _, i, info in found], level)
+            if copied is not None:
+                yield tbytes, copied, None, None
                 continue
         ids: list[int] = []
         weights: list[float] = []

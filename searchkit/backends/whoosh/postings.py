@@ -158,21 +158,65 @@ class _Shifted(NamedTuple):
     header: bytes
 
 
-def shift_term(postfile, info: bytes, shift: int, level: int) -> _Shifted | None:
-    """A term's blocks with every document number plus `shift`: the bytes `_write_field` gives
-    the same postings (blocks keep their boundaries and statistics, and only the first id of a
-    block is stored whole: the rest are deltas). None if a block is not as expected."""
-    if info[0]:
-        return None  # inlined postings
+def copy_term(parts: list[tuple], level: int) -> _Shifted | None:
+    """A term's postings in a merged segment from its postings in several segments without
+    deletions, `parts` of (postings file, W3TermInfo bytes, first new document number), in
+    document order: each segment's blocks copied one after the other, a block's first id (the
+    others are deltas) and last id shifted, so no posting is decoded. A block of the first
+    segment is copied byte for byte, the others are decompressed to be shifted. The term's
+    statistics are the segments' combined (total weight, documents, shortest and longest length,
+    heaviest weight, first and last id). The same postings as building the merged documents at
+    once; only the blocks where a segment ends hold fewer than a full block's postings. None if a
+    posting list is inlined or a block is not as expected (the caller decodes the postings)."""
     chunks = [WHOOSH3_HEADER_MAGIC]
-    for (count, last_id, heaviest, _, low, high), data, last in _read_blocks(postfile, info):
+    total, count, low, high, heaviest = 0.0, 0, 0, 0, 0.0
+    final = len(parts) - 1
+    for k, (postfile, info, shift) in enumerate(parts):
+        if info[0]:
+            return None  # inlined postings
+        _, weight, df, min_byte, max_byte, max_weight, first_id, last_id = _TERM_INFO.unpack_from(info)
+        total += weight
+        count += df
+        if min_byte and (not low or min_byte < low):
+            low = min_byte
+        high, heaviest = max(high, max_byte), max(heaviest, max_weight)
+        if k == 0:
+            first = first_id + shift
+        if shift == 0:
+            blocks = _raw_blocks(postfile, info, last=k == final)
+        else:
+            blocks = _shifted_blocks(postfile, info, shift, level, last=k == final)
+        if blocks is None:
+            return None
+        chunks.append(blocks)
+    return _Shifted(b"".join(chunks), _TERM_INFO.pack(0, total, count, low, high, heaviest,
+                                                       first, last_id + shift))
+
+
+def _raw_blocks(postfile, info: bytes, last: bool) -> bytes:
+    """A term's blocks in one segment as they are, the last one marked last only if `last`."""
+    offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
+    raw = postfile.get(offset, length)
+    if last:
+        return raw[len(WHOOSH3_HEADER_MAGIC):]
+    at = len(WHOOSH3_HEADER_MAGIC)
+    while True:  # to the last block: its size is negative
+        size = unpack_int(raw[at:at + 4])[0]
+        if size < 0:
+            return raw[len(WHOOSH3_HEADER_MAGIC):at] + pack_int(-size) + raw[at + 4:]
+        at += 4 + size
+
+
+def _shifted_blocks(postfile, info: bytes, shift: int, level: int, last: bool) -> bytes | None:
+    """A term's blocks in one segment with every document number plus `shift` (see `copy_term`)."""
+    chunks = []
+    for (count, last_id, heaviest, _, low, high), data, is_last in _read_blocks(postfile, info):
         data = _shift_first_int(data, shift)
         if data is None:
             return None
-        chunks.append(_block(data, count, last_id + shift, heaviest, low, high, level, last))
-    flags, weight, df, low, high, heaviest, first, last = _TERM_INFO.unpack_from(info)
-    return _Shifted(b"".join(chunks), _TERM_INFO.pack(flags, weight, df, low, high, heaviest,
-                                                       first + shift, last + shift))
+        chunks.append(_block(data, count, last_id + shift, heaviest, low, high, level,
+                             is_last and last))
+    return b"".join(chunks)
 
 
 def _shift_first_int(data: bytes, shift: int) -> bytes | None:
