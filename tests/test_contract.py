@@ -132,7 +132,10 @@ def test_timeline_counts_every_dated_match_once(archive):
 def test_related_values_are_over_represented_among_the_matches(archive):
     related = archive.related("oil OR harbour", field="places")
     assert (related.total, related.documents) == (10, 13)
-    assert [(e.value, e.count, e.background) for e in related.entities] == [("oslo", 2, 2)]
+    # Entities, not spellings: "Norway" (extracted) and "norway" (a source tag) in one article count once.
+    assert [(e.value, e.count, e.background) for e in related.entities] == [
+        ("netherlands", 2, 2), ("norway", 2, 2), ("oslo", 2, 2), ("rotterdam", 2, 2)]
+    assert [e.label for e in related.entities] == ["Netherlands", "Norway", "Oslo", "Rotterdam"]
     for entity in related.entities:
         assert archive.search("oil OR harbour", filters={"places": [entity.value]}, limit=0).total == entity.count
 
