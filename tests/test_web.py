@@ -20,6 +20,7 @@ from searchkit import Archive
 from searchkit.cli import main
 from searchkit.errors import ArchiveError
 from searchkit.model import Article, Timeline, TimelineBucket
+from searchkit.web import app as webapp
 from searchkit.web import create_app, histogram
 
 from . import web_fixture
@@ -264,3 +265,16 @@ def test_timeline_axis_on_the_page(client):
     assert "viewBox" not in svg  # unstretched: the labels keep their size at any width
     assert "highest: " in html
 
+
+def test_concurrent_requests_share_one_warm_searcher(index_dir):
+    """Archive reads run on the app's fixed search threads: 8 clients at once leave one searcher
+    per search thread open (Starlette's default pool opened one per thread it happened to use,
+    and replaces idle threads, so their number only grew)."""
+    archive = Archive(index_dir, create=False)
+    with TestClient(create_app(archive), raise_server_exceptions=False) as test_client:
+        def get(i: int) -> int:
+            return test_client.get(f"/api/search?q=oil&facet=places&page={i % 3 + 1}").status_code
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(get, range(32))) == [200] * 32
+        assert test_client.get("/?q=oil").status_code == 200
+    assert len(archive._engine._searchers) == webapp.SEARCH_THREADS
