@@ -10,6 +10,8 @@ For each query of a fixed list, in turn:
 - HTTP: `searchkit serve --workers N` in a child process; N clients (threads, one keep-alive
   connection each) send `/api/search?q=..&facet=places&facet=people&facet=orgs` then
   `/api/timeline?q=..` as one operation, for `--seconds`; and at one client the whole search page `/?q=..`.
+At one client the library's and the HTTP calls alternate, query by query (`side_by_side`), so
+their ratios hold on a machine whose load changes during the run.
 Reported: p50/p95 latency per operation, operations/s, the server's RSS (process tree, at the end)
 and the load generator's CPU (this process: its threads parse HTTP too, on the same 2 cores).
 """
@@ -42,40 +44,44 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def timed(call: Callable[[], object], seconds: float) -> list[float]:
-    out: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(out) < 5:
-        start = time.perf_counter()
-        call()
-        out.append(time.perf_counter() - start)
+def api_like(archive: Archive, q: str, snippets: bool = True) -> None:
+    archive.search(q, facets=API_FACETS, snippets=snippets)
+    archive.timeline(q)
+
+
+def page_like(archive: Archive, q: str) -> None:
+    archive.search(q, facets=PAGE_FACETS)
+    timeline = archive.timeline(q)
+    if len(timeline.buckets) > 120:
+        archive.timeline(q, by="year")
+    archive.related(q, field="people")
+
+
+def side_by_side(archive: Archive, port: int, seconds: float) -> dict[str, list[float]]:
+    """One client, each query in turn through the library and over HTTP, alternately: on a shared
+    machine a change of load then slows both sides alike, and their ratio holds."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    calls: dict[str, Callable[[str], object]] = {
+        "api": lambda q: api_like(archive, q),
+        "http api": lambda q: [get(conn, path) for path in api_paths(q)],
+        "nosnippets": lambda q: api_like(archive, q, snippets=False),
+        "page": lambda q: page_like(archive, q),
+        "http page": lambda q: get(conn, "/?" + urlencode({"q": q})),
+    }
+    for q in QUERIES:  # warm every query's terms once
+        for call in calls.values():
+            call(q)
+    out: dict[str, list[float]] = {name: [] for name in calls}
+    deadline, i = time.perf_counter() + seconds, 0
+    while time.perf_counter() < deadline or i < 5:
+        q = QUERIES[i % len(QUERIES)]
+        i += 1
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call(q)
+            out[name].append(time.perf_counter() - start)
+    conn.close()
     return out
-
-
-def library(archive: Archive, seconds: float) -> dict[str, list[float]]:
-    state = {"i": 0}
-
-    def next_query() -> str:
-        state["i"] += 1
-        return QUERIES[state["i"] % len(QUERIES)]
-
-    def api_like(snippets: bool = True) -> None:
-        q = next_query()
-        archive.search(q, facets=API_FACETS, snippets=snippets)
-        archive.timeline(q)
-
-    def page_like() -> None:
-        q = next_query()
-        archive.search(q, facets=PAGE_FACETS)
-        timeline = archive.timeline(q)
-        if len(timeline.buckets) > 120:
-            archive.timeline(q, by="year")
-        archive.related(q, field="people")
-
-    for _ in QUERIES:  # warm every query's terms once
-        api_like()
-    return {"api": timed(api_like, seconds), "nosnippets": timed(lambda: api_like(False), seconds),
-            "page": timed(page_like, seconds)}
 
 
 def free_port() -> int:
@@ -97,7 +103,7 @@ def api_paths(q: str) -> list[str]:
             "/api/timeline?" + urlencode({"q": q})]
 
 
-def load(port: int, clients: int, seconds: float, page: bool) -> tuple[list[float], float, float]:
+def load(port: int, clients: int, seconds: float) -> tuple[list[float], float, float]:
     """(latencies, wall seconds, this process's CPU seconds) of `clients` threads for `seconds`."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -113,7 +119,7 @@ def load(port: int, clients: int, seconds: float, page: bool) -> tuple[list[floa
             q = QUERIES[i % len(QUERIES)]
             i += 1
             t = time.perf_counter()
-            for path in (["/?" + urlencode({"q": q})] if page else api_paths(q)):
+            for path in api_paths(q):
                 get(conn, path)
             mine.append(time.perf_counter() - t)
         conn.close()
@@ -173,42 +179,46 @@ def main() -> None:
     args = parser.parse_args()
     archive = Archive(args.index, create=False)
     print(f"index: {args.index}, {archive.stats(top=1).documents} articles; {os.cpu_count()} cores; "
-          f"{len(QUERIES)} queries in turn, {args.seconds:g} s per cell")
-    lib = library(archive, args.seconds)
+          f"{len(QUERIES)} queries in turn, {args.seconds:g} s per cell (one client: {3 * args.seconds:g} s "
+          f"for the five cells measured alternately)")
     lines = ["| what | p50 ms | p95 ms | ops/s | server RSS MB | load generator CPU |",
-             "|---|---|---|---|---|---|",
-             row("library: search (3 facets) + timeline", lib["api"]),
-             row("library: the same, snippets=False", lib["nosnippets"]),
-             row("library: the page's calls (8 facets, timeline, related)", lib["page"])]
+             "|---|---|---|---|---|---|"]
     rates: dict[int, float] = {}
-    page_p50 = None
+    one: dict[str, list[float]] = {}
     for workers in (int(w) for w in args.workers.split(",")):
         process, port = serve(args.index, workers)
         try:
+            if workers == 1:
+                one = side_by_side(archive, port, 3 * args.seconds)
+                rss = tree_rss(process.pid)
+                lines += [row("library: search (3 facets) + timeline", one["api"]),
+                          row("library: the same, snippets=False", one["nosnippets"]),
+                          row("library: the page's calls (8 facets, timeline, related)", one["page"]),
+                          row("HTTP /api/search + /api/timeline, 1 worker(s), 1 client(s)", one["http api"],
+                              rss=rss),
+                          row("HTTP search page /?q=, 1 worker, 1 client", one["http page"], rss=rss)]
+                rates[1] = 1 / statistics.mean(one["http api"])
             for clients in (int(c) for c in args.clients.split(",")):
-                latencies, wall, cpu = load(port, clients, args.seconds, page=False)
+                if workers == 1 and clients == 1:
+                    continue
+                latencies, wall, cpu = load(port, clients, args.seconds)
                 lines.append(row(f"HTTP /api/search + /api/timeline, {workers} worker(s), {clients} client(s)",
                                  latencies, wall, cpu, tree_rss(process.pid)))
                 rates[workers] = max(rates.get(workers, 0.0), len(latencies) / wall)
-            if workers == 1:
-                latencies, wall, cpu = load(port, 1, args.seconds, page=True)
-                page_p50 = pct(latencies, 50)
-                lines.append(row("HTTP search page /?q=, 1 worker, 1 client", latencies, wall, cpu,
-                                 tree_rss(process.pid)))
         finally:
             process.terminate()
             process.wait(timeout=30)
     print("\n".join(lines))
-    api_lib, nosnip = pct(lib["api"], 50), pct(lib["nosnippets"], 50)
-    http_1 = [line for line in lines if "1 worker(s), 1 client(s)" in line][0]
-    http_p50 = float(http_1.split("|")[2]) / 1000
-    print(f"\nHTTP overhead at 1 client (p50): {http_p50 / api_lib - 1:+.0%} of the library call (goal < 20%)")
-    if page_p50 is not None:
-        print(f"search page / library page calls (p50): {page_p50 / pct(lib['page'], 50):.2f}x; "
-              f"/ library search+timeline: {page_p50 / api_lib:.2f}x (goal < 2x)")
+    if one:
+        api_lib, http_api = pct(one["api"], 50), pct(one["http api"], 50)
+        page_http = pct(one["http page"], 50)
+        print(f"\nHTTP overhead at 1 client (p50): {http_api / api_lib - 1:+.0%} of the library call (goal < 20%)")
+        print(f"search page / library page calls (p50): {page_http / pct(one['page'], 50):.2f}x (goal < 2x); "
+              f"/ library search+timeline: {page_http / api_lib:.2f}x")
+        print(f"snippets' share of a search + timeline (p50): {1 - pct(one['nosnippets'], 50) / api_lib:.0%} "
+              f"(goal < 1/3)")
     if 1 in rates and 2 in rates:
         print(f"2 workers / 1 worker, best ops/s: {rates[2] / rates[1]:.2f}x (goal >= 1.5x)")
-    print(f"snippets' share of a search + timeline (p50): {1 - nosnip / api_lib:.0%} (goal < 1/3)")
 
 
 if __name__ == "__main__":

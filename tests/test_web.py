@@ -13,13 +13,15 @@ from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
+from starlette.datastructures import QueryParams
 from starlette.testclient import TestClient
 
 from searchkit import Archive
 from searchkit.cli import main
 from searchkit.errors import ArchiveError
-from searchkit.model import Article
-from searchkit.web import create_app
+from searchkit.model import Article, Timeline, TimelineBucket
+from searchkit.web import app as webapp
+from searchkit.web import create_app, histogram
 
 from . import web_fixture
 from .conftest import needs_corpora
@@ -236,3 +238,44 @@ def test_api_on_the_real_corpora(corpus_index):
         assert related["entities"][0]["value"] in {"brazil", "colombia"}
         export = test_client.get("/api/export?q=coffee&filter=places=brazil")
         assert len(export.text.splitlines()) == int(export.headers["x-total-count"]) == data["total"]
+
+
+def _axis(periods: list[str]) -> list[str]:
+    buckets = [TimelineBucket(p, 1, 10) for p in periods]
+    return [t.label for t in histogram.ticks(histogram.bars(QueryParams(""), Timeline("*", "month", buckets), False))]
+
+
+def test_timeline_axis_labels_say_when():
+    """The finest readable labels (at most 12), the first with its year, later years at January."""
+    assert _axis([f"1987-{m:02d}" for m in range(3, 11)]) == ["Mar 1987", "Apr", "May", "Jun", "Jul", "Aug",
+                                                               "Sep", "Oct"]
+    assert _axis([f"{y}-{m:02d}" for y in (1987, 1988) for m in range(1, 13)]) == [
+        "1987", "Apr", "Jul", "Oct", "1988", "Apr", "Jul", "Oct"]
+    assert _axis([f"{y}-{m:02d}" for y in range(1987, 1997) for m in range(1, 13)]) == [
+        str(y) for y in range(1987, 1997)]
+    assert _axis([str(y) for y in range(1903, 2021)]) == [str(y) for y in range(1910, 2021, 10)]
+    assert _axis([f"1987-03-{d:02d}" for d in range(3, 32)]) == ["8 Mar 1987", "15 Mar", "22 Mar"]
+    assert _axis(["1987"]) == ["1987"] and _axis([]) == []
+
+
+def test_timeline_axis_on_the_page(client):
+    html = client.get("/?q=*&by=year").text
+    svg = html[html.index('<svg id="tl-svg"'):html.index("</svg>")]
+    labels = re.findall(r"<text [^>]*>([^<]+)</text>", svg)
+    assert labels and all(re.fullmatch(r"\d{4}", label) for label in labels)
+    assert "viewBox" not in svg  # unstretched: the labels keep their size at any width
+    assert "highest: " in html
+
+
+def test_concurrent_requests_share_one_warm_searcher(index_dir):
+    """Archive reads run on the app's fixed search threads: 8 clients at once leave one searcher
+    per search thread open (Starlette's default pool opened one per thread it happened to use,
+    and replaces idle threads, so their number only grew)."""
+    archive = Archive(index_dir, create=False)
+    with TestClient(create_app(archive), raise_server_exceptions=False) as test_client:
+        def get(i: int) -> int:
+            return test_client.get(f"/api/search?q=oil&facet=places&page={i % 3 + 1}").status_code
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(get, range(32))) == [200] * 32
+        assert test_client.get("/?q=oil").status_code == 200
+    assert len(archive._engine._searchers) == webapp.SEARCH_THREADS

@@ -110,6 +110,9 @@ def test_drag_across_the_timeline_sets_the_dates(page, base_url):
     page.goto(base_url + "/?q=*&by=year")
     bars = page.locator("#tl-svg .bar")
     assert bars.count() > 5
+    labels = [page.locator("#tl-svg text").nth(i).bounding_box() for i in range(page.locator("#tl-svg text").count())]
+    assert labels and all(box["height"] >= 10 for box in labels)  # readable: not squeezed by the SVG
+    assert all(a["x"] + a["width"] <= b["x"] for a, b in zip(labels, labels[1:]))  # none overlaps the next
     first, last = bars.nth(1).bounding_box(), bars.nth(4).bounding_box()
     svg = page.locator("#tl-svg").bounding_box()
     y = svg["y"] + svg["height"] / 2
@@ -177,6 +180,8 @@ def test_phone_width_and_no_javascript(browser, base_url):
     page.wait_for_selector(".hit")
     assert page.locator(".hit").count() == 8
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1  # no sideways scrolling
+    brand, nav = page.locator(".brand").bounding_box(), page.locator("header.top nav").bounding_box()
+    assert brand["x"] + brand["width"] + 8 <= nav["x"] or brand["y"] + brand["height"] <= nav["y"]  # apart
     context.close()
 
 

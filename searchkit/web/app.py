@@ -3,12 +3,15 @@ handling. Every route calls `Archive` and renders its records with `model`'s `to
 JSON as the CLI's `--json`) or the templates."""
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import logging
 import os
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +43,12 @@ SECURITY_HEADERS = [
 ]
 # Bytes of export output gathered before they are sent.
 EXPORT_CHUNK = 64 * 1024
+# Threads of one server process that read the archive (each keeps a searcher of its own). One:
+# more threads in one process contend for the GIL and serve fewer requests per second, not more
+# (RESULTS.md, Serving); `--workers` runs processes side by side instead. A fixed pool also keeps
+# its searchers warm: Starlette's default pool (anyio's) replaces a thread idle for 10 s, and each
+# new thread opened a new searcher.
+SEARCH_THREADS = 1
 
 
 class SecurityHeaders:
@@ -59,6 +68,21 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def on_search_threads(route: BaseRoute) -> BaseRoute:
+    """`route` with its endpoint, if a plain function (it reads the archive), run on the app's
+    search threads instead of Starlette's default thread pool."""
+    if not isinstance(route, Route) or inspect.iscoroutinefunction(route.endpoint):
+        return route
+    endpoint = route.endpoint
+
+    async def run(request: Request) -> Any:
+        pool: ThreadPoolExecutor = request.app.state.search_threads
+        return await asyncio.get_running_loop().run_in_executor(pool, endpoint, request)
+
+    run.__name__ = endpoint.__name__
+    return Route(route.path, run, methods=list(route.methods or ()), name=route.name)
 
 
 def error_json(status: int, message: str) -> JSONResponse:
@@ -229,7 +253,10 @@ def create_app(index: str | os.PathLike[str] | Archive) -> Starlette:
         Route("/api/entities", api(entities_page.api_entities)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, Exception: internal_error})
+    app = Starlette(routes=[on_search_threads(route) for route in routes],
+                    exception_handlers={404: not_found, Exception: internal_error})
+    # Idle until the first request; its threads end with the process.
+    app.state.search_threads = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="searchkit-search")
     app.state.archive = archive
     app.add_middleware(SecurityHeaders)
     return app

@@ -2,7 +2,6 @@
 is in the URL; a bad parameter shows its message inline (HTTP 400), never a traceback."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from ..archive import Archive
 from ..errors import QueryError, SearchkitError
 from ..model import EXTRACTED_FIELDS, TAG_FIELDS, SearchResult, Timeline
 from ..output import sanitize
-from . import markup, params
+from . import histogram, markup, params
 
 # Autoescape everywhere: every value a template prints is escaped unless marked safe (none is).
 templates = Jinja2Templates(env=jinja2.Environment(
@@ -25,7 +24,6 @@ templates = Jinja2Templates(env=jinja2.Environment(
 MAX_SHOWN = 300
 # Timeline: by month unless the matches span more months than this, then by year.
 MAX_MONTH_BARS = 120
-SVG_WIDTH, SVG_HEIGHT = 800, 120
 
 
 def clip(text: str | None, size: int = MAX_SHOWN) -> str:
@@ -40,30 +38,6 @@ templates.env.globals["url_with"] = params.url_with
 
 def message_page(request: Request, status: int, message: str) -> Response:
     return templates.TemplateResponse(request, "message.html", {"message": message}, status_code=status)
-
-
-@dataclass
-class Bar:
-    period: str
-    count: int
-    total: int
-    value: float
-    x: float
-    width: float
-    height: float
-    url: str
-
-
-def timeline_bars(request: Request, timeline: Timeline, share: bool) -> list[Bar]:
-    buckets = timeline.buckets
-    if not buckets:
-        return []
-    values = [b.share if share else float(b.count) for b in buckets]
-    peak = max(values) or 1.0
-    width = SVG_WIDTH / len(buckets)
-    return [Bar(b.period, b.count, b.total, v, i * width, width, v / peak * (SVG_HEIGHT - 4),
-                params.url_with(request.query_params, update={"from": b.period, "to": b.period}))
-            for i, (b, v) in enumerate(zip(buckets, values, strict=True))]
 
 
 def _timeline(archive: Archive, request: Request, match: params.Matching, count: str) -> Timeline:
@@ -104,10 +78,11 @@ def search_page(request: Request) -> Response:
                     r.match.q, **r.match.kwargs(), facets=[more], limit=0, facet_top=params.MAX_TOP,
                     count=count).facets[more]
             rel_field = params.tag_field(query) if "field" in query else "people"
+            bars = histogram.bars(query, _timeline(archive, request, r.match, count), context["share"])
             context.update(
                 result=result, first=(r.page - 1) * r.limit + 1, request_=r,
                 hits=[(hit, markup.snippet_pieces(hit.snippet, hit.highlights)) for hit in result.hits],
-                bars=timeline_bars(request, _timeline(archive, request, r.match, count), context["share"]),
+                bars=bars, ticks=histogram.ticks(bars),
                 related=archive.related(r.match.q, field=rel_field, top=10, **r.match.kwargs(), count=count),
                 rel_field=rel_field, rel_fields=EXTRACTED_FIELDS + ("topics",), more=more)
         else:
@@ -116,7 +91,7 @@ def search_page(request: Request) -> Response:
         context["error"], status = str(exc), 400
     except SearchkitError as exc:
         context["error"], status = str(exc), 503
-    context["svg"] = {"width": SVG_WIDTH, "height": SVG_HEIGHT}
+    context["svg"] = {"bars_height": histogram.BARS_HEIGHT, "height": histogram.HEIGHT}
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
 

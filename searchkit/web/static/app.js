@@ -30,9 +30,9 @@
   const draw = () => {
     const lo = Math.min(start, end);
     const hi = Math.max(start, end);
-    const width = svg.viewBox.baseVal.width / bars.length;
-    sel.setAttribute("x", String(lo * width));
-    sel.setAttribute("width", String((hi - lo + 1) * width));
+    const width = 100 / bars.length;
+    sel.setAttribute("x", `${lo * width}%`);
+    sel.setAttribute("width", `${(hi - lo + 1) * width}%`);
   };
   svg.addEventListener("pointerdown", (event) => {
     if (event.button !== 0) return;
