@@ -66,7 +66,7 @@ def side_by_side(archive: Archive, port: int, seconds: float) -> dict[str, list[
         "http api": lambda q: [get(conn, path) for path in api_paths(q)],
         "nosnippets": lambda q: api_like(archive, q, snippets=False),
         "page": lambda q: page_like(archive, q),
-        "http page": lambda q: get(conn, "/?" + urlencode({"q": q})),
+        "http page": lambda q: [get(conn, "/?" + urlencode({"q": q}))],
     }
     for q in QUERIES:  # warm every query's terms once
         for call in calls.values():
