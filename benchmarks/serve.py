@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 import psutil
@@ -63,10 +63,10 @@ def side_by_side(archive: Archive, port: int, seconds: float) -> dict[str, list[
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     calls: dict[str, Callable[[str], object]] = {
         "api": lambda q: api_like(archive, q),
-        "http api": lambda q: [get(conn, path) for path in api_paths(q)],
+        "http api": lambda q: get_all(conn, api_paths(q)),
         "nosnippets": lambda q: api_like(archive, q, snippets=False),
         "page": lambda q: page_like(archive, q),
-        "http page": lambda q: [get(conn, "/?" + urlencode({"q": q}))],
+        "http page": lambda q: get_all(conn, ["/?" + urlencode({"q": q})]),
     }
     for q in QUERIES:  # warm every query's terms once
         for call in calls.values():
@@ -88,6 +88,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def get_all(conn: http.client.HTTPConnection, paths: Iterable[str]) -> None:
+    for path in paths:
+        get(conn, path)
 
 
 def get(conn: http.client.HTTPConnection, path: str) -> None:
