@@ -4,7 +4,7 @@
     python benchmarks/cluster.py --corpus scaled200k --limits 20000,50000 [--queries 30] [--markdown FILE]
 
 For each size, the same first N documents are indexed by `Archive.add` into a Whoosh folder and
-into a fresh local cluster (`searchkit.cluster.start`, one `xapian-tcpsrv` per shard), each in a
+into a fresh local cluster (`searchkit.backends.cluster.start`, one `xapian-tcpsrv` per shard), each in a
 child process measured by run.py's `measure` (the servers' CPU is sampled from their processes);
 then the query set of run.py (`../shared/bench/queries/NAME.json`) runs warm against both, through
 the same `Archive.search` calls (run.py's `SearchkitQueries`), and every timed query's total is
@@ -100,7 +100,7 @@ def measured(spec: dict, workdir: Path, name: str) -> dict:
 
 
 def one_size(corpus_name: str, limit: int, qfile: Path, per_kind: int, workdir: Path) -> dict:
-    from searchkit import cluster
+    from searchkit.backends import cluster
     corpus = run.prepare_corpus(corpus_name, limit, workdir)
     res: dict = {"limit": limit, "index": {}, "query": {}}
     whoosh_dir = workdir / f"whoosh-{limit}"

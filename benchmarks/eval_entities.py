@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from searchkit import enrich, entities, sources  # noqa: E402
+from searchkit.enrich import enrichment as enrich, entities  # noqa: E402
+from searchkit.ingest import sources  # noqa: E402
 from searchkit.model import Article  # noqa: E402
 
 

@@ -49,7 +49,8 @@ from whoosh import query as wq  # noqa: E402
 from whoosh import scoring  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
 
-from searchkit import Archive, sources  # noqa: E402
+from searchkit import Archive  # noqa: E402
+from searchkit.ingest import sources  # noqa: E402
 from searchkit.model import Article  # noqa: E402
 from searchkit.schema import STOP_WORDS, name_analyzer, text_analyzer  # noqa: E402
 

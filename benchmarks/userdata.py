@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from searchkit import Archive
 from searchkit.querylang.query import IdSet
-from searchkit.userdata import UserData
+from searchkit.facade.userdata import UserData
 
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578"

@@ -5,15 +5,15 @@ tests/test_public_api.py checks it.
 """
 from importlib.metadata import version
 
-from .archive import Archive
+from .facade.archive import Archive
 from .backends import Capabilities
-from .batch import BatchResult, BatchRow
-from .canonical import Entity, EntityTable
+from .facade.batch import BatchResult, BatchRow
+from .enrich.canonical import Entity, EntityTable
 from .errors import ArchiveError, ArchiveLockedError, IndexInterrupted, QueryError, SearchkitError
 from .model import (Article, FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue, Optimized,
                     Problem, Related, RelatedEntity, ScorePart, SearchResult, Span, Stats, Timeline, TimelineBucket)
-from .userdata import Note, SavedSearch
-from .workflow import WatchResult
+from .facade.userdata import Note, SavedSearch
+from .facade.workflow import WatchResult
 
 # From the installed package's metadata (pyproject.toml's `version`), never written twice.
 __version__ = version("searchkit")

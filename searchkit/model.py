@@ -20,7 +20,7 @@ PERIODS = ("year", "month", "week", "day")
 FORMATS = ("text", "reuters", "jsonl")
 # What facet, timeline and related counts count: articles, or stories (wire-copy clusters).
 COUNTS = ("articles", "stories")
-# Facets and filters on the user's own data (`searchkit.userdata`), counted by `Archive`, not the engine.
+# Facets and filters on the user's own data (`searchkit.facade.userdata`), counted by `Archive`, not the engine.
 USER_FACETS = ("tags",)
 
 
@@ -62,7 +62,7 @@ class Article:
         if published is None or type(published) is datetime:
             return
         if isinstance(published, str):
-            from .dates import parse_datetime  # noqa: PLC0415
+            from .enrich.dates import parse_datetime  # noqa: PLC0415
             try:
                 self.published = parse_datetime(published) if published.strip() else None
             except ValueError as exc:

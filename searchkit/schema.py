@@ -28,7 +28,7 @@ from whoosh.analysis import (CharsetFilter, Filter, KeywordAnalyzer, LowercaseFi
 from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
-from .dates import parse_span
+from .enrich.dates import parse_span
 from .fields import FIELDS, Field
 # Re-exported: the query language imports these field lists from here.
 from .fields import QUERY_FIELDS, TEXT_FIELDS  # noqa: F401
@@ -111,7 +111,7 @@ class DayField(fields.NUMERIC):
     """A date at day resolution, indexed as its proleptic ordinal.
 
     Day resolution keeps the number of distinct terms small (second-precision DATETIME makes ~5 trie
-    terms per document). Query text is parsed by `searchkit.dates`, so `date:1987`, `date:1987-03`,
+    terms per document). Query text is parsed by `searchkit.enrich.dates`, so `date:1987`, `date:1987-03`,
     `date:"1 Mar 1987"` and `date:[March 1987 TO 1988]` all work and mean whole periods.
     """
 

@@ -60,7 +60,7 @@ def example_archive(tmp_path_factory) -> Archive:
 @pytest.fixture(scope="session")
 def xapian_cluster(tmp_path_factory):
     """A 2-shard Xapian cluster on loopback (`xapian-tcpsrv`), for the whole session."""
-    from searchkit import cluster
+    from searchkit.backends import cluster
     folder = tmp_path_factory.mktemp("cluster")
     local = cluster.start(folder, shards=2)
     yield local

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive, Article
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit.output import sanitize
 
 from .conftest import EXAMPLES
@@ -169,12 +169,12 @@ def test_a_closed_pipe_ends_output_quietly(tmp_path):
 
 
 def test_importing_the_library_and_its_faces_loads_no_engine():
-    """`searchkit`, `searchkit.model` and `searchkit.cli` load a backend only when an archive is
+    """`searchkit`, `searchkit.model` and `searchkit.cli.commands` load a backend only when an archive is
     opened: neither Whoosh nor Xapian is imported by importing them."""
     import subprocess
     import sys
 
-    script = ("import sys, searchkit, searchkit.model, searchkit.cli, searchkit.backends\n"
+    script = ("import sys, searchkit, searchkit.model, searchkit.cli.commands, searchkit.backends\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('whoosh', 'xapian')))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

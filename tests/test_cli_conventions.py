@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive, Article, QueryError
-from searchkit.cli import main
+from searchkit.cli.commands import main
 
 from .conftest import EXAMPLES
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit.model import Article
 
 from .conftest import EXAMPLES

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit import enrich, entities
+from searchkit.enrich import enrichment as enrich, entities
 from searchkit.model import Article
 
 from .conftest import CORPORA, ROOT, needs_corpora

@@ -60,7 +60,8 @@ def test_the_field_lists_are_the_ones_every_part_used():
 def test_one_truth_for_the_entity_fields():
     # Named entities (the `entities` field, canonical entities, similar articles, batch rows) and the
     # fields extraction adds to (those and countries) were three tuples in four modules.
-    from searchkit import batch, canonical
+    from searchkit.facade import batch
+    from searchkit.enrich import canonical
     from searchkit.backends.whoosh import search
     assert ENTITY_FIELDS == ("people", "orgs", "places")
     assert EXTRACTED_FIELDS == (*ENTITY_FIELDS, "countries")
@@ -94,7 +95,7 @@ def test_every_article_field_of_the_registry_is_an_article_attribute():
 
 
 def test_a_jsonl_source_reads_every_source_tag_field(tmp_path):
-    from searchkit.sources import discover, read
+    from searchkit.ingest.sources import discover, read
     line = '{"id": "x1", "headline": "h", ' + ", ".join(f'"{n}": ["v-{n}"]' for n in SOURCE_TAG_FIELDS) + "}"
     path = tmp_path / "feed.jsonl"
     path.write_text(line + "\n", encoding="utf-8")
@@ -111,7 +112,7 @@ def test_show_prints_every_tag_field():
 
 
 def test_search_help_lists_every_query_field():
-    from searchkit.cli import main
+    from searchkit.cli.commands import main
     out = " ".join(CliRunner().invoke(main, ["search", "--help"]).output.split())
     listed = out.split("a field (any case): ", 1)[1].split(" places:", 1)[0].split()
     assert tuple(listed) == QUERY_FIELDS

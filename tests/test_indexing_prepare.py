@@ -1,4 +1,4 @@
-"""Preparing articles in worker processes (`searchkit.prepare.Preparers`) gives what preparing them
+"""Preparing articles in worker processes (`searchkit.indexing.prepare.Preparers`) gives what preparing them
 in the calling process gives, in the same order; a failing or dying process is reported, never
 waited for forever."""
 from __future__ import annotations
@@ -9,10 +9,11 @@ import signal
 
 import pytest
 
-from searchkit import Archive, prepare
+from searchkit import Archive
+from searchkit.indexing import prepare
 from searchkit.errors import ArchiveError
 from searchkit.model import Article, Problem
-from searchkit.sources import discover, read
+from searchkit.ingest.sources import discover, read
 
 from .conftest import EXAMPLES, REUTERS
 
@@ -49,7 +50,7 @@ def test_an_exception_in_a_process_is_raised_here(monkeypatch):
     def broken(article):
         raise KeyError("made-up bug")
 
-    monkeypatch.setattr("searchkit.enrich.STEPS", [broken])  # the processes fork with it
+    monkeypatch.setattr("searchkit.enrich.enrichment.STEPS", [broken])  # the processes fork with it
     preparers = prepare.Preparers(2, signatures=False)
     try:
         with pytest.raises(KeyError, match="made-up bug"):

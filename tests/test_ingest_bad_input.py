@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive
-from searchkit.cli import main
+from searchkit.cli.commands import main
 
 # ------------------------------------------------------------ the inputs
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from searchkit import Archive, sources
+from searchkit import Archive
+from searchkit.ingest import sources
 
 
 def _folder(tmp_path: Path) -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from searchkit import Archive, output, sources
+from searchkit import Archive, output
+from searchkit.ingest import sources
 from searchkit.model import Article
 
 from .conftest import BBC, REUTERS, needs_corpora

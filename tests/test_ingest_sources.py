@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from searchkit import sources
+from searchkit.ingest import sources
 from searchkit.model import Article, Problem
 
 from .conftest import BBC, EXAMPLES, REUTERS, SEED, needs_corpora
@@ -165,7 +165,7 @@ def test_iso_dates_read_directly_are_what_dateutil_reads(text):
 
     from dateutil import parser
 
-    from searchkit import dates
+    from searchkit.enrich import dates
     expected = parser.parse(text)
     if expected.tzinfo is not None:
         expected = expected.astimezone(timezone.utc).replace(tzinfo=None)
@@ -177,6 +177,6 @@ def test_iso_dates_read_directly_are_what_dateutil_reads(text):
                                           ("2021-13-01", "month must be in 1..12"),
                                           ("2021-03-04T25:00", "hour must be in 0..23")])
 def test_impossible_iso_dates_still_get_dateutils_reason(text, reason):
-    from searchkit import dates
+    from searchkit.enrich import dates
     with pytest.raises(ValueError, match=reason):
         dates.parse_datetime(text)

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive
-from searchkit.batch import MAX_ROWS, BatchFileError, file_stem
-from searchkit.batch_output import sparkline
-from searchkit.cli import main
+from searchkit.facade.batch import MAX_ROWS, BatchFileError, file_stem
+from searchkit.cli.batch_output import sparkline
+from searchkit.cli.commands import main
 from searchkit.errors import QueryError
 from searchkit.model import Article, FacetValue
 

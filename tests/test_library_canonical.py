@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive
-from searchkit.canonical import EntityTable, FieldTable, variant_key
-from searchkit.cli import main
+from searchkit.enrich.canonical import EntityTable, FieldTable, variant_key
+from searchkit.cli.commands import main
 from searchkit.errors import QueryError
 from searchkit.model import Article
 from searchkit.text import slug

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit.model import Article
 
 

@@ -205,7 +205,7 @@ def test_a_side_file_without_band_keys_is_upgraded(tmp_path):
     """Side files written before band keys were stored in SQLite get them on first use."""
     import sqlite3
 
-    from searchkit.wirecopies import WireCopies, text_signature
+    from searchkit.enrich.wirecopies import WireCopies, text_signature
 
     story = ("The harbour authority of Eastport said on Monday that grain shipments through the "
              "northern terminal rose by a fifth in the spring, helped by dredging of the channel "

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from searchkit import Archive
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit.errors import QueryError
 from searchkit.model import Article
 from searchkit.web import create_app

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import Archive
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit.errors import ArchiveError, QueryError
 from searchkit.model import Article
-from searchkit.userdata import FILENAME, MAX_NOTE_CHARS
-from searchkit.workflow import BULK_CONFIRM
+from searchkit.facade.userdata import FILENAME, MAX_NOTE_CHARS
+from searchkit.facade.workflow import BULK_CONFIRM
 
 from .conftest import needs_corpora
 
@@ -167,7 +167,7 @@ def test_bad_tags_names_notes_and_ids_are_refused_and_nothing_saved_is_lost(arch
 
 
 def test_a_cluster_says_it_keeps_no_user_data():
-    from searchkit.userdata import NoUserData
+    from searchkit.facade.userdata import NoUserData
     with pytest.raises(ArchiveError, match="a Xapian cluster has no index folder to keep tags"):
         NoUserData().tag(["x"], ["lead"], [])
 

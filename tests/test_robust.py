@@ -24,8 +24,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from searchkit import Archive, ArchiveError, ArchiveLockedError, Article, QueryError, sources
-from searchkit.cli import main
+from searchkit import Archive, ArchiveError, ArchiveLockedError, Article, QueryError
+from searchkit.ingest import sources
+from searchkit.cli.commands import main
 from searchkit.model import Problem
 
 from .conftest import BBC, EXAMPLES, REUTERS, needs_corpora

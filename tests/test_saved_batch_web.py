@@ -15,9 +15,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from searchkit import Archive
-from searchkit.batch_output import batch_csv
+from searchkit.cli.batch_output import batch_csv
 from searchkit.model import Article
-from searchkit.userdata import NoUserData
+from searchkit.facade.userdata import NoUserData
 from searchkit.web import create_app
 from searchkit.web.batch_page import MAX_ROWS, MAX_UPLOAD_BYTES
 

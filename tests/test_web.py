@@ -17,7 +17,7 @@ from starlette.datastructures import QueryParams
 from starlette.testclient import TestClient
 
 from searchkit import Archive
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit.errors import ArchiveError
 from searchkit.model import Article, Timeline, TimelineBucket
 from searchkit.web import app as webapp

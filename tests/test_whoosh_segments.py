@@ -15,7 +15,7 @@ from whoosh.qparser import QueryParser
 
 from searchkit import Archive, Article
 from searchkit.backends.whoosh import blocks, merge_policy, merger, postings, segment_builder
-from searchkit.cli import main
+from searchkit.cli.commands import main
 from searchkit import schema
 
 from .conftest import EXAMPLES, REUTERS, keep_segments, needs_corpora
@@ -313,7 +313,7 @@ def test_bulk_words_are_the_analyzers_tokens(analyzer):
     words = schema.bulk_words(analyzer())
     texts = list(TRICKY)
     if REUTERS.is_dir():
-        from searchkit.sources import discover, read
+        from searchkit.ingest.sources import discover, read
         found = discover([REUTERS / "reut2-000.sgm"], None)
         articles = [a for f in found.files for a in read(f) if hasattr(a, "body")][:300]
         texts += [a.headline for a in articles] + [a.body for a in articles]

@@ -13,8 +13,9 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from searchkit import Archive, cluster
-from searchkit.cli import main
+from searchkit import Archive
+from searchkit.backends import cluster
+from searchkit.cli.commands import main
 from searchkit.errors import ArchiveError, ArchiveLockedError, QueryError
 
 from .conftest import BBC, EXAMPLES, REUTERS, SEED, needs_corpora, needs_xapian

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, Sequence
 
-from ..address import SCHEME
+from .address import SCHEME
 
 if TYPE_CHECKING:
     from ..model import Article, MatchSummary, Optimized, Related, SearchOptions, SearchResult, Stats, Timeline

@@ -18,13 +18,13 @@ from whoosh.fields import Schema
 from whoosh.matching import ConstantScoreMatcher, ListMatcher, NullMatcher
 from whoosh.query.wrappers import WrappingQuery
 
-from ..canonical import OTHER_FIELD
-from ..dates import parse_span
+from ..enrich.canonical import OTHER_FIELD
+from ..enrich.dates import parse_span
 from ..errors import QueryError
 from ..model import FACET_FIELDS
 from ..fields import FIELD_ALIASES  # other names people type for a field
 from ..schema import QUERY_FIELDS, STOP_WORDS, TEXT_FIELDS, day_number
-from ..userdata import TAG_FIELD_NAMES
+from ..facade.userdata import TAG_FIELD_NAMES
 
 MAX_QUERY_CHARS = 10_000
 
@@ -214,7 +214,7 @@ def _pure_negation(node: query.Query) -> query.Query:
     return node
 
 
-# The user's own tags (`searchkit.userdata`), searched as `tag:lead`, are not a field of the index
+# The user's own tags (`searchkit.facade.userdata`), searched as `tag:lead`, are not a field of the index
 # but the set of article ids carrying the tag, given by the caller as `tagged`.
 # An id no article has: a restriction to no ids at all (NullQuery would be dropped by normalising,
 # so `oil tag:unused` would match every oil article).

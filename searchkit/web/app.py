@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import output
-from ..archive import Archive
+from ..facade.archive import Archive
 from ..errors import ArchiveError, QueryError, SearchkitError
 from . import batch_page, entities_page, pages, params, saved_pages, userpages
 from .openapi import OPENAPI

@@ -1,4 +1,4 @@
-"""The batch (watchlist) page, `/batch`: `searchkit batch` in the browser, over `searchkit.batch`.
+"""The batch (watchlist) page, `/batch`: `searchkit batch` in the browser, over `searchkit.facade.batch`.
 
 A form takes a batch file (one query a line, or a `.csv` with a `query` column as the CLI reads
 it) or the same text pasted, with the run's `from`, `to` and filters; the page shows a row per
@@ -28,8 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import batch, batch_output, output
-from ..archive import Archive
+from ..facade import batch
+from ..cli import batch_output
+from .. import output
+from ..facade.archive import Archive
 from ..errors import QueryError, SearchkitError
 from ..model import FacetValue
 from . import params

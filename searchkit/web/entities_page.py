@@ -7,8 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..archive import Archive
-from ..canonical import CANONICAL_FIELDS
+from ..facade.archive import Archive
+from ..enrich.canonical import CANONICAL_FIELDS
 from ..errors import QueryError, SearchkitError
 from . import params
 from .pages import templates

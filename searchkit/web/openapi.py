@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..batch import size_text
+from ..facade.batch import size_text
 from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS
 from .batch_page import MAX_ROWS as BATCH_ROWS
 from .batch_page import MAX_UPLOAD_BYTES as BATCH_BYTES

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from ..archive import Archive
+from ..facade.archive import Archive
 from ..errors import QueryError, SearchkitError
 from ..model import EXTRACTED_FIELDS, TAG_FIELDS, SearchResult, Timeline
 from ..output import sanitize

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from ..archive import parse_filters as archive_filters
+from ..facade.archive import parse_filters as archive_filters
 from ..errors import QueryError
 from ..model import COUNTS, FACET_FIELDS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS
 

@@ -27,9 +27,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import output
-from ..archive import Archive
+from ..facade.archive import Archive
 from ..errors import QueryError, SearchkitError
-from ..userdata import SavedSearch, check_name, parse_since, timestamp
+from ..facade.userdata import SavedSearch, check_name, parse_since, timestamp
 from . import markup, params
 from .pages import message_page, templates
 from .userpages import content_type, read_body, read_form, same_origin

@@ -12,7 +12,7 @@ import time
 
 import uvicorn
 
-from ..archive import Archive
+from ..facade.archive import Archive
 
 PARENT_ENV = "SEARCHKIT_SERVE_PARENT"
 INDEX_ENV = "SEARCHKIT_SERVE_INDEX"

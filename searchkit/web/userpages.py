@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..archive import Archive
+from ..facade.archive import Archive
 from ..errors import QueryError, SearchkitError
 from .pages import message_page
 

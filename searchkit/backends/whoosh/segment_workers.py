@@ -9,7 +9,7 @@ from typing import Any
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
-from ...workers import answer_from, close_queues, messages_from, start_worker
+from ...indexing.workers import answer_from, close_queues, messages_from, start_worker
 from .merger import merge
 from .segment_builder import Document, SegmentBuilder, check_schema
 

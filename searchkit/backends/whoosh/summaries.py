@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from whoosh.searching import Searcher
 
-from ...dates import month_counts
+from ...enrich.dates import month_counts
 from ...model import FacetValue, MatchSummary, Related, RelatedEntity, TimelineBucket
 from ...schema import day_from_number
 from ..counting import DATE_FACETS, rank_facet, related_entities, timeline_buckets

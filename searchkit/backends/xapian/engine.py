@@ -28,13 +28,13 @@ from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 from whoosh import query as wq
 
 from ...querylang.plan import Planner
-from ...address import ClusterAddress, Server, parse_address
+from ..address import ClusterAddress, Server, parse_address
 from ..counting import rank_facet, related_entities, timeline_buckets
 from ..documents import SIMILAR_FIELDS, make_hit, stored_to_article
 from ...querylang.snippets import body_snippet, named_words
 from .. import Capabilities
 from ...errors import ArchiveError, QueryError
-from ...dates import month_counts
+from ...enrich.dates import month_counts
 from ...model import (FACET_FIELDS, Article, FacetValue, Hit, MatchSummary, Optimized, Related,
                     SearchOptions, SearchResult, Stats, Timeline)
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number

@@ -15,7 +15,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
-from ...address import Server
+from ..address import Server
 from ...errors import ArchiveLockedError
 from ...model import Article
 from ...schema import SCHEMA_VERSION, DayField, day_from_number

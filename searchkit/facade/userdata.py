@@ -21,7 +21,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import ArchiveError, QueryError
+from ..errors import ArchiveError, QueryError
 
 FILENAME = "userdata.sqlite"
 # Seconds a write waits for another process's write to finish.

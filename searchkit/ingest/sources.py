@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .dates import parse_datetime
-from .fields import SOURCE_TAG_FIELDS
-from .model import FORMATS, Article, Problem
-from .text import CONTROL_CHARS, clean_text
+from ..enrich.dates import parse_datetime
+from ..fields import SOURCE_TAG_FIELDS
+from ..model import FORMATS, Article, Problem
+from ..text import CONTROL_CHARS, clean_text
 
 _EXTENSIONS = {".txt": "text", ".text": "text", ".sgm": "reuters", ".sgml": "reuters",
                ".jsonl": "jsonl", ".ndjson": "jsonl"}

@@ -24,8 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .errors import ArchiveError, QueryError
-from .model import ENTITY_FIELDS, FACET_FIELDS, Article, MatchSummary
+from ..errors import ArchiveError, QueryError
+from ..model import ENTITY_FIELDS, FACET_FIELDS, Article, MatchSummary
 
 if TYPE_CHECKING:
     from .archive import Archive

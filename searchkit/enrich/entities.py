@@ -2,8 +2,8 @@
 
 Rules over capitalised word runs, no model and no run-time dependency:
 
-- places: a gazetteer compiled from GeoNames (`searchkit/data/gazetteer.tsv.gz`, built by
-  `python -m searchkit.build_gazetteer`): countries with their short forms and adjectives ("U.S.",
+- places: a gazetteer compiled from GeoNames (`searchkit/enrich/data/gazetteer.tsv.gz`, built by
+  `python -m searchkit.enrich.build_gazetteer`): countries with their short forms and adjectives ("U.S.",
   "Britain", "French"), US states and Canadian provinces, cities of 200,000+ people and capitals
   anywhere in the text, smaller towns only in the dateline. A country is its Reuters-21578 code
   where it has one (`usa`, `uk`), chosen by the publication date where borders changed (Germany is
@@ -16,7 +16,7 @@ Rules over capitalised word runs, no model and no run-time dependency:
   written with the suffix spelt one way ("Corp." and "Corporation" -> "Corp"); names the words
   around them make an organisation's ("car firm Carfax", "Chelsea chief executive", "an analyst at
   UBS"), a long name before its defined short form ("... (ISM)"), names in capitals ("IBM"), and
-  the organisations listed in `searchkit/data/organisations.txt` ("Microsoft", "Aston Villa").
+  the organisations listed in `searchkit/enrich/data/organisations.txt` ("Microsoft", "Aston Villa").
 - a place whose name is also a common surname or names a bigger place elsewhere (gazetteer rows
   `ambiguous`: Kennedy, Birmingham, Melbourne) counts only when the article names another place of
   its country and no person of that name.
@@ -34,7 +34,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from .text import slug
+from ..text import slug
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .address import SCHEME
-from .errors import ArchiveError, QueryError
+from ..errors import ArchiveError, QueryError
 
 STATE_FILE = "cluster.json"
 TCPSRV = "xapian-tcpsrv"

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .errors import ArchiveError
-from .model import FacetValue, SearchOptions, SearchResult
+from ..errors import ArchiveError
+from ..model import FacetValue, SearchOptions, SearchResult
 from .userdata import (TAG_FIELD_NAMES, NoUserData, SavedSearch, UserData, check_tag, parse_since,
                        tags_in_query, timestamp)
 

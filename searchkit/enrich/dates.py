@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Mapping
 
-from .errors import QueryError
+from ..errors import QueryError
 
 # A full ISO 8601 date, optionally with a time and a zone: what JSON sources mostly give. These are
 # read by `datetime.fromisoformat` (~1 µs) with the same result as dateutil (~80 µs, twice).

@@ -1,18 +1,18 @@
 """The workflow commands of `searchkit` (tag, tags, note, notes, save, saved, unsave, watch): thin
-layers over `Archive`'s user-data methods (see `searchkit.workflow`), registered on `cli.main`."""
+layers over `Archive`'s user-data methods (see `searchkit.facade.workflow`), registered on `cli.main`."""
 from __future__ import annotations
 
 import re
 
 import click
 
-from . import output
-from .archive import parse_filters
-from .cli import (UsageError, _open, _refuse_together, echo_text, handle_errors, index_option, main,
-                  match_options, output_options)
-from .model import SORTS, Hit
-from .userdata import timestamp
-from .workflow import BULK_CONFIRM, WatchResult
+from .. import output
+from ..facade.archive import parse_filters
+from .commands import (UsageError, _open, _refuse_together, echo_text, handle_errors, index_option, main, match_options,
+                       output_options)
+from ..model import SORTS, Hit
+from ..facade.userdata import timestamp
+from ..facade.workflow import BULK_CONFIRM, WatchResult
 
 
 def _tag_changes(add: tuple[str, ...], remove: tuple[str, ...]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from .batch import ENTITY_FIELDS, BatchResult, BatchRow
-from .model import FacetValue
-from .output import _csv_cell, sanitize
+from ..facade.batch import ENTITY_FIELDS, BatchResult, BatchRow
+from ..model import FacetValue
+from ..output import _csv_cell, sanitize
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60  # marks at most: a longer run of months is drawn several months a mark

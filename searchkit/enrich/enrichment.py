@@ -1,5 +1,5 @@
 """Enrichment between reading and indexing: tidy fields, find the dateline, dates mentioned in the
-text, and entities extracted from the text (`searchkit.entities`).
+text, and entities extracted from the text (`searchkit.enrich.entities`).
 
 Each step is a function Article -> Article; `enrich` runs them in order.
 """
@@ -13,8 +13,8 @@ from typing import Callable
 
 from . import entities
 from .dates import parse_datetime
-from .model import EXTRACTED_FIELDS, TAG_FIELDS, Article
-from .text import clean_text
+from ..model import EXTRACTED_FIELDS, TAG_FIELDS, Article
+from ..text import clean_text
 
 Step = Callable[[Article], Article]
 
@@ -221,7 +221,7 @@ def _surname(name: str) -> str:
 
 
 def extract_entities(article: Article) -> Article:
-    """People, organisations, places and countries from the text (`searchkit.entities`).
+    """People, organisations, places and countries from the text (`searchkit.enrich.entities`).
 
     What was found is kept in `article.extracted`; each field then holds the source's own values
     followed by the extracted ones it lacks (a person whose surname a source tag already names is

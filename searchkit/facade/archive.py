@@ -18,24 +18,24 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from .backends import Capabilities, Engine, open_engine
-from .dates import date_for_undated, span_between
-from .address import is_cluster_address
-from .errors import ArchiveError, IndexInterrupted, QueryError
-from .model import (COUNTS, ENTITY_FIELDS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, Article,
-                    FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue, Optimized,
-                    Problem, Related, SearchOptions, SearchResult, Stats, Timeline)
+from ..backends import Capabilities, Engine, open_engine
+from ..enrich.dates import date_for_undated, span_between
+from ..backends.address import is_cluster_address
+from ..errors import ArchiveError, IndexInterrupted, QueryError
+from ..model import (COUNTS, ENTITY_FIELDS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, Article,
+                     FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue, Optimized, Problem,
+                     Related, SearchOptions, SearchResult, Stats, Timeline)
 from . import workflow
 from .userdata import Note, NoUserData, SavedSearch, UserData, check_name, check_note
-from .filestats import FileStats, file_key
-from .canonical import CANONICAL_FIELDS, Entity, EntityTable, count_borrowed
-from .wirecopies import NoWireCopies, WireCopies
+from ..ingest.filestats import FileStats, file_key
+from ..enrich.canonical import CANONICAL_FIELDS, Entity, EntityTable, count_borrowed
+from ..enrich.wirecopies import NoWireCopies, WireCopies
 
 if TYPE_CHECKING:
-    from .curation import CuratedEntities
+    from ..enrich.curation import CuratedEntities
     from .batch import BatchResult
-    from .prepare import Prepared
-    from .sources import Discovery
+    from ..indexing.prepare import Prepared
+    from ..ingest.sources import Discovery
 
 DEFAULT_INDEX = "index"
 # Articles written between commits: an interrupted run keeps every finished batch. With worker
@@ -87,7 +87,7 @@ def _then_stop(items: Iterable, preparers) -> Iterator:
 
 
 def index_exists(folder: Path) -> bool:
-    from .backends.whoosh.engine import MARKER  # noqa: PLC0415
+    from ..backends.whoosh.engine import MARKER  # noqa: PLC0415
     return (folder / MARKER).exists()
 
 
@@ -110,7 +110,7 @@ class _NoIndex:
     @property
     def capabilities(self) -> Capabilities:
         # A folder's first `add` creates a Whoosh index.
-        from .backends.whoosh.engine import WhooshEngine  # noqa: PLC0415
+        from ..backends.whoosh.engine import WhooshEngine  # noqa: PLC0415
         return WhooshEngine.capabilities
 
     def __getattr__(self, name: str) -> Any:
@@ -155,7 +155,7 @@ class Archive:
     `Archive(path)` opens the index at `path` (default: `$SEARCHKIT_INDEX` or `./index`); when there
     is none, the first `add` creates it (unless `create=False`, which raises ArchiveError at once)
     and searching raises ArchiveError; a `xapian://HOST:PORT[,HOST:PORT...]` address opens the archive on those
-    `xapian-tcpsrv` shards instead (see `searchkit.cluster`). Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
+    `xapian-tcpsrv` shards instead (see `searchkit.backends.cluster`). Methods raise `searchkit.errors.SearchkitError` subclasses; nothing here
     prints or exits.
     """
 
@@ -174,7 +174,7 @@ class Archive:
         # Wire copies are kept in a local folder beside the index, by backends that can.
         self._wire = (WireCopies(Path(self.path)) if self._engine.capabilities.wire_copies
                       else NoWireCopies())
-        # The user's entity curation (`searchkit.curation`): in the index folder by default.
+        # The user's entity curation (`searchkit.enrich.curation`): in the index folder by default.
         self.curation_file: Path | None = (Path(self.path) / "entities.txt"
                                            if isinstance(self.path, Path) else None)
         self._entities: CuratedEntities | None = None
@@ -220,7 +220,7 @@ class Archive:
         items = list(items)
         summary = IndexSummary()
         paths = [i for i in items if not isinstance(i, Article)]
-        from . import sources  # noqa: PLC0415  (indexing only: searches start ~15 ms sooner)
+        from ..ingest import sources  # noqa: PLC0415  (indexing only: searches start ~15 ms sooner)
         found = sources.discover(paths, format)
         summary.skipped_files, summary.skipped = found.skipped, found.skipped_paths
         if isinstance(self._engine, _NoIndex):
@@ -250,7 +250,7 @@ class Archive:
 
     def sources_size(self, items: Iterable[str | os.PathLike]) -> int:
         """Total bytes of the files `add` would read (for a progress bar)."""
-        from . import sources  # noqa: PLC0415
+        from ..ingest import sources  # noqa: PLC0415
         return sum(f.size for f in sources.discover(items).files)
 
     def _articles(self, found: Discovery, given: list[Article], progress: ProgressCallback | None,
@@ -259,7 +259,7 @@ class Archive:
         """The articles to index; a file unchanged since `files` recorded it is skipped (its
         articles counted as unchanged), and each file read whole is noted in `read`."""
         yield from given
-        from .sources import read as read_file  # noqa: PLC0415
+        from ..ingest.sources import read as read_file  # noqa: PLC0415
         for source_file in found.files:
             key = file_key(source_file.path)
             known = files.unchanged(key) if files is not None and key is not None else None
@@ -277,7 +277,7 @@ class Archive:
 
     def _write(self, stream: Iterable[Article | Problem], problems: list[Problem],
                summary: IndexSummary, interrupts: _Interrupts, default_date: datetime | None = None) -> None:
-        from .prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
+        from ..indexing.prepare import Preparers, prepare_all  # noqa: PLC0415  (indexing only)
         for problem in problems:
             summary.report(problem)
         signatures = self._wire.needs_signatures
@@ -294,7 +294,7 @@ class Archive:
 
     def _write_prepared(self, stream: Iterable[Prepared | Problem], summary: IndexSummary,
                         interrupts: _Interrupts) -> None:
-        from .prepare import Fingerprints, SeenIds, problem_with  # noqa: PLC0415
+        from ..indexing.prepare import Fingerprints, SeenIds, problem_with  # noqa: PLC0415
         # A full batch becomes one segment per process, in reading order. The first writer starts
         # the indexing processes: before this process's memory grows.
         segment_size = -(-self.batch_size // max(1, self.procs))
@@ -462,7 +462,7 @@ class Archive:
         options = SearchOptions(query=query, date_from=lo, date_to=hi, filters=listed, limit=limit,
                                 page=page, tagged=workflow.tagged_ids(self._userdata, query, listed))
         if ":" in query:
-            from .querylang.query import tag_values  # noqa: PLC0415
+            from ..querylang.query import tag_values  # noqa: PLC0415
             if any(name in CANONICAL_FIELDS for name, _value in tag_values(query)):
                 table = self.entity_table()
                 options.tag_spellings = {name: table.fields[name].spellings for name in CANONICAL_FIELDS}
@@ -528,7 +528,7 @@ class Archive:
         """The filter values, and tag values written in `query` (`places:brasil`), that no article
         has, each with up to 3 close values of its field from the index: why a search that matches
         nothing does not (a value, not the query's words)."""
-        from .querylang.query import tag_values  # noqa: PLC0415
+        from ..querylang.query import tag_values  # noqa: PLC0415
         asked = [MissingValue(name, value, False)
                  for name, values in (filters or {}).items()
                  for value in ([values] if isinstance(values, str) else values)]
@@ -577,7 +577,7 @@ class Archive:
     # ------------------------------------------------------------ entities
 
     def entity_table(self) -> EntityTable:
-        """The archive's canonical entities (`searchkit.canonical`) with the curation file applied:
+        """The archive's canonical entities (`searchkit.enrich.canonical`) with the curation file applied:
         what facets count and filters match on people, orgs and places."""
         return self._curated()[0]
 
@@ -587,7 +587,7 @@ class Archive:
 
     def _curated(self) -> tuple[EntityTable, list[Problem]]:
         if self._entities is None:
-            from .curation import CuratedEntities  # noqa: PLC0415
+            from ..enrich.curation import CuratedEntities  # noqa: PLC0415
             self._entities = CuratedEntities(self._entity_counts, lambda: self._engine.generation(),
                                              None if self.curation_file is None
                                              else self.curation_file.with_name("entities.cache"))
@@ -621,11 +621,11 @@ class Archive:
         return found
 
     def curate(self, action: str, field: str, values: list[str], target: str = "") -> str:
-        """Add a rule to the curation file (see `searchkit.curation`): `merge` the entities of
+        """Add a rule to the curation file (see `searchkit.enrich.curation`): `merge` the entities of
         `values` into `target`, `rename` one to the label `target`, `block` them, `retype` them to
         the field `target` or `split` each spelling off its entity. Returns the
         line written; QueryError for a rule that cannot be read, ArchiveError without a folder."""
-        from .curation import append_rule  # noqa: PLC0415
+        from ..enrich.curation import append_rule  # noqa: PLC0415
         if self.curation_file is None:
             raise ArchiveError("a cluster has no index folder for a curation file")
         return append_rule(self.curation_file, action, field, values, target)
@@ -651,7 +651,7 @@ class Archive:
               date_to: str | date | None = None, filters: dict[str, list[str]] | None = None,
               top: int = 5, export: str | os.PathLike | None = None) -> BatchResult:
         """Summarise many queries (`summary` of each): `queries` is a batch file (a path: one
-        query a line, or a CSV with a `query` column and per-row filters; see `searchkit.batch`) or
+        query a line, or a CSV with a `query` column and per-row filters; see `searchkit.facade.batch`) or
         a list of query strings. A row that cannot be run has an `error`; the others go on. With
         `export`, each row's matches are written to FOLDER/<row name>.jsonl. BatchFileError (an
         ArchiveError) for a file that is binary, empty or too long."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import QueryError
+from ..errors import QueryError
 
 SCHEME = "xapian://"
 # Seconds a remote request may take before the shard counts as hung.

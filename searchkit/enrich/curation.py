@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .canonical import CANONICAL_FIELDS, EntityTable
-from .errors import ArchiveError, QueryError
-from .model import Problem
+from ..errors import ArchiveError, QueryError
+from ..model import Problem
 
 CURATION_FILE = "entities.txt"
 ACTIONS = ("merge", "rename", "block", "retype", "split")

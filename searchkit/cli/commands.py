@@ -14,12 +14,11 @@ import textwrap
 
 import click
 
-from . import __version__, output
-from .archive import Archive, parse_filters
-from .errors import IndexInterrupted, QueryError, SearchkitError
-from .fields import ENTITY_FIELDS, QUERY_FIELDS
-from .model import (COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, FirstReport,
-                    SearchResult)
+from .. import __version__, output
+from ..facade.archive import Archive, parse_filters
+from ..errors import IndexInterrupted, QueryError, SearchkitError
+from ..fields import ENTITY_FIELDS, QUERY_FIELDS
+from ..model import COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, FirstReport, SearchResult
 
 
 class UsageError(click.UsageError):
@@ -548,7 +547,7 @@ def serve(index_dir, host, port, workers):
       searchkit serve --index index --port 8080
       curl 'http://127.0.0.1:8080/api/search?q=coffee&facet=places'
     """
-    from .web.server import serve as run  # noqa: PLC0415  (the web stack loads only for this command)
+    from ..web.server import serve as run  # noqa: PLC0415  (the web stack loads only for this command)
     _open(index_dir).close()  # a missing index is an error before anything listens
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Warning: listening on {host}: other machines can read this archive "
@@ -591,7 +590,7 @@ def cluster_start(folder, shards, port, host):
     Example:
       searchkit cluster start --shards 2 --port 7100 cluster/
     """
-    from . import cluster as clusters  # noqa: PLC0415  (process handling: only for these commands)
+    from ..backends import cluster as clusters  # noqa: PLC0415  (process handling: only for these commands)
     click.echo(clusters.start(folder, shards=shards, port=port, host=host).address)
 
 
@@ -605,7 +604,7 @@ def cluster_stop(folder):
     Example:
       searchkit cluster stop cluster/
     """
-    from . import cluster as clusters  # noqa: PLC0415
+    from ..backends import cluster as clusters  # noqa: PLC0415
     click.echo(f"stopped {clusters.stop(folder).address}")
 
 
@@ -619,7 +618,7 @@ def cluster_address(folder):
     Example:
       export SEARCHKIT_INDEX="$(searchkit cluster address cluster/)"
     """
-    from . import cluster as clusters  # noqa: PLC0415
+    from ..backends import cluster as clusters  # noqa: PLC0415
     local = clusters.status(folder)
     down = [str(pid) for pid, up in zip(local.pids, local.running()) if not up]
     if down:
@@ -770,4 +769,4 @@ def optimize(index_dir, lock_timeout, as_json):
                    f"{done.segments} ({done.documents} articles)")
 
 
-from . import workflow_cli  # noqa: E402,F401  (registers tag, tags, note, notes, save, saved, unsave, watch)
+from . import workflow_commands as workflow_cli  # noqa: E402,F401  (registers tag, tags, note, notes, save, saved, unsave, watch)

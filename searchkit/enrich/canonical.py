@@ -6,7 +6,7 @@ whole archive into entities, each with an id (`ronald-reagan`) and a label ("Ron
 is applied when searching: facets count an entity once per article whatever spellings the article
 holds, and a filter on any of an entity's spellings, its id or its label matches all of them. The
 table is made from the archive's value counts (one count over the index, no re-reading of the
-sources) and the user's curation file (`searchkit.curation`), so curating needs no re-indexing.
+sources) and the user's curation file (`searchkit.enrich.curation`), so curating needs no re-indexing.
 
 How variants are decided to be one entity (the README's "Canonical entities" says the same):
 - same letters: values equal once case, accents and punctuation are folded (`james-baker` and
@@ -31,9 +31,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .fields import ENTITY_FIELDS
-from .model import FacetValue
-from .text import slug
+from ..fields import ENTITY_FIELDS
+from ..model import FacetValue
+from ..text import slug
 
 # The tag fields whose values are entities with canonical ids (countries are codes already).
 CANONICAL_FIELDS = ENTITY_FIELDS

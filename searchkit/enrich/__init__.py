@@ -1,0 +1,1 @@
+"""Enrich: tidy articles, datelines, mentioned dates, entities (and their canonical forms), wire copies."""

@@ -1,0 +1,1 @@
+"""Indexing: preparing articles in worker processes for a backend's writer."""

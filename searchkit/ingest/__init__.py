@@ -1,0 +1,1 @@
+"""Ingest: source files -> `Article` records (readers, stable ids, unchanged-file checks)."""
