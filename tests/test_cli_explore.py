@@ -49,7 +49,7 @@ def test_related_json(index_dir):
     result = run("related", "oil", "--field", "places", "--index", index_dir, "--json")
     data = json.loads(result.stdout)
     assert set(data) == {"query", "field", "entities"} and data["field"] == "places"
-    assert all(set(e) == {"value", "count", "background", "score"} for e in data["entities"])
+    assert all(set(e) == {"value", "label", "count", "background", "score"} for e in data["entities"])
     assert [e["score"] for e in data["entities"]] == sorted((e["score"] for e in data["entities"]),
                                                             reverse=True)
 

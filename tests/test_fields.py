@@ -62,10 +62,10 @@ def test_one_truth_for_the_entity_fields():
     # fields extraction adds to (those and countries) were three tuples in four modules.
     from searchkit.facade import batch
     from searchkit.enrich import canonical
-    from searchkit.backends.whoosh import search
+    from searchkit.backends import documents
     assert ENTITY_FIELDS == ("people", "orgs", "places")
     assert EXTRACTED_FIELDS == (*ENTITY_FIELDS, "countries")
-    assert batch.ENTITY_FIELDS is search.ENTITY_FIELDS is canonical.CANONICAL_FIELDS is ENTITY_FIELDS
+    assert batch.ENTITY_FIELDS is documents.SIMILAR_FIELDS is canonical.CANONICAL_FIELDS is ENTITY_FIELDS
     article = model.Article("a", people=["Ann Lee"], orgs=["OPEC"], places=["Oslo"], countries=["norway"])
     assert article.entities == ["Ann Lee", "OPEC", "Oslo"]
 

@@ -94,7 +94,7 @@ def test_related_places_for_coffee(corpus):
 
 def test_related_people_for_a_central_bank_query(corpus):
     related = corpus.related("bundesbank", field="people")
-    assert "poehl" in [e.value for e in related.entities[:3]]
+    assert "karl-otto-poehl" in [e.value for e in related.entities[:3]]
 
 
 # ------------------------------------------------------------ similar articles
