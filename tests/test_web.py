@@ -10,6 +10,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
@@ -238,6 +239,23 @@ def test_api_on_the_real_corpora(corpus_index):
         assert related["entities"][0]["value"] in {"brazil", "colombia"}
         export = test_client.get("/api/export?q=coffee&filter=places=brazil")
         assert len(export.text.splitlines()) == int(export.headers["x-total-count"]) == data["total"]
+
+
+@needs_corpora
+def test_article_page_lists_each_entity_once_by_label(corpus_index):
+    # reuters-11183's orgs are indexed as `ico-coffee` (a Reuters tag), "International Coffee
+    # Organisation" (extracted) and "Coffee Board": two entities, each listed once by its label and
+    # linked to a filter on its id.
+    with TestClient(create_app(corpus_index[0]), raise_server_exceptions=False) as test_client:
+        page = test_client.get("/articles/reuters-11183").text
+    orgs = re.search(r"<dt>orgs</dt><dd>(.*?)</dd>", page, re.S)
+    assert orgs, "no orgs on the article page"
+    links = re.findall(r'filter=([^"]+)">([^<]+)</a>', orgs.group(1))
+    assert [label for _, label in links] == ["International Coffee Organization", "Coffee Board"]
+    assert [unquote(f) for f, _ in links] == ["orgs=ico-coffee", "orgs=coffee-board"]
+    assert ">ico-coffee<" not in page
+    places = re.search(r"<dt>places</dt><dd>(.*?)</dd>", page, re.S)
+    assert places and ">New Delhi</a>" in places.group(1)
 
 
 def _axis(periods: list[str]) -> list[str]:

@@ -366,6 +366,14 @@ class EntityTable:
     def state(self) -> dict[str, tuple]:
         return {name: table.state() for name, table in self.fields.items()}
 
+    def labelled(self, name: str, values: Iterable[str]) -> list[tuple[str, str]]:
+        """One article's values of field `name` as (id, label) of their entities, each once, in
+        the article's order, blocked ones left out; a field without entities as (value, value)."""
+        table = self.fields.get(name)
+        if table is None:
+            return [(v, v) for v in dict.fromkeys(values)]
+        return [(key, table.label(key)) for key in table(tuple(values))]
+
     def expand_filters(self, filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
         """Filters with each entity value replaced by all of its indexed spellings."""
         out: dict[str, list[str]] = {}

@@ -106,10 +106,11 @@ def article_page(request: Request) -> Response:
         similar = archive.similar(article_id, limit=5)
         copies = archive.wire_copies(article_id)
         first = archive.first_report(article_id) if copies else None
+        entities = archive.entity_table()
     except SearchkitError as exc:
         return message_page(request, 503, str(exc))
     mentioned: list[date | str] = [*article.mentioned, *article.mentioned_periods]
-    tags = [(name, getattr(article, name)) for name in TAG_FIELDS]
+    tags = [(name, entities.labelled(name, getattr(article, name))) for name in TAG_FIELDS]
     return templates.TemplateResponse(request, "article.html", {
         "article": article, "q": q, "paragraphs": markup.body_pieces(article, q), "tags": tags,
         "mentioned": mentioned, "similar": similar.hits if similar else [], "copies": copies,
