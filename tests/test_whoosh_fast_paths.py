@@ -159,3 +159,22 @@ def test_two_indexing_processes_give_the_same_matches(tmp_path):
         assert (a.total, a.facets) == (b.total, b.facets), text
         assert [h.id for h in one.search(text, sort="newest", limit=30).hits] == \
             [h.id for h in two.search(text, sort="newest", limit=30).hits]
+
+
+def test_every_document_is_listed_once_per_searcher_and_again_after_a_commit(tmp_path):
+    """Timelines, related values and stats share one list of a searcher's documents; a commit
+    gives a new searcher, so the next call counts the new articles."""
+    from searchkit.backends.whoosh.matching import all_docnums
+
+    def articles(ids: range) -> list[Article]:
+        return [Article(id=f"a{i}", headline=f"oil {i}", body="oil", published=datetime(2021, 3, 1 + i))
+                for i in ids]
+
+    with Archive(tmp_path / "index", procs=0) as archive:
+        archive.add(articles(range(3)))
+        assert archive.stats().documents == 3 and archive.timeline("oil").buckets[0].total == 3
+        with archive._engine._ix.searcher() as searcher:
+            assert all_docnums(searcher) is all_docnums(searcher)
+        archive.add(articles(range(3, 5)))
+        assert archive.stats().documents == 5 and archive.timeline("oil").buckets[0].total == 5
+        assert archive.related("oil", field="places").total == 5

@@ -1,6 +1,8 @@
 """The set of documents a query matches, from posting blocks (exact totals, facet counts)."""
 from __future__ import annotations
 
+import weakref
+
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, wrappers
@@ -77,5 +79,14 @@ def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
     return out
 
 
+# Every live document of a searcher, kept while the searcher is: timelines, related values and
+# stats compare their matches with the whole archive, and walking it costs most of a timeline.
+_EVERY_DOCNUM: "weakref.WeakKeyDictionary[Searcher, list[int]]" = weakref.WeakKeyDictionary()
+
+
 def all_docnums(searcher: Searcher) -> list[int]:
-    return list(searcher.docs_for_query(query.Every()))
+    """The numbers of the searcher's live documents (shared: callers do not change the list)."""
+    docnums = _EVERY_DOCNUM.get(searcher)
+    if docnums is None:
+        docnums = _EVERY_DOCNUM[searcher] = list(searcher.docs_for_query(query.Every()))
+    return docnums
