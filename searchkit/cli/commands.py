@@ -98,6 +98,16 @@ def index_option(func):
              "(or set $SEARCHKIT_INDEX).")(func)
 
 
+def paging_options(what: str):
+    """--limit and --page of a command that lists `what` ("Hits", "Articles") a page at a time."""
+    def decorate(func):
+        func = click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
+                            help="Page number (past the last page: exit 1).")(func)
+        return click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
+                            help=f"{what} per page.")(func)
+    return decorate
+
+
 def output_options(func):
     """The shared output switches of every command: --json prints one JSON object on stdout;
     --color says when text is coloured."""
@@ -228,10 +238,7 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, default_date, as_
 @main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
-@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
-              help="Hits per page.")
-@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
-              help="Page number (past the last page: exit 1).")
+@paging_options("Hits")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="newest/oldest: by publication day and time of day (undated last).")
 @match_options
@@ -369,10 +376,7 @@ def related(query, index_dir, field, top, date_from, date_to, filters, count, as
 @main.command()
 @click.argument("article_id")
 @index_option
-@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(0, 10_000),
-              help="Articles per page.")
-@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
-              help="Page number (past the last page: exit 1).")
+@paging_options("Articles")
 @match_options
 @output_options
 @handle_errors
