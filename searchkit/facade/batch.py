@@ -28,7 +28,7 @@ from ..errors import ArchiveError, QueryError
 from ..model import ENTITY_FIELDS, FACET_FIELDS, Article, MatchSummary
 
 if TYPE_CHECKING:
-    from .archive import Archive
+    from .analysis import Analysis
 
 # One batch reads at most this many queries (larger lists: split them, or run them as several
 # batches); with the file read at most MAX_FILE_BYTES, memory stays bounded.
@@ -226,7 +226,7 @@ def _checked(row: BatchQuery) -> BatchQuery:
 
 # ------------------------------------------------------------ running
 
-def run(archive: Archive, rows: list[BatchQuery], *, date_from: str | date | None = None,
+def run(archive: Analysis, rows: list[BatchQuery], *, date_from: str | date | None = None,
         date_to: str | date | None = None, filters: dict[str, list[str]] | None = None,
         top: int = TOP, export: str | os.PathLike | None = None) -> BatchResult:
     """Summarise every row on `archive` (a row's own dates and fields replace the run's); with

@@ -13,7 +13,7 @@ from .userdata import (TAG_FIELD_NAMES, NoUserData, SavedSearch, UserData, check
                        tags_in_query, timestamp)
 
 if TYPE_CHECKING:
-    from .archive import Archive
+    from .core import ArchiveCore
 
 # `tag --query` tags at most this many articles unless confirmed (`confirm=True`, the CLI's --yes).
 BULK_CONFIRM = 100
@@ -54,7 +54,7 @@ def check_tags(tags: Iterable[str]) -> list[str]:
     return [check_tag(t) for t in tags]
 
 
-def existing_ids(archive: Archive, ids: Iterable[str]) -> list[str]:
+def existing_ids(archive: ArchiveCore, ids: Iterable[str]) -> list[str]:
     """`ids` in order without repeats, or ArchiveError naming the first that is not indexed."""
     unique = list(dict.fromkeys(ids))
     for article_id in unique:
@@ -85,7 +85,7 @@ def saved_options(search: SavedSearch) -> dict[str, Any]:
     return {k: v for k, v in search.options.items() if k in SAVED_OPTIONS}
 
 
-def watch(archive: Archive, store: UserData | NoUserData, names: Iterable[str] | None, since: Any,
+def watch(archive: ArchiveCore, store: UserData | NoUserData, names: Iterable[str] | None, since: Any,
           limit: int, mark: bool, until: float | None = None) -> list[WatchResult]:
     """For each saved search (all, or those named): its matches first indexed after `since` (else
     after it was last watched, else after it was saved) and up to `until` (epoch seconds; now if
