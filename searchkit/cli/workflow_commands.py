@@ -8,8 +8,9 @@ import click
 
 from .. import output
 from ..facade.archive import parse_filters
-from .commands import (UsageError, _open, _refuse_together, echo_text, handle_errors, index_option, main, match_options,
-                       output_options)
+from .commands import main
+from .options import (UsageError, _open, _refuse_together, echo_text, handle_errors, index_option, match_options,
+                      output_options)
 from ..model import SORTS, Hit
 from ..facade.userdata import timestamp
 from ..facade.workflow import BULK_CONFIRM, WatchResult
