@@ -2,19 +2,21 @@
 `xapian://` cluster). `Archive` opens one with `open_engine` and asks its `Capabilities`, never its
 type; mypy checks each backend against the `Engine` and `Writer` Protocols (see `_BACKENDS`).
 Importing this package loads no engine: a backend's module is imported when it is opened.
-What both backends share: `documents` (articles as stored, hits) and `counting` (facets, timelines
-and related values from counts); their query planning is `searchkit.querylang.plan`.
+What both backends share: `documents` (articles as stored, hits) and `counting` (ranked facet
+values); their query planning is `searchkit.querylang.plan`. Analysis (timelines, related values,
+stats) is written once over `Engine.value_counts`, in `searchkit.facade.analysis`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, Sequence
 
 from .address import SCHEME
 
 if TYPE_CHECKING:
-    from ..model import Article, MatchSummary, Optimized, Related, SearchOptions, SearchResult, Stats, Timeline
+    from ..model import Article, MatchSummary, Optimized, SearchOptions, SearchResult
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,21 @@ class Capabilities:
     wire_copies: bool  # a local folder keeps wire-copy groups: `collapse=True` and the `cluster` field
     did_you_mean: bool  # `SearchResult.suggestion` for queries with few matches
     size: bool  # `Stats.size_bytes` is known
+
+
+# The publication day as a field of `Engine.value_counts`: its values are dates (None: undated).
+DAY = "day"
+
+
+@dataclass
+class ValueCounts:
+    """What `Engine.value_counts` counted: the matches (articles, or stories), and per field the
+    matches with each value; with `background`, the same over the whole archive."""
+
+    matches: int
+    counts: dict[str, Counter]
+    documents: int = 0  # the archive's articles (or stories), with `background`
+    background: dict[str, Counter] = field(default_factory=dict)
 
 
 class Writer(Protocol):
@@ -47,13 +64,23 @@ class Engine(Protocol):
     def clear(self) -> None: ...
     def close(self) -> None: ...
     def search(self, options: SearchOptions) -> SearchResult: ...
-    def timeline(self, options: SearchOptions, by: str) -> Timeline: ...
-    def related(self, options: SearchOptions, field: str, top: int) -> Related: ...
+    def value_counts(self, options: SearchOptions | None, fields: Sequence[str], *, top: int = 0,
+                     complete: bool = False, background: bool = False) -> ValueCounts:
+        """The matches of `options` (every article when None) and, per field, how many of them
+        have each value: a tag field's values (with `options.facet_labels`, its entities), `year`
+        and `month` periods (`1987`, `1987-03`), `DAY` dates. With `options.count == "stories"`,
+        stories (wire-copy clusters) instead of articles: a value counts the stories with a
+        matching article that has it; a day, the stories whose earliest matching article is of
+        that day. `top`: only the values that can rank among the `top` most frequent need exact
+        counts: the others may be left out or, with `complete`, given every one with a count
+        that may be approximate (`top=0`: every value, exact). `background`: the same counts over
+        the whole archive too."""
+        ...
+    def size_bytes(self) -> int | None: ...  # None: not known (`Capabilities.size`)
     def similar(self, article_id: str, options: SearchOptions,
                 exclude: Sequence[str] = ()) -> SearchResult | None: ...
     def export(self, options: SearchOptions) -> Iterator[Article]: ...
     def get(self, article_id: str) -> Article | None: ...
-    def stats(self, top: int) -> Stats: ...
     def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary: ...
     # What changes with every commit to the index (marshal-able), to tell when tables made from
     # its values (`curation.CuratedEntities`) are stale; cheap: asked before each search.
@@ -86,4 +113,4 @@ def open_engine(location: Path | str, create: bool, lock_timeout: float) -> Engi
     return _open_whoosh(location, create, lock_timeout)
 
 
-__all__ = ["Capabilities", "Engine", "Writer", "open_engine"]
+__all__ = ["DAY", "Capabilities", "Engine", "ValueCounts", "Writer", "open_engine"]

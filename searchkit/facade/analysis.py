@@ -1,14 +1,21 @@
 """`Archive`'s read-only analysis of the matches: timeline, related values, stats, summaries, batches
-of queries and entity lists."""
+of queries and entity lists.
+
+Timeline, related values and stats are written once, for every backend, over the engine's value
+counts (`Engine.value_counts`): a new analysis of counts needs no change to a backend."""
 from __future__ import annotations
 
+import math
 import os
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Iterable
 
 from ..errors import QueryError
-from ..model import (ENTITY_FIELDS, FACET_FIELDS, PERIODS, TAG_FIELDS, MatchSummary, Related, Stats,
-                     Timeline)
+from ..backends import DAY
+from ..backends.counting import rank_facet
+from ..model import (ENTITY_FIELDS, FACET_FIELDS, PERIODS, TAG_FIELDS, MatchSummary, Related, RelatedEntity,
+                     Stats, Timeline, TimelineBucket)
 from ..enrich.canonical import CANONICAL_FIELDS, Entity
 from .core import ArchiveCore
 
@@ -31,7 +38,11 @@ class Analysis(ArchiveCore):
             raise QueryError(f"unknown period {by!r} (periods: {', '.join(PERIODS)})")
         options = self._options(query, date_from, date_to, filters)
         options.count = self._count(count)
-        return self._engine.timeline(options, by)
+        counted = self._engine.value_counts(options, [DAY], background=True)
+        matched = counted.counts[DAY]
+        undated = matched.pop(None, 0)
+        return Timeline(query=options.query, by=by, buckets=timeline_buckets(matched, counted.background[DAY], by),
+                        undated=undated, count=options.count)
 
     def related(self, query: str, *, field: str = "places", top: int = 10,
                 date_from: str | date | None = None, date_to: str | date | None = None,
@@ -48,7 +59,11 @@ class Analysis(ArchiveCore):
         options = self._options(query, date_from, date_to, filters)
         options.count = self._count(count)
         self._count_as_entities(options, [field])
-        related = self._engine.related(options, field, top)
+        counted = self._engine.value_counts(options, [field], top=top, complete=True, background=True)
+        related = Related(query=options.query, field=field, total=counted.matches, documents=counted.documents,
+                          entities=related_entities(counted.counts[field], counted.background[field],
+                                                    counted.matches, counted.documents, top),
+                          count=options.count)
         if field in options.facet_labels:
             table = self.entity_table().fields[field]
             for entity in related.entities:
@@ -58,7 +73,11 @@ class Analysis(ArchiveCore):
     def stats(self, top: int = 10) -> Stats:
         """Document count, date range, index size and the top values of each facet field (people,
         orgs and places as entities, as `search` counts them)."""
-        stats = self._engine.stats(top)
+        counted = self._engine.value_counts(None, (*FACET_FIELDS, DAY), top=top)
+        dated = [day for day in counted.counts[DAY] if day is not None]
+        stats = Stats(documents=counted.matches, date_range=(min(dated), max(dated)) if dated else None,
+                      size_bytes=self._engine.size_bytes(),
+                      facets={name: rank_facet(name, counted.counts[name], top) for name in FACET_FIELDS})
         if stats.documents:
             stats.facets.update(self.search("*", facets=CANONICAL_FIELDS, facet_top=top, limit=0,
                                             snippets=False).facets)
@@ -113,3 +132,68 @@ class Analysis(ArchiveCore):
                                 for name in (entity.label, entity.id, *entity.aliases)):
                 found.append(entity)
         return found
+
+
+def period_of(day: date, by: str) -> str:
+    """`1987`, `1987-03`, `1987-W10` (ISO week and its ISO year) or `1987-03-02`."""
+    if by == "year":
+        return f"{day.year:04d}"
+    if by == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if by == "week":
+        iso = day.isocalendar()
+        return f"{iso[0]:04d}-W{iso[1]:02d}"
+    return day.isoformat()
+
+
+def timeline_buckets(matched: Counter, everything: Counter, by: str) -> list[TimelineBucket]:
+    """Buckets from counts of matching and of all articles per date (undated ones left out of
+    `matched`, None in `everything`): every period from the first match to the last."""
+    if not matched:
+        return []
+    first, last = min(matched), max(matched)
+    counts: Counter = Counter()
+    for day, n in matched.items():
+        counts[period_of(day, by)] += n
+    totals: Counter = Counter()
+    for day, n in everything.items():
+        if day is not None:
+            totals[period_of(day, by)] += n
+    periods: list[str] = []
+    day = first
+    while day <= last:
+        label = period_of(day, by)
+        if not periods or periods[-1] != label:
+            periods.append(label)
+        day += timedelta(days=1)
+    return [TimelineBucket(p, counts[p], totals[p]) for p in periods]
+
+
+def g2(k: int, n: int, background: int, documents: int) -> float:
+    """Dunning's log-likelihood ratio G² for a value in `k` of `n` matches and `background` of all
+    `documents` articles (the 2x2 table: matches / the rest of the archive, with / without it)."""
+    table = ((k, n - k), (background - k, documents - n - background + k))
+    rows = [sum(r) for r in table]
+    cols = [table[0][0] + table[1][0], table[0][1] + table[1][1]]
+    score = 0.0
+    for i in range(2):
+        for j in range(2):
+            observed = table[i][j]
+            if observed > 0:
+                expected = rows[i] * cols[j] / documents
+                score += observed * math.log(observed / expected)
+    return 2 * score
+
+
+def related_entities(counts: Counter, background: Counter, n: int, documents: int, top: int,
+                     min_count: int = 2) -> list[RelatedEntity]:
+    """Ranked over-represented values from their counts among `n` matches and among all
+    `documents` articles."""
+    out = []
+    for value, k in counts.items():
+        b = background[value]
+        if k < min_count or k * documents <= b * n:  # only values more frequent among matches
+            continue
+        out.append(RelatedEntity(value, k, b, round(g2(k, n, b, documents), 3)))
+    out.sort(key=lambda e: (-e.score, -e.count, e.value.casefold()))
+    return out[:top or None]

@@ -31,11 +31,10 @@ from .undated import undated_matches
 from .writers import WhooshWriter, WorkersWriter, locked_error, write_error
 from .explain import score_parts
 from ...querylang.plan import Planner
-from .. import Capabilities
+from .. import Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
-from ...model import (FACET_FIELDS, Article, MatchSummary, Optimized, Related, SearchOptions,
-                    SearchResult, Stats, Timeline)
-from ...schema import SCHEMA_VERSION, build_schema, day_from_number
+from ...model import Article, MatchSummary, Optimized, SearchOptions, SearchResult
+from ...schema import SCHEMA_VERSION, build_schema
 
 T = TypeVar("T")
 MARKER = "searchkit.json"
@@ -306,32 +305,23 @@ class WhooshEngine:
             return None
         return corrected if better > found else None
 
-    def timeline(self, options: SearchOptions, by: str) -> Timeline:
-        q, filter_q = self._planner.parse(options)
+    def value_counts(self, options: SearchOptions | None, fields: Sequence[str], *, top: int = 0,
+                     complete: bool = False, background: bool = False) -> ValueCounts:
+        """`Engine.value_counts`, from the cached columns (`summaries.value_counts`)."""
+        parsed = self._planner.parse(options) if options is not None else None
+        labels = options.facet_labels if options is not None else {}
 
         def read(searcher):
-            docset = self._docset(searcher, q, filter_q)
-            clusters = self._stories(searcher, options)
-            if clusters is not None:
-                return summaries.story_timeline(searcher, docset, self._facets, clusters, by)
-            return summaries.timeline(searcher, docset, self._facets, by)
-
-        buckets, undated = self._on_snapshot(read)
-        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated, count=options.count)
-
-    def related(self, options: SearchOptions, field: str, top: int) -> Related:
-        q, filter_q = self._planner.parse(options)
-
-        def read(searcher):
-            docset = self._docset(searcher, q, filter_q)
-            clusters = self._stories(searcher, options)
-            if clusters is not None:
-                return summaries.story_related(searcher, docset, self._facets, clusters, options.query,
-                                               field, top, options.facet_labels.get(field))
-            entities = summaries.related(searcher, docset, self._facets, field, top,
-                                         labels=options.facet_labels.get(field))
-            return Related(query=options.query, field=field, total=len(docset),
-                           documents=searcher.doc_count(), entities=entities)
+            clusters = self._stories(searcher, options) if options is not None else None
+            everything = all_docnums(searcher)
+            docnums = self._docset(searcher, *parsed) if parsed is not None else everything
+            counted = summaries.value_counts(searcher, docnums, self._facets, clusters, fields, top,
+                                             complete, labels)
+            if background:
+                whole = summaries.value_counts(searcher, everything, self._facets, clusters, fields, top,
+                                               complete, labels)
+                counted.documents, counted.background = whole.matches, whole.counts
+            return counted
 
         return self._on_snapshot(read)
 
@@ -369,18 +359,6 @@ class WhooshEngine:
     def get(self, article_id: str) -> Article | None:
         fields = self._on_snapshot(lambda searcher: searcher.document(id=article_id))
         return stored_to_article(fields) if fields else None
-
-    def stats(self, top: int) -> Stats:
-        def read(searcher):
-            docnums = all_docnums(searcher)
-            days = self._facets.values(searcher, "date")
-            dated = [days[d] for d in docnums if days[d]]
-            date_range = (day_from_number(min(dated)), day_from_number(max(dated))) if dated else None
-            facets = {name: self._facets.count(searcher, name, docnums, top) for name in FACET_FIELDS}
-            return Stats(documents=len(docnums), date_range=date_range, size_bytes=self.size_bytes(),
-                         facets=facets)
-
-        return self._on_snapshot(read)
 
     def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
         q, filter_q = self._planner.parse(options)

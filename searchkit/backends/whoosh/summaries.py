@@ -1,5 +1,6 @@
 """What a query's matches add up to, read from the cached columns (`columns.FacetColumns`): the
-summary of one batch row, a timeline, related values, and counts of stories (wire-copy clusters) instead of articles.
+summary of one batch row, the value counts that timelines, related values and stats are made of
+(`Engine.value_counts`), and counts of stories (wire-copy clusters) instead of articles.
 
 A story is a wire-copy cluster (`wirecopies`): the same report re-sent or lightly edited counts
 once. A facet value counts the stories with at least one matching article that has the value; a
@@ -11,16 +12,16 @@ import threading
 from array import array
 from functools import lru_cache
 from collections import Counter
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 from whoosh.searching import Searcher
 
 from ...enrich.dates import month_counts
-from ...model import FacetValue, MatchSummary, Related, RelatedEntity, TimelineBucket
+from ...model import FacetValue, MatchSummary
 from ...schema import day_from_number
-from ..counting import DATE_FACETS, rank_facet, related_entities, timeline_buckets
+from .. import DAY, ValueCounts
+from ..counting import DATE_FACETS, rank_facet
 from .columns import DocSet, FacetColumns, TagValues
-from .matching import all_docnums
 
 
 class DerivedColumn:
@@ -131,52 +132,38 @@ def story_days(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequen
     return Counter(day if day != 1 << 31 else 0 for day in earliest.values())
 
 
-def story_timeline(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
-                   clusters: Sequence[int], by: str) -> tuple[list[TimelineBucket], int]:
-    """`timeline` counting stories: each in the period of its earliest matching article,
-    each period's total the stories of the archive that first ran in it."""
-    matched = story_days(searcher, facet_columns, clusters, docset)
-    undated = matched.pop(0, 0)
-    everything = story_days(searcher, facet_columns, clusters, all_docnums(searcher))
-    return timeline_buckets(matched, everything, by), undated
-
-
-def story_related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
-                  clusters: Sequence[int], text: str, field: str, top: int,
-                  labels: Callable[[tuple], tuple] | None = None) -> Related:
-    """`related` counting stories: matching stories with a value against all stories."""
-    everything = all_docnums(searcher)
-    matched, stories = count_stories(clusters, docset), count_stories(clusters, everything)
-    entities = related_entities(story_values(searcher, facet_columns, clusters, field, docset, labels),
-                                story_values(searcher, facet_columns, clusters, field, everything, labels),
-                                matched, stories, top)
-    return Related(query=text, field=field, total=matched, documents=stories, entities=entities,
-                   count="stories")
-
-
 def count_stories(clusters: Sequence[int], docnums: Iterable[int]) -> int:
     """The stories (distinct clusters) of `docnums`."""
     return len(set(map(clusters.__getitem__, docnums)))
 
 
-def timeline(searcher: Searcher, docset: Iterable[int], facet_columns: FacetColumns,
-             by: str) -> tuple[list[TimelineBucket], int]:
-    """Buckets from the first matching period to the last (empty periods included), and the number
-    of undated matches."""
-    days = facet_columns.values(searcher, "date")
-    matched = Counter(days[d] for d in docset)
-    undated = matched.pop(0, 0)
-    return timeline_buckets(matched, Counter(days[d] for d in all_docnums(searcher)), by), undated
+def value_counts(searcher: Searcher, docnums: Collection[int], facet_columns: FacetColumns,
+                 clusters: Sequence[int] | None, fields: Iterable[str], top: int, complete: bool,
+                 labels: Mapping[str, Callable[[tuple], tuple]]) -> ValueCounts:
+    """`Engine.value_counts` of `docnums`: articles, or with `clusters` stories."""
+    if clusters is not None:
+        counts = {name: _dated(story_days(searcher, facet_columns, clusters, docnums)) if name == DAY
+                  else story_values(searcher, facet_columns, clusters, name, docnums, labels.get(name))
+                  for name in fields}
+        return ValueCounts(count_stories(clusters, docnums), counts)
+    docs = DocSet(docnums)
+    counted = {}
+    for name in fields:
+        if name == DAY:
+            days = facet_columns.values(searcher, "date")
+            counted[name] = _dated(Counter(map(days.__getitem__, docnums)))
+        elif complete and name not in DATE_FACETS:
+            values = facet_columns.values(searcher, name)
+            assert isinstance(values, TagValues)
+            if name in labels:
+                values = facet_columns.labelled(values, labels[name])
+            counted[name] = values.value_counts(docnums)
+        else:  # the values that can rank among the `top` (numpy counts: `TagValues.top_counts`)
+            counted[name] = Counter({v.value: v.count for v in
+                                     facet_columns.count(searcher, name, docs, top, labels.get(name))})
+    return ValueCounts(len(docnums), counted)
 
 
-def related(searcher: Searcher, docset: set[int], facet_columns: FacetColumns, field: str,
-            top: int, min_count: int = 2,
-            labels: Callable[[tuple], tuple] | None = None) -> list[RelatedEntity]:
-    """Values of `field` over-represented among the matches, by G² (highest first); with `labels`,
-    of the values as `labels` gives them (`FacetColumns.count`)."""
-    values = facet_columns.values(searcher, field)
-    if labels is not None:
-        values = facet_columns.labelled(values, labels)
-    everything = all_docnums(searcher)
-    return related_entities(values.value_counts(docset), values.value_counts(everything),
-                            len(docset), len(everything), top, min_count)
+def _dated(days: Counter) -> Counter:
+    """Counts per day number as counts per date (None: undated)."""
+    return Counter({day_from_number(day) if day else None: n for day, n in days.items()})

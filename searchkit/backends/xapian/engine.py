@@ -29,14 +29,13 @@ from whoosh import query as wq
 
 from ...querylang.plan import Planner
 from ..address import ClusterAddress, Server, parse_address
-from ..counting import rank_facet, related_entities, timeline_buckets
+from ..counting import rank_facet
 from ..documents import SIMILAR_FIELDS, make_hit, stored_to_article
 from ...querylang.snippets import body_snippet, named_words
-from .. import Capabilities
+from .. import DAY, Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
 from ...enrich.dates import month_counts
-from ...model import (FACET_FIELDS, Article, FacetValue, Hit, MatchSummary, Optimized, Related,
-                    SearchOptions, SearchResult, Stats, Timeline)
+from ...model import Article, FacetValue, Hit, MatchSummary, Optimized, SearchOptions, SearchResult
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number
 from .terms import (DATE_SLOTS, FINGERPRINT_PREFIX, META_SCHEMA, META_SLOTS, PRESENCE_PREFIX, SLOT_DATE,
                     SORT_SLOTS, field_prefix, id_term, tag_slot, term_for)
@@ -224,17 +223,19 @@ class XapianEngine:
         return xq
 
     def _slots(self, db, fieldname: str) -> list[int]:
+        if fieldname == DAY:
+            return [SLOT_DATE]
         if fieldname in DATE_SLOTS:
             return [DATE_SLOTS[fieldname]]
         used = db.get_metadata(META_SLOTS + fieldname).decode()
         return [tag_slot(fieldname, k) for k in range(int(used or 0))]
 
-    def _count(self, db, xq, fieldnames, slot_of=None) -> tuple[int, dict[str, Counter]]:
+    def _count(self, db, xq, fieldnames) -> tuple[int, dict[str, Counter]]:
         """The exact number of matches of `xq` and, per field, the count of each value (bytes)
         among them."""
         enquire = self.xapian.Enquire(db)
         enquire.set_query(xq)
-        spies = {name: [self.xapian.ValueCountMatchSpy(s) for s in (slot_of or self._slots)(db, name)]
+        spies = {name: [self.xapian.ValueCountMatchSpy(s) for s in self._slots(db, name)]
                  for name in fieldnames}
         for group in spies.values():
             for spy in group:
@@ -302,40 +303,47 @@ class XapianEngine:
 
     def _days(self, db, xq) -> Counter:
         """Matches of `xq` per day number (undated ones left out)."""
-        _total, counts = self._count(db, xq, ["date"], slot_of=lambda _db, _name: [SLOT_DATE])
+        _total, counts = self._count(db, xq, [DAY])
         unserialise = self.xapian.sortable_unserialise
-        return Counter({int(unserialise(k)): n for k, n in counts["date"].items()})
+        return Counter({int(unserialise(k)): n for k, n in counts[DAY].items()})
 
-    def timeline(self, options: SearchOptions, by: str) -> Timeline:
-        q, filter_q = self._planner.parse(options)
+    def value_counts(self, options: SearchOptions | None, fields: Sequence[str], *, top: int = 0,
+                     complete: bool = False, background: bool = False) -> ValueCounts:
+        """`Engine.value_counts` by match spies on the shards (of articles: a cluster keeps no wire
+        copies). Every value is given; entities with several spellings are counted exactly when
+        they can rank among the `top` (`_entity_counts`)."""
+        parsed = self._planner.parse(options) if options is not None else None
+        labels = options.facet_labels if options is not None else {}
+        unserialise = self.xapian.sortable_unserialise
+
+        def counted(db, xq) -> tuple[int, dict[str, Counter]]:
+            total, raw = self._count(db, xq, list(fields))
+            counts = {}
+            for name in fields:
+                if name == DAY:
+                    days = Counter({day_from_number(int(unserialise(k))): n for k, n in raw[name].items()})
+                    if total > sum(days.values()):
+                        days[None] = total - sum(days.values())
+                    counts[name] = days
+                elif name in labels:
+                    counts[name] = self._entity_counts(db, xq, name, _decoded(raw[name]), labels[name], top)
+                else:
+                    counts[name] = _decoded(raw[name])
+            return total, counts
 
         def read(db):
-            xq = self._query(Translator(self.xapian, db), q, filter_q)
-            total, _ = self._count(db, xq, [])
-            matched = self._days(db, xq)
-            everything = self._days(db, self.xapian.Query.MatchAll)
-            return timeline_buckets(matched, everything, by), total - sum(matched.values())
-
-        buckets, undated = self._read(read)
-        return Timeline(query=options.query, by=by, buckets=buckets, undated=undated)
-
-    def related(self, options: SearchOptions, field: str, top: int) -> Related:
-        q, filter_q = self._planner.parse(options)
-
-        def read(db):
-            xq = self._query(Translator(self.xapian, db), q, filter_q)
-            total, counts = self._count(db, xq, [field])
-            documents, background = self._count(db, self.xapian.Query.MatchAll, [field])
-            found, everywhere = _decoded(counts[field]), _decoded(background[field])
-            labels = options.facet_labels.get(field)
-            if labels is not None:  # as entities (exact for the `top` most frequent: `_entity_counts`)
-                found = self._entity_counts(db, xq, field, found, labels, top)
-                everywhere = self._entity_counts(db, self.xapian.Query.MatchAll, field, everywhere, labels, top)
-            entities = related_entities(found, everywhere, total, documents, top)
-            return Related(query=options.query, field=field, total=total, documents=documents,
-                           entities=entities)
+            everything = self.xapian.Query.MatchAll
+            xq = everything if parsed is None else self._query(Translator(self.xapian, db), *parsed)
+            found = ValueCounts(*counted(db, xq))
+            if background:
+                found.documents, found.background = counted(db, everything)
+            return found
 
         return self._read(read)
+
+    def size_bytes(self) -> None:
+        """Not known: each shard's server keeps its own database."""
+        return None
 
     def summary(self, options: SearchOptions, fields: tuple[str, ...], top: int) -> MatchSummary:
         """A batch row's summary; `stories` is None (a cluster keeps no wire copies)."""
@@ -441,19 +449,6 @@ class XapianEngine:
     def generation(self) -> tuple:
         """Changes when any shard is written to (a remote database has no revision number)."""
         return self._read(lambda db: (db.get_doccount(), db.get_lastdocid(), db.get_total_length()))
-
-    def stats(self, top: int) -> Stats:
-        def read(db):
-            documents, counts = self._count(db, self.xapian.Query.MatchAll, FACET_FIELDS)
-            date_range = None
-            lo, hi = db.get_value_lower_bound(SLOT_DATE), db.get_value_upper_bound(SLOT_DATE)
-            if lo and hi:
-                unserialise = self.xapian.sortable_unserialise
-                date_range = (day_from_number(int(unserialise(lo))), day_from_number(int(unserialise(hi))))
-            facets = {name: rank_facet(name, _decoded(counts[name]), top) for name in FACET_FIELDS}
-            return Stats(documents=documents, date_range=date_range, size_bytes=None, facets=facets)
-
-        return self._read(read)
 
 
 def _decoded(counts: Counter) -> Counter:
