@@ -188,7 +188,7 @@ def main() -> None:
     if not qfile.exists():
         qfile = run.BENCH / "queries" / "scaled200k.json"
     tmp = None if args.workdir else tempfile.mkdtemp(prefix="searchkit-cluster-bench-")
-    workdir = Path(args.workdir or tmp).resolve()
+    workdir = Path(args.workdir if tmp is None else tmp).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         res = {"command": "python benchmarks/cluster.py " + " ".join(sys.argv[1:]),

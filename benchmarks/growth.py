@@ -39,10 +39,10 @@ def growth_report(runs: list[dict], engine: str) -> str:
     lines += ["", "| kind | " + " | ".join(f"median ms at {r['index'][engine]['docs']:,}" for r in runs)
               + " | x (largest / smallest) |", "|---|" + "---|" * (len(runs) + 1)]
     for kind in KINDS:
-        medians = [statistics.median(r["query"][engine]["kinds"][kind]["wall_ms"])
-                   if kind in r["query"].get(engine, {}).get("kinds", {}) else None for r in runs]
-        if None in medians:
+        timed = [r["query"].get(engine, {}).get("kinds", {}) for r in runs]
+        if any(kind not in kinds for kinds in timed):
             continue
+        medians = [statistics.median(kinds[kind]["wall_ms"]) for kinds in timed]
         lines.append(f"| {kind} | " + " | ".join(f"{m:.2f}" for m in medians)
                      + f" | {medians[-1] / medians[0]:.2f}x |")
     return "\n".join(lines)

@@ -122,7 +122,7 @@ def main() -> None:
         return
     qfile = run.query_file(args.corpus)
     tmp = None if args.workdir else tempfile.mkdtemp(prefix="searchkit-segments-")
-    workdir = Path(args.workdir or tmp).resolve()
+    workdir = Path(args.workdir if tmp is None else tmp).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         corpus = run.prepare_corpus(args.corpus, args.limit, workdir)

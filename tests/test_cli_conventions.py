@@ -163,7 +163,7 @@ def _on_a_terminal(args: list[str], columns: int, env: dict[str, str] | None = N
             break
         chunks.append(chunk)
     os.close(main_fd)
-    assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    assert proc.wait(timeout=60) == 0, proc.stderr and proc.stderr.read()
     return b"".join(chunks).decode().replace("\r\n", "\n")
 
 

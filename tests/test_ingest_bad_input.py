@@ -295,7 +295,7 @@ def test_dangling_symlink_in_a_folder_is_reported(tmp_path):
 def runner() -> CliRunner:
     # click < 8.2 mixes stderr into stdout unless told not to; 8.2+ keeps them apart always.
     if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        return CliRunner(mix_stderr=False)
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # a parameter of click < 8.2
     return CliRunner()
 
 

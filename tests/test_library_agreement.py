@@ -21,6 +21,7 @@ import functools
 import html
 import re
 import sqlite3
+from typing import Iterator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -78,7 +79,9 @@ def read_reuters() -> list[Doc]:
     for path in sorted(REUTERS.glob("reut2-*.sgm")):
         text = path.read_bytes().decode("latin-1")
         for m in _ARTICLE.finditer(text):
-            newid = _NEWID.search(m.group(1)).group(1)
+            found = _NEWID.search(m.group(1))
+            assert found is not None
+            newid = found.group(1)
             block = m.group(2)
             title, body = _element("TITLE", block), _element("BODY", block)
             if title is None and body is None:
@@ -121,7 +124,7 @@ class Fts:
 
 
 @pytest.fixture(scope="module")
-def fts() -> Fts:
+def fts() -> Iterator[Fts]:
     if not REUTERS.is_dir():
         pytest.skip(f"Reuters corpus not found at {REUTERS}")
     docs = read_reuters()

@@ -153,7 +153,7 @@ NOT_COPIES = [("reuters-20709", "reuters-20936"),   # Amoco and Arco raise crude
 
 def cluster_of(archive: Archive, article_id: str) -> str:
     result = archive.search(f"id:{article_id}", collapse=True)
-    assert result.total == 1
+    assert result.total == 1 and result.hits[0].cluster is not None
     return result.hits[0].cluster
 
 

@@ -273,7 +273,7 @@ HOLD_LOCK = textwrap.dedent("""
 def _hold_lock(index_dir: Path) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(index_dir)], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "locked"
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     return proc
 
 

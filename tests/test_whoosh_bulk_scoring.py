@@ -11,6 +11,7 @@ from whoosh import query as wq
 from searchkit import Archive
 from searchkit.backends.whoosh import phrases
 from searchkit.model import Article
+from searchkit.backends.whoosh.engine import WhooshEngine
 from searchkit.backends.whoosh.matching import matching_docs
 
 from .conftest import keep_segments, needs_corpora
@@ -37,6 +38,7 @@ def phrase_check(request, monkeypatch):
 def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=None):
     """The exact number of matches by set operations, and Whoosh's own exact top 10 (ids, scores)."""
     engine = archive._engine
+    assert isinstance(engine, WhooshEngine)
     q, filter_q = engine._planner.parse(archive._options(text, date_from, date_to, None))
 
     def read(searcher):

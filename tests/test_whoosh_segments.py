@@ -34,7 +34,7 @@ FACETS = ["places", "topics", "year"]
 def _result(archive: Archive, text: str) -> tuple:
     found = archive.search(text, limit=10, facets=FACETS, snippets=False)
     newest = archive.search(text, limit=10, sort="newest", snippets=False)
-    return (found.total, [(h.id, round(h.score, 6)) for h in found.hits],
+    return (found.total, [(h.id, round(h.score or 0.0, 6)) for h in found.hits],  # (relevance: every hit scored)
             {k: [(v.value, v.count) for v in vs] for k, vs in found.facets.items()},
             [h.id for h in newest.hits])
 

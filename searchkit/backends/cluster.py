@@ -117,14 +117,15 @@ def start(folder: str | os.PathLike, shards: int = 2, port: int | None = None,
         raise ArchiveError(f"a cluster is already running in {folder}: {existing.address} "
                            f"(stop it with `searchkit cluster stop {folder}`)")
     procs: list[subprocess.Popen] = []
+    ports: list[int] = []
     try:
         for n in range(shards):
-            procs.append(serve(folder / f"shard-{n}", port + n if port else free_port(host), host))
+            ports.append(port + n if port else free_port(host))
+            procs.append(serve(folder / f"shard-{n}", ports[-1], host))
     except BaseException:
         for proc in procs:
             stop_process(proc.pid)
         raise
-    ports = [int(p.args[p.args.index("--port") + 1]) for p in procs]
     address = SCHEME + ",".join(f"{host}:{p}" for p in ports)
     cluster = LocalCluster(folder, address, [p.pid for p in procs])
     (folder / STATE_FILE).write_text(json.dumps({"address": address, "pids": cluster.pids}) + "\n")

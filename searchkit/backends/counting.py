@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from typing import Any, Iterable
 
 from ..model import FacetValue
 
@@ -13,7 +14,7 @@ DATE_FACETS = {"year": "%Y", "month": "%Y-%m"}
 
 def rank_facet(fieldname: str, counts: Counter, top: int) -> list[FacetValue]:
     """The `top` values by count (ties alphabetical); year and month facets then in time order."""
-    items = counts.items()
+    items: Iterable[tuple[Any, int]] = counts.items()
     if top and len(counts) > top:
         # Only values that can make the top need the (slow, keyed) sort.
         threshold = heapq.nlargest(top, counts.values())[-1]

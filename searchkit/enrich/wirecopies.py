@@ -37,7 +37,7 @@ import zlib
 from array import array
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 from ..errors import ArchiveError
 
@@ -73,7 +73,7 @@ def signature(hashes: set[int]) -> tuple[int, ...] | None:
     sig = [0] * NUM_PERM
     # Walking right to left twice fills each empty bin from the next full bin to its right
     # (wrapping round), marked with the distance.
-    nearest, distance = None, 0
+    nearest, distance = 0, 0  # (set by the first pass: `smallest` has a bin)
     for i in range(2 * NUM_PERM - 1, -1, -1):
         h = smallest.get(i & mask)
         if h is not None:
@@ -85,7 +85,7 @@ def signature(hashes: set[int]) -> tuple[int, ...] | None:
     return tuple(sig)
 
 
-def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard similarity of two signatures' shingle sets."""
     return sum(x == y for x, y in zip(a, b)) / NUM_PERM
 
@@ -122,6 +122,7 @@ def text_signature(headline: str, body: str) -> Signature | None:
     if len(hashes) < MIN_SHINGLES:
         return None
     minhash = signature(hashes)
+    assert minhash is not None  # (there are shingles)
     return Signature(minhash, _band_keys(minhash))
 
 

@@ -16,11 +16,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..enrich.dates import parse_datetime
 from ..fields import SOURCE_TAG_FIELDS
-from ..model import FORMATS, Article, Problem
+from ..model import FORMATS, Article, Problem  # noqa: F401  (FORMATS: `sources.FORMATS`, as before)
 from ..text import CONTROL_CHARS, clean_text
 
 _EXTENSIONS = {".txt": "text", ".text": "text", ".sgm": "reuters", ".sgml": "reuters",
@@ -497,6 +497,7 @@ def _read_jsonl(sf: SourceFile, f) -> Iterator[Article | Problem]:
             if problem:
                 yield Problem(path, problem, record)
                 continue
+            assert line is not None  # (a line without a problem has its text)
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -519,7 +520,7 @@ def _read_jsonl(sf: SourceFile, f) -> Iterator[Article | Problem]:
 def _json_article(obj: object, default_source: str, origin: str) -> Article:
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}  # Article's keyword arguments
     if "headline" not in obj and isinstance(obj.get("title"), str):
         obj = {**obj, "headline": obj["title"]}
     if "body" not in obj and isinstance(obj.get("text"), str):

@@ -30,7 +30,7 @@ def _stand_in(name: str, **known) -> types.ModuleType:
             del sys.modules[name]
         return getattr(importlib.import_module(name), attr)
 
-    stand_in.__getattr__ = __getattr__  # PEP 562: consulted for missing module attributes
+    stand_in.__dict__["__getattr__"] = __getattr__  # PEP 562: consulted for missing module attributes
     return stand_in
 
 

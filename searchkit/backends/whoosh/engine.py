@@ -10,7 +10,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from whoosh import index
 from whoosh import query as wq
@@ -35,6 +35,9 @@ from .. import Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
 from ...model import Article, MatchSummary, Optimized, SearchOptions, SearchResult
 from ...schema import SCHEMA_VERSION, build_schema
+
+if TYPE_CHECKING:
+    from .segment_workers import SegmentWorkers
 
 T = TypeVar("T")
 MARKER = "searchkit.json"
@@ -71,7 +74,7 @@ class WhooshEngine:
         self._facets = FacetColumns(self.path)
         self._clusters = summaries.cluster_numbers()
         self._months = summaries.month_numbers()
-        self._workers = None  # segment_workers.SegmentWorkers of the indexing run in progress
+        self._workers: SegmentWorkers | None = None  # of the indexing run in progress
         self._ix = self._open(create)
         # Read once: `ix.schema` re-reads the table of contents, which a concurrent commit may delete.
         self._schema = self._ix.schema

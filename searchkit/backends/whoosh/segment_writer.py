@@ -137,7 +137,9 @@ class SegmentBatchWriter:
                 self._workers.merge(job % len(self._workers), job, self._segments[start:end])
             merged: dict[int, Any] = {}
             while len(merged) < len(runs):
-                job, segment = self._workers.receive(block=True)
+                answer = self._workers.receive(block=True)
+                assert answer is not None  # (blocking: an answer or an error)
+                job, segment = answer
                 merged[job] = segment
             segments, kept = [], 0
             for job, (start, end) in enumerate(runs):

@@ -12,7 +12,7 @@ import threading
 from array import array
 from functools import lru_cache
 from collections import Counter
-from typing import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Callable, Collection, Iterable, Mapping, Sequence, cast
 
 from whoosh.searching import Searcher
 
@@ -36,11 +36,16 @@ class DerivedColumn:
         self._lock = threading.Lock()
 
     def of(self, searcher: Searcher, facet_columns: FacetColumns) -> Sequence[int]:
-        column = facet_columns.values(searcher, self._name)
+        column = cast(Sequence, facet_columns.values(searcher, self._name))  # (not a tag column)
         with self._lock:
             if column is not self._column:
                 self._numbers, self._column = self._derive(column), column
             return self._numbers
+
+
+def _days(searcher: Searcher, facet_columns: FacetColumns) -> Sequence[int]:
+    """Each document's day number (0: undated)."""
+    return cast(Sequence[int], facet_columns.values(searcher, "date"))
 
 
 def _numbered(names: Sequence) -> array:
@@ -73,7 +78,7 @@ def summarize(searcher: Searcher, docset: set[int], facet_columns: FacetColumns,
     """Total, stories, first and last day, the `top` values of `fields` (relabelled by `labels`,
     as `FacetColumns.count` does) and the matches per month: one C-level pass over each cached
     column."""
-    days = facet_columns.values(searcher, "date")
+    days = _days(searcher, facet_columns)
     dated = list(filter(None, map(days.__getitem__, docset)))
     per_month = Counter(map(months.__getitem__, docset))
     per_month.pop(-1, None)  # undated
@@ -95,7 +100,7 @@ def story_values(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequ
     (with `labels`, of the values as `labels` gives them: `FacetColumns.count`)."""
     pairs: set[tuple[object, int]] = set()
     if fieldname in DATE_FACETS:
-        days = facet_columns.values(searcher, "date")
+        days = _days(searcher, facet_columns)
         fmt = DATE_FACETS[fieldname]
         for day, cluster in {(days[d], clusters[d]) for d in docnums}:
             if day:
@@ -123,7 +128,7 @@ def story_days(searcher: Searcher, facet_columns: FacetColumns, clusters: Sequen
                docnums: Iterable[int]) -> Counter:
     """Stories per day number, each story on the day of its earliest article among `docnums`
     (day 0: stories with no dated article)."""
-    days = facet_columns.values(searcher, "date")
+    days = _days(searcher, facet_columns)
     earliest: dict[int, int] = {}
     for d in docnums:
         day, cluster = days[d] or 1 << 31, clusters[d]  # undated after every date
@@ -150,7 +155,7 @@ def value_counts(searcher: Searcher, docnums: Collection[int], facet_columns: Fa
     counted = {}
     for name in fields:
         if name == DAY:
-            days = facet_columns.values(searcher, "date")
+            days = _days(searcher, facet_columns)
             counted[name] = _dated(Counter(map(days.__getitem__, docnums)))
         elif complete and name not in DATE_FACETS:
             values = facet_columns.values(searcher, name)

@@ -23,7 +23,7 @@ import heapq
 import json
 import threading
 from collections import Counter
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from whoosh import query as wq
 
@@ -35,7 +35,7 @@ from ...querylang.snippets import body_snippet, named_words
 from .. import DAY, Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
 from ...enrich.dates import month_counts
-from ...model import Article, FacetValue, Hit, MatchSummary, Optimized, SearchOptions, SearchResult
+from ...model import Article, FacetValue, Hit, MatchSummary, Optimized, SearchOptions, SearchResult, Span
 from ...schema import SCHEMA_VERSION, build_schema, day_from_number
 from .terms import (DATE_SLOTS, FINGERPRINT_PREFIX, META_SCHEMA, META_SLOTS, PRESENCE_PREFIX, SLOT_DATE,
                     SORT_SLOTS, field_prefix, id_term, tag_slot, term_for)
@@ -60,7 +60,7 @@ def _hit(data: bytes, score: float | None, words: set[str], analyzer, snippets: 
     """A hit from a document's stored data, with the snippet of the Whoosh backend: the two best
     200-character fragments of the body around the searched body words."""
     article = stored_to_article(json.loads(data))
-    snippet, spans = "", []
+    snippet, spans = "", list[Span]()
     if snippets and article.body and words:
         snippet, spans = body_snippet(article.body, words, analyzer)
     return make_hit(article, score, snippet, spans)
@@ -117,7 +117,7 @@ class XapianEngine:
     def _fail_over(self, n: int):
         """A connection to a live server of shard `n`: its current one, else a replica."""
         shard = self.address.shards[n]
-        first_error = None
+        first_error: tuple[Server, Exception] | None = None
         # Each server once (a hung one costs a timeout): the current one first.
         for server in dict.fromkeys((self._serving[n], shard.primary, *shard.replicas)):
             try:
@@ -128,12 +128,12 @@ class XapianEngine:
                 continue
             self._serving[n] = server
             return sub
-        server, exc = first_error
-        error = self.shard_error(server, exc)
+        assert first_error is not None  # (a shard has at least its primary)
+        error = self.shard_error(*first_error)
         hint = "; no replica of it answers either" if shard.replicas else ""
         raise ArchiveError(f"{error}{hint}")
 
-    def _read(self, read: Callable[[object], T]) -> T:
+    def _read(self, read: Callable[[Any], T]) -> T:  # (xapian's objects are untyped)
         """Run `read(db)` on the combined database. A query that fails because a shard is gone
         leaves that Database object broken: find the failed shard, move to a replica if it has
         one, and run it once more on a new Database."""
@@ -321,7 +321,7 @@ class XapianEngine:
             counts = {}
             for name in fields:
                 if name == DAY:
-                    days = Counter({day_from_number(int(unserialise(k))): n for k, n in raw[name].items()})
+                    days: Counter = Counter({day_from_number(int(unserialise(k))): n for k, n in raw[name].items()})
                     if total > sum(days.values()):
                         days[None] = total - sum(days.values())
                     counts[name] = days

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Callable
 
 from whoosh import query as wq
 
@@ -71,19 +72,21 @@ class Translator:
 
     def _expand(self, node, negated: bool):
         prefix = field_prefix(node.fieldname)
+        keep: Callable[[str], bool] | None  # None: every word with the prefix
         if isinstance(node, wq.TermRange):
-            def keep(text):
+            def in_range(text: str) -> bool:
                 return ((node.start is None or text > node.start or (text == node.start and not node.startexcl))
                         and (node.end is None or text < node.end or (text == node.end and not node.endexcl)))
-            start = ""
+            start, keep = "", in_range
         elif isinstance(node, wq.Prefix):
             start, keep = node.text, None
         else:
             pattern = node.text
             start = pattern[:min((pattern.find(c) for c in "*?" if c in pattern), default=len(pattern))]
 
-            def keep(text):
+            def matches(text: str) -> bool:
                 return fnmatch.fnmatchcase(text, pattern)
+            keep = matches
         words = []
         limit = queries.MAX_EXPANSION  # the Whoosh backend's limit (`query.check_expansions`)
         for item in self.db.allterms(prefix + start):

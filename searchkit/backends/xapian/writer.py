@@ -13,7 +13,7 @@ import json
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..address import Server
 from ...errors import ArchiveLockedError
@@ -138,7 +138,7 @@ class XapianWriter:
             except self._xapian.Error as exc:
                 raise self._engine.shard_error(server, exc) from None
 
-    def _on_all(self, action: Callable[[object], None]) -> None:
+    def _on_all(self, action: Callable[[Any], None]) -> None:  # (xapian's objects are untyped)
         """Run `action(db)` on every shard in parallel; the first failure names its shard."""
         futures = [pool.submit(action, db) for pool, db in zip(self._pools, self._dbs)]
         self._wait(futures)
