@@ -58,7 +58,7 @@ def shingles(text: str) -> set[int]:
     words = _WORDS.findall(text.lower())
     if len(words) < SHINGLE:
         return {zlib.crc32(" ".join(words).encode())} if words else set()
-    # Iterating in C (zip, map) keeps this at ~0.1 µs per shingle.
+    # Iterating in C (zip, map): this runs over every word of every article indexed.
     grams = map(" ".join, zip(*(words[i:] for i in range(SHINGLE))))
     return set(map(zlib.crc32, map(str.encode, grams)))
 
@@ -132,7 +132,8 @@ class WireCopies:
     Everything lives in SQLite, not in memory: the articles (rank, id, cluster, signature) and, for
     each cluster leader, its band keys (indexed), so an article's candidates are one indexed lookup
     and the indexing process's memory does not grow with the archive (held in memory, signatures
-    and buckets took ~600 MB at 200k articles). Changes are part of the open transaction until
+    and buckets did: "Memory after moving wire copies into SQLite", in benchmarks/RESULTS.md's
+    history). Changes are part of the open transaction until
     `commit`.
     """
 

@@ -120,8 +120,8 @@ class SeenIds:
 
 class Fingerprints:
     """The content fingerprint of each article an index held when an indexing run started, by
-    id, to find the unchanged and the updated articles. A dict of them took ~200 MB at a million
-    articles, at the start of every run that adds to a large archive."""
+    id, to find the unchanged and the updated articles. A dict of them grew with the archive, at
+    the start of every run that adds to a large archive."""
 
     def __init__(self) -> None:
         self._db = _temporary_table("CREATE TABLE prints (id TEXT PRIMARY KEY, print TEXT) WITHOUT ROWID")

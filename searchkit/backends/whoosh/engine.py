@@ -368,8 +368,8 @@ class WhooshEngine:
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())
-            # The matches as scoring finds them, not `matching_docs`: its bulk phrase matching made
-            # the batch benchmark's queries ~2x faster (benchmarks/RESULTS.md).
+            # The matches as scoring finds them, not `matching_docs`: its bulk phrase matching is
+            # faster on the batch benchmark's queries (benchmarks/RESULTS.md, "Batch search").
             docset = set(scored_docs(searcher, q, filter_q))
             return summaries.summarize(searcher, docset, self._facets,
                                        self._clusters.of(searcher, self._facets),

@@ -6,8 +6,8 @@ from typing import Sequence
 
 # The merge policy: Lucene's TieredMergePolicy, for runs of adjacent segments (documents keep their
 # order, so relevance ties keep coming out in reading order). A segment of at least half of
-# MERGE_MAX_DOCS is full: never merged again (a merge costs ~0.8 ms of one process per article,
-# while a query gains little from fewer segments once they are this large). The others may number
+# MERGE_MAX_DOCS is full: never merged again (a merge rewrites every article it holds, while a query
+# gains little from fewer segments once they are this large: benchmarks/RESULTS.md, "Segments"). The others may number
 # SEGMENTS_PER_TIER per tier: tiers of MERGE_FLOOR articles (or the smallest segment's size, if
 # larger), then MERGE_AT_ONCE times that, and so on; while there are more, the most balanced runs
 # of 2 to MERGE_AT_ONCE adjacent segments are merged. So the count of segments stays about

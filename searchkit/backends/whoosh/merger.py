@@ -104,7 +104,7 @@ def _copy_documents(codec, storage: FileStorage, schema: Schema, merged, segment
                 remap[old] = docnum
             writer.start_doc(docnum)
             # The stored fields' compressed pickle, copied as it is (not unpickled, pickled and
-            # compressed again: ~60 µs a document).
+            # compressed again: work per document that gives the same bytes).
             VarBytesColumn.Writer.add(stored_out, docnum, VarBytesColumn.Reader.__getitem__(stored_in, old))
             for _, lenfield, column_lengths in lengths:
                 if column_lengths[old]:
