@@ -1,10 +1,11 @@
 """Importing Whoosh without two slow imports it does not use for searching.
 
 A new `searchkit search` process spent a sizeable part of its start (the cold start of
-benchmarks/RESULTS.md) importing `urllib.request` (with http.client, email and ssl) and `asyncio`: `whoosh.compat` imports `urlretrieve` for a download
-helper, and the `cached_property` package (used by Whoosh's readers) imports asyncio only to ask
-`asyncio.iscoroutinefunction`. And `whoosh.query` imports `whoosh.lang.morph_en`, whose regular
-expressions are slow to compile, for the `Variations` query, which searchkit never makes.
+benchmarks/RESULTS.md) importing `urllib.request` (with http.client, email and ssl) and `asyncio`:
+`whoosh.compat` imports `urlretrieve` for a download helper, and the `cached_property` package (used
+by Whoosh's readers) imports asyncio only to ask `asyncio.iscoroutinefunction`. And `whoosh.query`
+imports `whoosh.lang.morph_en`, whose regular expressions are slow to compile, for the `Variations`
+query, which searchkit never makes.
 While Whoosh is first imported, these names are served by stand-ins that load the real module the
 first time anything else is asked of them; afterwards the stand-ins are removed from
 `sys.modules`, so every other `import` gets the real modules as usual.
