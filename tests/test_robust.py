@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from searchkit import Archive, ArchiveError, ArchiveLockedError, Article, QueryError
-from searchkit.ingest import sources
+from searchkit.ingest import plaintext, sources
 from searchkit.cli.commands import main
 from searchkit.model import Problem
 
@@ -217,7 +217,7 @@ def test_text_articles_keep_headline_and_paragraphs(headline, paragraphs):
         # only site furniture ("Read more", ...) may legitimately leave no article
         return
     assert parsed_headline == " ".join(headline.split())
-    assert body.split("\n\n")[0] == paragraphs[0].strip() or sources._FURNITURE.search(text)
+    assert body.split("\n\n")[0] == paragraphs[0].strip() or plaintext._FURNITURE.search(text)
 
 
 # ------------------------------------------------------------ crash safety: SIGKILL at random moments
