@@ -86,13 +86,10 @@ def stored_to_article(fields: dict) -> Article:
         id=fields["id"], headline=fields.get("headline", ""), body=fields.get("body", ""),
         published=_parse_published(fields.get("published")), source=fields.get("source", ""),
         section=fields.get("section", ""), url=fields.get("url", ""), dateline=fields.get("dateline", ""),
-        authors=list(fields.get("authors") or []), people=split_tags(fields.get("people")),
-        orgs=split_tags(fields.get("orgs")), places=split_tags(fields.get("places")),
-        countries=split_tags(fields.get("countries")),
+        authors=list(fields.get("authors") or []),
+        **{name: split_tags(fields.get(name)) for name in TAG_FIELDS},
         mentioned_periods=list(fields.get("mentioned_periods") or []),
         extracted={k: list(v) for k, v in (fields.get("extracted") or {}).items()},
-        topics=split_tags(fields.get("topics")), exchanges=split_tags(fields.get("exchanges")),
-        companies=split_tags(fields.get("companies")),
         mentioned=[day_from_number(n) for n in fields.get("mentioned") or []],
         origin=fields.get("origin", ""))
 
