@@ -105,6 +105,11 @@ def _open_xapian(location: Path | str, create: bool, lock_timeout: float) -> Eng
 _BACKENDS: dict[str, Opener] = {SCHEME: _open_xapian}
 
 
+def is_address(location: object) -> bool:
+    """A registered backend's address (`xapian://...`), not an index folder."""
+    return isinstance(location, str) and any(location.startswith(scheme) for scheme in _BACKENDS)
+
+
 def open_engine(location: Path | str, create: bool, lock_timeout: float) -> Engine:
     """The one place that picks the backend, by the address's scheme (`xapian://` -> Xapian)."""
     for scheme, opener in _BACKENDS.items():
@@ -113,4 +118,4 @@ def open_engine(location: Path | str, create: bool, lock_timeout: float) -> Engi
     return _open_whoosh(location, create, lock_timeout)
 
 
-__all__ = ["DAY", "Capabilities", "Engine", "ValueCounts", "Writer", "open_engine"]
+__all__ = ["DAY", "Capabilities", "Engine", "ValueCounts", "Writer", "is_address", "open_engine"]

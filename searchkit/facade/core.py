@@ -10,9 +10,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-from ..backends import Capabilities, Engine, open_engine
+from ..backends import Capabilities, Engine, is_address, open_engine
 from ..enrich.dates import span_between
-from ..backends.address import is_cluster_address
 from ..errors import ArchiveError, QueryError
 from ..model import (COUNTS, FACET_FIELDS, SORTS, USER_FACETS, Article, FacetValue, FirstReport, Hit,
                      MissingValue, Problem, SearchOptions, SearchResult)
@@ -38,8 +37,8 @@ def default_index_path() -> Path | str:
 
 
 def _location(path: str | os.PathLike) -> Path | str:
-    """A cluster address stays a string; anything else is an index folder."""
-    return path if isinstance(path, str) and is_cluster_address(path) else Path(path)
+    """A backend's address (`xapian://...`) stays a string; anything else is an index folder."""
+    return path if isinstance(path, str) and is_address(path) else Path(path)
 
 
 def parse_filters(items: Iterable[str], option: str = "--filter") -> dict[str, list[str]]:
