@@ -2,6 +2,7 @@
 floats Whoosh's own scorer gives; only among candidate documents when scoring may skip blocks."""
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from itertools import compress
 from typing import Callable, Iterable, Iterator
@@ -121,3 +122,83 @@ def leaf_scores(m: W3LeafMatcher, among: Among | None, reader) -> dict[int, floa
             ids, weights = list(compress(ids, kept)), list(compress(weights, kept))
         out.update(zip(ids, map(memo.__getitem__, zip(weights, map(length_of, ids)))))
     return out
+
+
+# ------------------------------------------------------------ the same scores as numpy arrays
+
+class SortedIds:
+    """Candidate documents of one segment as a sorted numpy array of unique document numbers:
+    `Among` for the array path (`scoring.matcher_arrays`)."""
+
+    def __init__(self, ids, skip_blocks: bool = True) -> None:
+        self.ids = ids
+        self._skip_blocks = skip_blocks
+
+    def any_in(self, lo: int, hi: int) -> bool:
+        """Whether a candidate may lie in lo..hi (always, without block skipping)."""
+        if not self._skip_blocks:
+            return True
+        ids = self.ids
+        i = int(ids.searchsorted(lo))
+        return i < len(ids) and int(ids[i]) <= hi
+
+    def members(self, docs):
+        """Which of `docs` (a numpy array) are candidates, as a boolean array."""
+        ids = self.ids
+        if not len(ids):
+            return numpy_module().zeros(len(docs), dtype=bool)
+        at = ids.searchsorted(docs)
+        at[at == len(ids)] = 0
+        return ids[at] == docs
+
+    def as_among(self) -> Among:
+        return Among(self.ids.tolist(), presorted=True, skip_blocks=self._skip_blocks)
+
+
+def numpy_module():
+    import numpy
+    return numpy
+
+
+# The field length each length byte stands for, as floats (an array made on first use).
+_LENGTHS_OF_BYTES: list = []
+
+
+def _length_of_byte_array(np):
+    if not _LENGTHS_OF_BYTES:
+        _LENGTHS_OF_BYTES.append(np.array([byte_to_length(b) for b in range(256)], dtype=np.float64))
+    return _LENGTHS_OF_BYTES[0]
+
+
+def leaf_arrays(m: W3LeafMatcher, among: SortedIds | None, reader):
+    """A BM25F leaf's matches (only those in `among`, if given) and their scores as numpy arrays
+    (document numbers increasing), or None for a leaf this does not score (another scorer, no
+    length bytes). The scores are BM25FScorer's floats: `bm25`'s operations in its order, on
+    float64 arrays (each operation rounds as Python's does)."""
+    scorer = m.scorer
+    if type(scorer) is not BM25FScorer or not m._term:
+        return None
+    lengths = segment_lengths(reader, m._term[0])
+    if lengths is None:
+        return None
+    np = numpy_module()
+    ids = array("q")  # filled at C speed, then seen by numpy without a copy
+    weights = array("d")
+    for i, end in candidate_blocks(m, among):
+        ids.extend(m._ids[i:end])
+        block_weights = m._weights
+        weights.extend(block_weights[i:end] if type(block_weights) is not array
+                       else block_weights[i:end].tolist())
+    docs = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+    tf = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0, dtype=np.float64)
+    if among is not None:
+        kept = among.members(docs)
+        docs, tf = docs[kept], tf[kept]
+    length_bytes = np.frombuffer(lengths, dtype=np.uint8)[docs]
+    if not length_bytes.all():  # no length: the scorer's own function (as the memo calls it)
+        return None
+    fl = _length_of_byte_array(np)[length_bytes]
+    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+    # bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+    scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+    return docs, scores
