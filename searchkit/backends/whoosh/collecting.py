@@ -156,7 +156,6 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     else:
         if sort == "relevance":
             scores = scored_docs(searcher, q, filter_q)
-            scoring.arrays_pay(len(scores))
             docset = set(scores)
         else:
             docset = matching_docs(searcher, query.And([q, filter_q]) if filter_q is not None else q)

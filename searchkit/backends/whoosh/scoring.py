@@ -85,19 +85,19 @@ def _allowed(sub: Searcher, q: query.Query, filter_q: query.Query | None) -> tup
     return allowed, bool(allowed) and len(allowed) * 4 < q.estimate_size(sub.reader())
 
 
-# Matches a process scores through Python dicts before the array path is worth numpy's import
-# (~0.1-0.15 s, the time of scoring about a million postings in Python): a one-off `searchkit
-# search` does not pay it (its cold start is a benchmark target); a server or a batch soon does.
-_NUMPY_AFTER = 500_000
-_scored_in_python = 0
+# Whether this process has scored a search already: the first search of a process is scored
+# through Python dicts, later ones with numpy arrays. numpy's import (~0.1 s) is paid by processes
+# that search again (a server, a batch, a notebook: as facet counting does, `columns.TagValues`),
+# not by a one-off `searchkit search`, whose cold start is a benchmark target.
+_searched_before = False
 
 
-def arrays_pay(scored: int = 0) -> bool:
-    """Whether to score with numpy arrays (`scored_arrays`): when numpy is imported already, or
-    once this process has scored more matches in Python (`scored` more now) than pay for it."""
-    global _scored_in_python
-    _scored_in_python += scored
-    return "numpy" in sys.modules or _scored_in_python > _NUMPY_AFTER
+def arrays_pay() -> bool:
+    """Whether to score this search with numpy arrays (`scored_arrays`): when numpy is imported
+    already, or from the second search of this process on."""
+    global _searched_before
+    searched, _searched_before = _searched_before, True
+    return searched or "numpy" in sys.modules
 
 
 def scored_docs(searcher: Searcher, q: query.Query, filter_q: query.Query | None) -> dict[int, float]:
