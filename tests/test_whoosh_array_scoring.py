@@ -26,7 +26,7 @@ FORMS = ['oil', 'oil gas', 'oil OR gold OR bank', 'oil -gas', '(oil OR gas) NOT 
          'headline:story^3 oil', 'go*', 'places:usa coffee', '"oil gas"', '"oil gas"~3',
          '"bank rates" OR "gold oil"', '"oil gas" places:usa', 'trade brazil coffee',
          'oil^2 OR gas^0.5', 'oil -"gas oil"', 'places:usa', 'nothingsuch', 'oil nothingsuch',
-         'gold OR nothingsuch']
+         'gold OR nothingsuch', '"oil gas oil"', '"oil bank gold"~4', '"gas oil"~1 -bank']
 
 
 def _articles(n: int, seed: int) -> list[Article]:

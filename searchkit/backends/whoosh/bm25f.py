@@ -170,16 +170,37 @@ def _length_of_byte_array(np):
     return _LENGTHS_OF_BYTES[0]
 
 
-def leaf_arrays(m: W3LeafMatcher, among: SortedIds | None, reader):
-    """A BM25F leaf's matches (only those in `among`, if given) and their scores as numpy arrays
-    (document numbers increasing), or None for a leaf this does not score (another scorer, no
-    length bytes). The scores are BM25FScorer's floats: `bm25`'s operations in its order, on
-    float64 arrays (each operation rounds as Python's does)."""
+def bm25_arrays(m: W3LeafMatcher, reader):
+    """A function of (document numbers, weights) arrays giving a BM25F leaf's scores, or None for
+    a leaf scored otherwise (another scorer, no length bytes). The scores are BM25FScorer's floats:
+    `bm25`'s operations in its order, on float64 arrays (each operation rounds as Python's does)."""
     scorer = m.scorer
     if type(scorer) is not BM25FScorer or not m._term:
         return None
     lengths = segment_lengths(reader, m._term[0])
     if lengths is None:
+        return None
+    np = numpy_module()
+    length_bytes_of = np.frombuffer(lengths, dtype=np.uint8)
+    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+
+    def scores(docs, tf):
+        length_bytes = length_bytes_of[docs]
+        if not length_bytes.all():  # no length: the scorer's own function (as the memo calls it)
+            return np.array([scorer._score(w, byte_to_length(n) if n else None)
+                             for w, n in zip(tf.tolist(), length_bytes.tolist())], dtype=np.float64)
+        fl = _length_of_byte_array(np)[length_bytes]
+        # bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+
+    return scores
+
+
+def leaf_arrays(m: W3LeafMatcher, among: SortedIds | None, reader):
+    """A BM25F leaf's matches (only those in `among`, if given) and their scores as numpy arrays
+    (document numbers increasing), or None for a leaf this does not score (`bm25_arrays`)."""
+    scores = bm25_arrays(m, reader)
+    if scores is None:
         return None
     np = numpy_module()
     ids = array("q")  # filled at C speed, then seen by numpy without a copy
@@ -194,11 +215,4 @@ def leaf_arrays(m: W3LeafMatcher, among: SortedIds | None, reader):
     if among is not None:
         kept = among.members(docs)
         docs, tf = docs[kept], tf[kept]
-    length_bytes = np.frombuffer(lengths, dtype=np.uint8)[docs]
-    if not length_bytes.all():  # no length: the scorer's own function (as the memo calls it)
-        return None
-    fl = _length_of_byte_array(np)[length_bytes]
-    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-    # bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-    scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
-    return docs, scores
+    return docs, scores(docs, tf)

@@ -3,6 +3,7 @@ checked by Whoosh's own span check (or, for two words in order, over every posit
 from __future__ import annotations
 
 import sys
+from array import array
 from itertools import accumulate, chain, compress, repeat
 from operator import add, getitem, methodcaller, sub
 from pickle import loads
@@ -16,7 +17,7 @@ from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.system import _INT_SIZE
 
-from .bm25f import Among, candidate_blocks, leaf_scorer
+from .bm25f import Among, SortedIds, bm25_arrays, candidate_blocks, leaf_scorer, numpy_module
 
 
 class _KnownSpans:
@@ -231,3 +232,72 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
 
     matched_docs = list(map(docs.__getitem__, matched))
     return dict(zip(matched_docs, map(float(m.boost).__mul__, scores(m.child))))
+
+
+def _kept_posting_arrays(leaf: W3LeafMatcher, among: SortedIds | None):
+    """`_kept_postings` with the ids and weights as numpy arrays (the values a list)."""
+    np = numpy_module()
+    ids = array("q")
+    weights = array("d")
+    values: list[bytes] = []
+    for i, end in candidate_blocks(leaf, among, values=True):
+        if leaf._values is None:
+            leaf._read_values()
+        ids.extend(leaf._ids[i:end])
+        block_weights = leaf._weights
+        weights.extend(block_weights[i:end] if type(block_weights) is not array
+                       else block_weights[i:end].tolist())
+        values += leaf._values[i:end]
+    docs = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+    tf = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0, dtype=np.float64)
+    if among is not None:
+        kept = among.members(docs)
+        if not kept.all():
+            return docs[kept], tf[kept], list(compress(values, kept.tolist()))
+    return docs, tf, values
+
+
+def phrase_arrays(m, among: SortedIds | None, reader):
+    """`phrase_scores` as numpy arrays (matched document numbers increasing, their scores), or
+    None if a word is not a plain BM25F posting list: the words' postings are narrowed to the
+    documents with every word by array operations, and the matches scored by `bm25_arrays`."""
+    leaves = m.ms
+    scorers = {}
+    for leaf in leaves:
+        if type(leaf) is not W3LeafMatcher:
+            return None
+        scorers[id(leaf)] = bm25_arrays(leaf, reader)
+        if scorers[id(leaf)] is None:
+            return None
+    np = numpy_module()
+    postings = {}  # leaf index -> (ids, weights, values)
+    candidates = among
+    for k in sorted(range(len(leaves)), key=lambda k: _postings_size(leaves[k])):
+        postings[k] = _kept_posting_arrays(leaves[k], candidates)
+        if not len(postings[k][0]):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        candidates = SortedIds(postings[k][0])
+    # The word read last has the documents with every word; the others are narrowed to them.
+    docs = candidates.ids
+    for k, (ids, kept_weights, kept_values) in postings.items():
+        if len(ids) != len(docs):
+            kept = candidates.members(ids)
+            postings[k] = (docs, kept_weights[kept], list(compress(kept_values, kept.tolist())))
+    weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}
+    values = [postings[k][2] for k in range(len(leaves))]
+    if len(leaves) == 2 and m.ordered and m.mindist == 1:
+        matched = np.array(_two_words_near(
+            *(_deltas_and_counts(v, weights[id(leaf)].tolist(), leaf.format)
+              for v, leaf in zip(values, leaves)), m.slop), dtype=np.intp)
+    else:
+        passed = _spans_near([_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)
+        matched = np.flatnonzero(np.fromiter(passed, dtype=bool, count=len(docs)))
+    matched_docs = docs[matched]
+
+    def scores(node):
+        """The node's score of each matched document, summed in Whoosh's matcher tree order."""
+        if type(node) is binary.IntersectionMatcher:
+            return scores(node.a) + scores(node.b)
+        return scorers[id(node)](matched_docs, weights[id(node)][matched])
+
+    return matched_docs, scores(m.child) * float(m.boost)

@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 
 from .bm25f import Among, SortedIds, leaf_arrays, leaf_scores, numpy_module
 from .matching import matcher_ids, segment_matches
-from .phrases import phrase_scores
+from .phrases import phrase_arrays, phrase_scores
 
 
 def matcher_scores(m, reader, among: Among | None = None) -> dict[int, float]:
@@ -165,6 +165,10 @@ def matcher_arrays(m, reader, among: SortedIds | None = None):
         return ids, scores * m.boost
     if t is W3LeafMatcher and isinstance(getattr(m, "scorer", None), WeightLengthScorer):
         arrays = leaf_arrays(m, among, reader)
+        if arrays is not None:
+            return arrays
+    if t is query.SpanNear2.SpanNear2Matcher:
+        arrays = phrase_arrays(m, among, reader)
         if arrays is not None:
             return arrays
     scores = matcher_scores(m, reader, among.as_among() if among is not None else None)
