@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from itertools import compress
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25FScorer, bm25
@@ -25,11 +25,11 @@ class Among:
 
     def __init__(self, docs: Iterable[int], presorted: bool = False, skip_blocks: bool = True):
         self.set = docs if isinstance(docs, (set, frozenset, dict)) else set(docs)
-        self._sorted = docs if presorted else None
+        self._sorted: Sequence[int] | None = docs if presorted and isinstance(docs, Sequence) else None
         self._skip_blocks = skip_blocks
 
     @property
-    def sorted(self) -> list[int]:
+    def sorted(self) -> Sequence[int]:
         if self._sorted is None:
             self._sorted = sorted(self.set)
         return self._sorted
@@ -42,7 +42,7 @@ class Among:
         return i < len(self.sorted) and self.sorted[i] <= hi
 
 
-def candidate_blocks(m: W3LeafMatcher, among: Among | None,
+def candidate_blocks(m: W3LeafMatcher, among: Among | SortedIds | None,
                      values: bool = False) -> Iterator[tuple[int, int]]:
     """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
     candidate in it (ids and weights loaded, and with `values` the whole block); blocks without

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from array import array
-from itertools import accumulate, chain, compress, repeat
-from operator import add, getitem, methodcaller, sub
+from itertools import accumulate, chain, compress, count, repeat
+from operator import add, itemgetter, methodcaller, sub
 from pickle import loads
 from types import SimpleNamespace
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from whoosh import formats, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -82,7 +82,8 @@ def _two_words_near_numpy(first: tuple[list[int], list[int]], second: tuple[list
     after = _position_key_array(numpy, *second)
     nearest = numpy.searchsorted(before, after) - 1
     passed = after[(nearest >= 0) & (after - before[numpy.maximum(nearest, 0)] <= slop)]
-    return numpy.unique(passed // _DOC_SPAN).tolist()
+    docs = passed // _DOC_SPAN  # increasing: unique by comparing neighbours (no hashing)
+    return docs[numpy.concatenate(([True], docs[1:] != docs[:-1]))].tolist() if len(docs) else []
 
 
 # More than any position: document i's position p is the key i * _DOC_SPAN + p.
@@ -136,7 +137,7 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
     cost more than the phrase check itself)."""
     if not all(map(methodcaller("endswith", b"."), values)):  # older values without a stop
         values = [value if value.endswith(b".") else value + b"." for value in values]
-    bodies = b"".join(map(getitem, values, repeat(_PICKLED_BODY)))
+    bodies = b"".join(map(itemgetter(_PICKLED_BODY), values))
     return loads(_JOINED_START + bodies + _JOINED_END)
 
 
@@ -151,7 +152,7 @@ def _flat_deltas(values: list[bytes]) -> list[int] | None:
     APPEND or MARK...APPENDS, STOP): the items of every value appended to one list by one
     unpickling. None if that does not unpickle to a list of ints (the caller checks the count)."""
     try:
-        flat = loads(_FLAT_START + b"".join(map(getitem, values, repeat(_LIST_ITEMS))) + b".")
+        flat = loads(_FLAT_START + b"".join(map(itemgetter(_LIST_ITEMS), values)) + b".")
     except Exception:  # not values of that form  # noqa: BLE001
         return None
     return flat if type(flat) is list else None
@@ -159,6 +160,17 @@ def _flat_deltas(values: list[bytes]) -> list[int] | None:
 
 _LIST_ITEMS = slice(_INT_SIZE + 5, -1)  # after the count, PROTO 2, EMPTY_LIST, BINPUT 0; before STOP
 _FLAT_START = b"\x80\x02]"
+
+
+def _matched(m, values: list[list[bytes]], weights: list[list[float]]) -> list[int]:
+    """The indexes of the documents whose words' positions satisfy the phrase, given each word's
+    values and weights aligned by document (two words in order by `_two_words_near`, other
+    phrases by Whoosh's own span check)."""
+    leaves = m.ms
+    if len(leaves) == 2 and m.ordered and m.mindist == 1:
+        first, second = (_deltas_and_counts(v, w, leaf.format) for v, w, leaf in zip(values, weights, leaves))
+        return _two_words_near(first, second, m.slop)
+    return list(compress(count(), _spans_near([_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)))
 
 
 def _kept_postings(leaf: W3LeafMatcher, among: Among | None) -> tuple[list[int], list[float], list[bytes]]:
@@ -199,7 +211,7 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
     if not all(type(leaf) is W3LeafMatcher and isinstance(getattr(leaf, "scorer", None),
                                                         WeightLengthScorer) for leaf in leaves):
         return None
-    postings: dict[int, tuple[list[int], list[float], list[bytes]]] = {}  # leaf index ->
+    postings: dict[int, tuple[Sequence[int], list[float], list[bytes]]] = {}  # leaf index ->
     candidates = among
     for k in sorted(range(len(leaves)), key=lambda k: _postings_size(leaves[k])):
         postings[k] = _kept_postings(leaves[k], candidates)
@@ -207,20 +219,15 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
             return {}
         candidates = Among(postings[k][0], presorted=True)
     # The word read last has the documents with every word; the others are narrowed to them.
+    assert candidates is not None  # a phrase has words
     docs = candidates.sorted
     for k, (ids, kept_weights, kept_values) in postings.items():
         if len(ids) != len(docs):
             kept = list(map(candidates.set.__contains__, ids))
             postings[k] = (docs, list(compress(kept_weights, kept)), list(compress(kept_values, kept)))
     weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}  # id(leaf) -> weights
-    values = [postings[k][2] for k in range(len(leaves))]
-    if len(leaves) == 2 and m.ordered and m.mindist == 1:
-        matched = _two_words_near(
-            *(_deltas_and_counts(v, weights[id(leaf)], leaf.format) for v, leaf in zip(values, leaves)),
-            m.slop)
-    else:
-        matched = list(compress(range(len(docs)), _spans_near(
-            [_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)))
+    matched = _matched(m, [postings[k][2] for k in range(len(leaves))],
+                       [postings[k][1] for k in range(len(leaves))])
 
     def scores(node) -> list[float]:
         """The node's score of each matched document, summed in Whoosh's matcher tree order."""
@@ -278,20 +285,15 @@ def phrase_arrays(m, among: SortedIds | None, reader):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         candidates = SortedIds(postings[k][0])
     # The word read last has the documents with every word; the others are narrowed to them.
+    assert candidates is not None  # a phrase has words
     docs = candidates.ids
     for k, (ids, kept_weights, kept_values) in postings.items():
         if len(ids) != len(docs):
             kept = candidates.members(ids)
             postings[k] = (docs, kept_weights[kept], list(compress(kept_values, kept.tolist())))
     weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}
-    values = [postings[k][2] for k in range(len(leaves))]
-    if len(leaves) == 2 and m.ordered and m.mindist == 1:
-        matched = np.array(_two_words_near(
-            *(_deltas_and_counts(v, weights[id(leaf)].tolist(), leaf.format)
-              for v, leaf in zip(values, leaves)), m.slop), dtype=np.intp)
-    else:
-        passed = _spans_near([_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)
-        matched = np.flatnonzero(np.fromiter(passed, dtype=bool, count=len(docs)))
+    matched = np.array(_matched(m, [postings[k][2] for k in range(len(leaves))],
+                                [postings[k][1].tolist() for k in range(len(leaves))]), dtype=np.intp)
     matched_docs = docs[matched]
 
     def scores(node):
