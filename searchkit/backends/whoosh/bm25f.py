@@ -2,7 +2,6 @@
 floats Whoosh's own scorer gives; only among candidate documents when scoring may skip blocks."""
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left
 from itertools import compress
 from typing import Callable, Iterable, Iterator, Sequence
@@ -170,6 +169,13 @@ def _length_of_byte_array(np):
     return _LENGTHS_OF_BYTES[0]
 
 
+def posting_arrays(np, ids: list[int], weights: list[float]):
+    """Postings' ids and weights as int64 and float64 arrays (`fromiter` over a list: about
+    twice as fast as `array.extend` a block at a time, or `numpy.array` of the list)."""
+    return (np.fromiter(ids, dtype=np.int64, count=len(ids)),
+            np.fromiter(weights, dtype=np.float64, count=len(weights)))
+
+
 def bm25_arrays(m: W3LeafMatcher, reader):
     """A function of (document numbers, weights) arrays giving a BM25F leaf's scores, or None for
     a leaf scored otherwise (another scorer, no length bytes). The scores are BM25FScorer's floats:
@@ -203,15 +209,12 @@ def leaf_arrays(m: W3LeafMatcher, among: SortedIds | None, reader):
     if scores is None:
         return None
     np = numpy_module()
-    ids = array("q")  # filled at C speed, then seen by numpy without a copy
-    weights = array("d")
+    ids: list[int] = []
+    weights: list[float] = []
     for i, end in candidate_blocks(m, among):
-        ids.extend(m._ids[i:end])
-        block_weights = m._weights
-        weights.extend(block_weights[i:end] if type(block_weights) is not array
-                       else block_weights[i:end].tolist())
-    docs = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
-    tf = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0, dtype=np.float64)
+        ids += m._ids[i:end]
+        weights += m._weights[i:end]
+    docs, tf = posting_arrays(np, ids, weights)
     if among is not None:
         kept = among.members(docs)
         docs, tf = docs[kept], tf[kept]

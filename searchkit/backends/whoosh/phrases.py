@@ -3,7 +3,6 @@ checked by Whoosh's own span check (or, for two words in order, over every posit
 from __future__ import annotations
 
 import sys
-from array import array
 from itertools import accumulate, chain, compress, count, repeat
 from operator import add, itemgetter, methodcaller, sub
 from pickle import loads
@@ -17,7 +16,7 @@ from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.system import _INT_SIZE
 
-from .bm25f import Among, SortedIds, bm25_arrays, candidate_blocks, leaf_scorer, numpy_module
+from .bm25f import Among, SortedIds, bm25_arrays, candidate_blocks, leaf_scorer, numpy_module, posting_arrays
 
 
 class _KnownSpans:
@@ -244,19 +243,16 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
 def _kept_posting_arrays(leaf: W3LeafMatcher, among: SortedIds | None):
     """`_kept_postings` with the ids and weights as numpy arrays (the values a list)."""
     np = numpy_module()
-    ids = array("q")
-    weights = array("d")
+    ids: list[int] = []
+    weights: list[float] = []
     values: list[bytes] = []
     for i, end in candidate_blocks(leaf, among, values=True):
         if leaf._values is None:
             leaf._read_values()
-        ids.extend(leaf._ids[i:end])
-        block_weights = leaf._weights
-        weights.extend(block_weights[i:end] if type(block_weights) is not array
-                       else block_weights[i:end].tolist())
+        ids += leaf._ids[i:end]
+        weights += leaf._weights[i:end]
         values += leaf._values[i:end]
-    docs = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
-    tf = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0, dtype=np.float64)
+    docs, tf = posting_arrays(np, ids, weights)
     if among is not None:
         kept = among.members(docs)
         if not kept.all():
