@@ -10,7 +10,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25FScorer, bm25
 from whoosh.util.numeric import byte_to_length
 
-from .blocks import load_ids_weights
+from .blocks import deltas_weights, load_ids_weights, weight_of_all
 from .whoosh_patches import segment_lengths
 
 
@@ -42,10 +42,10 @@ class Among:
 
 
 def candidate_blocks(m: W3LeafMatcher, among: Among | SortedIds | None,
-                     values: bool = False) -> Iterator[tuple[int, int]]:
+                     values: bool = False, load: bool = True) -> Iterator[tuple[int, int]]:
     """Walks a leaf matcher's posting blocks, yielding (first, end) postings of each block with a
-    candidate in it (ids and weights loaded, and with `values` the whole block); blocks without
-    one are skipped unread."""
+    candidate in it (ids and weights loaded unless not `load`, and with `values` the whole
+    block); blocks without one are skipped unread."""
     previous_max = -1
     while m.is_active():
         if among is not None and not among.any_in(previous_max + 1, m._maxid):
@@ -55,7 +55,7 @@ def candidate_blocks(m: W3LeafMatcher, among: Among | SortedIds | None,
         previous_max = m._maxid
         if values and m._data is None:
             m._read_data()
-        if m._ids is None or m._weights is None:  # Whoosh may have read the ids alone
+        if load and (m._ids is None or m._weights is None):  # Whoosh may have read the ids alone
             load_ids_weights(m)
         yield m._i, m._blocklength
         m._i = m._blocklength
@@ -209,12 +209,27 @@ def leaf_arrays(m: W3LeafMatcher, among: SortedIds | None, reader):
     if scores is None:
         return None
     np = numpy_module()
-    ids: list[int] = []
+    # Each block's id deltas in one list, summed at once: the running sum is made absolute
+    # where a block starts (its first delta is its first id) by taking off the last id before.
+    deltas: list[int] = []
     weights: list[float] = []
-    for i, end in candidate_blocks(m, among):
-        ids += m._ids[i:end]
-        weights += m._weights[i:end]
-    docs, tf = posting_arrays(np, ids, weights)
+    starts: list[int] = []
+    lasts: list[int] = []
+    last = 0
+    for i, end in candidate_blocks(m, among, load=False):
+        block_deltas, block_weights = deltas_weights(m)
+        if i:  # the block Whoosh moved the matcher into (an AND aligns its sides): from there on
+            block_deltas = [sum(block_deltas[:i + 1]), *block_deltas[i + 1:end]]
+        starts.append(len(deltas))
+        lasts.append(last)
+        last = m._maxid
+        deltas += block_deltas
+        weight = weight_of_all(block_weights)
+        weights += [weight] * (end - i) if weight is not None else block_weights[i:end]
+    docs, tf = posting_arrays(np, deltas, weights)
+    if len(starts) > 1:
+        docs[starts[1:]] -= lasts[1:]
+    docs = docs.cumsum()
     if among is not None:
         kept = among.members(docs)
         docs, tf = docs[kept], tf[kept]
