@@ -120,3 +120,22 @@ def test_and_maybe_scores_its_optional_side_among_the_required_matches(archive):
     expected, ids, scores = engine._on_snapshot(both)
     assert len(expected) > 100
     assert dict(zip(ids.tolist(), scores.tolist())) == expected
+
+
+def test_word_queries_do_not_fall_back_to_the_dict_path(archive, monkeypatch):
+    """Words in headline and body, ANDed, ORed, negated, phrases, in a date window: every leaf
+    scored as arrays (an AND moves its sides' matchers before scoring reads them)."""
+    from searchkit.backends.whoosh import phrases
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the dict path was used")
+
+    monkeypatch.setattr(scoring, "leaf_scores", refuse)
+    monkeypatch.setattr(scoring, "phrase_scores", refuse)
+    monkeypatch.setattr(phrases, "_kept_postings", refuse)
+    engine = archive._engine
+    for text in ('oil gas', 'trade brazil coffee', 'oil OR gold', 'oil -gas', '"oil gas"', '"oil gas"~3 bank'):
+        for dates in ((None, None), ("1990", "2000"), ("1990-01", "1990-09")):
+            q, filter_q = engine._planner.parse(archive._options(text, *dates, None))
+            ids, _scores = engine._on_snapshot(lambda searcher: scoring.scored_arrays(searcher, q, filter_q))
+            assert dates[0] == "1990-01" or len(ids), text

@@ -154,6 +154,23 @@ class SortedIds:
         return Among(self.ids.tolist(), presorted=True, skip_blocks=self._skip_blocks)
 
 
+class AllowedSet(SortedIds):
+    """Candidates as a set, only tested for membership: a filter letting through many more
+    documents than a query matches (a date window of years), which would cost more to sort
+    into an array than the few postings cost to look up."""
+
+    def __init__(self, docs: set[int]) -> None:
+        super().__init__(None, skip_blocks=False)
+        self.set = docs
+
+    def members(self, docs):
+        np = numpy_module()
+        return np.fromiter(map(self.set.__contains__, docs.tolist()), dtype=bool, count=len(docs))
+
+    def as_among(self) -> Among:
+        return Among(self.set, skip_blocks=False)
+
+
 def numpy_module():
     import numpy
     return numpy

@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 
 from whoosh import formats, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import binary
+from whoosh.matching import binary, wrappers
 from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.system import _INT_SIZE
@@ -161,11 +161,10 @@ _LIST_ITEMS = slice(_INT_SIZE + 5, -1)  # after the count, PROTO 2, EMPTY_LIST, 
 _FLAT_START = b"\x80\x02]"
 
 
-def _matched(m, values: list[list[bytes]], weights: list[list[float]]) -> list[int]:
+def _matched(m, leaves: list, values: list[list[bytes]], weights: list[list[float]]) -> list[int]:
     """The indexes of the documents whose words' positions satisfy the phrase, given each word's
-    values and weights aligned by document (two words in order by `_two_words_near`, other
-    phrases by Whoosh's own span check)."""
-    leaves = m.ms
+    posting list (`leaves`), values and weights aligned by document (two words in order by
+    `_two_words_near`, other phrases by Whoosh's own span check)."""
     if len(leaves) == 2 and m.ordered and m.mindist == 1:
         first, second = (_deltas_and_counts(v, w, leaf.format) for v, w, leaf in zip(values, weights, leaves))
         return _two_words_near(first, second, m.slop)
@@ -225,7 +224,7 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
             kept = list(map(candidates.set.__contains__, ids))
             postings[k] = (docs, list(compress(kept_weights, kept)), list(compress(kept_values, kept)))
     weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}  # id(leaf) -> weights
-    matched = _matched(m, [postings[k][2] for k in range(len(leaves))],
+    matched = _matched(m, leaves, [postings[k][2] for k in range(len(leaves))],
                        [postings[k][1] for k in range(len(leaves))])
 
     def scores(node) -> list[float]:
@@ -260,11 +259,25 @@ def _kept_posting_arrays(leaf: W3LeafMatcher, among: SortedIds | None):
     return docs, tf, values
 
 
+def filter_mask(np, m: wrappers.FilterMatcher, ids):
+    """Which of `ids` (an array) a FilterMatcher lets through."""
+    kept = np.fromiter(map(m._ids.__contains__, ids.tolist()), dtype=bool, count=len(ids))
+    return ~kept if m._exclude else kept
+
+
 def phrase_arrays(m, among: SortedIds | None, reader):
     """`phrase_scores` as numpy arrays (matched document numbers increasing, their scores), or
-    None if a word is not a plain BM25F posting list: the words' postings are narrowed to the
-    documents with every word by array operations, and the matches scored by `bm25_arrays`."""
-    leaves = m.ms
+    None if a word is not a plain BM25F posting list (or one filtered, as a segment with
+    deleted documents filters them): the words' postings are narrowed to the documents with
+    every word by array operations, and the matches scored by `bm25_arrays`."""
+    np = numpy_module()
+    words = []  # (posting list, its filter or None) of each word
+    for word in m.ms:
+        if type(word) is wrappers.FilterMatcher and word.boost == 1.0:
+            words.append((word.child, word))
+        else:
+            words.append((word, None))
+    leaves = [leaf for leaf, _filter in words]
     scorers = {}
     for leaf in leaves:
         if type(leaf) is not W3LeafMatcher:
@@ -272,11 +285,15 @@ def phrase_arrays(m, among: SortedIds | None, reader):
         scorers[id(leaf)] = bm25_arrays(leaf, reader)
         if scorers[id(leaf)] is None:
             return None
-    np = numpy_module()
     postings = {}  # leaf index -> (ids, weights, values)
     candidates = among
     for k in sorted(range(len(leaves)), key=lambda k: _postings_size(leaves[k])):
         postings[k] = _kept_posting_arrays(leaves[k], candidates)
+        word_filter = words[k][1]
+        if word_filter is not None:
+            kept = filter_mask(np, word_filter, postings[k][0])
+            ids, kept_weights, kept_values = postings[k]
+            postings[k] = (ids[kept], kept_weights[kept], list(compress(kept_values, kept.tolist())))
         if not len(postings[k][0]):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         candidates = SortedIds(postings[k][0])
@@ -288,7 +305,7 @@ def phrase_arrays(m, among: SortedIds | None, reader):
             kept = candidates.members(ids)
             postings[k] = (docs, kept_weights[kept], list(compress(kept_values, kept.tolist())))
     weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}
-    matched = np.array(_matched(m, [postings[k][2] for k in range(len(leaves))],
+    matched = np.array(_matched(m, leaves, [postings[k][2] for k in range(len(leaves))],
                                 [postings[k][1].tolist() for k in range(len(leaves))]), dtype=np.intp)
     matched_docs = docs[matched]
 
@@ -296,6 +313,8 @@ def phrase_arrays(m, among: SortedIds | None, reader):
         """The node's score of each matched document, summed in Whoosh's matcher tree order."""
         if type(node) is binary.IntersectionMatcher:
             return scores(node.a) + scores(node.b)
+        if type(node) is wrappers.FilterMatcher:
+            return scores(node.child) * node.boost
         return scorers[id(node)](matched_docs, weights[id(node)][matched])
 
     return matched_docs, scores(m.child) * float(m.boost)

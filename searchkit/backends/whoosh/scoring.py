@@ -11,9 +11,9 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import WeightLengthScorer
 from whoosh.searching import Searcher
 
-from .bm25f import Among, SortedIds, leaf_arrays, leaf_scores, numpy_module
+from .bm25f import AllowedSet, Among, SortedIds, leaf_arrays, leaf_scores, numpy_module
 from .matching import matcher_ids, segment_matches
-from .phrases import phrase_arrays, phrase_scores
+from .phrases import filter_mask, phrase_arrays, phrase_scores
 
 
 def matcher_scores(m, reader, among: Among | None = None) -> dict[int, float]:
@@ -163,6 +163,10 @@ def matcher_arrays(m, reader, among: SortedIds | None = None):
     if t is wrappers.WrappingMatcher:
         ids, scores = matcher_arrays(m.child, reader, among)
         return ids, scores * m.boost
+    if t is wrappers.FilterMatcher:  # (a segment's deleted documents left out of a term's)
+        ids, scores = matcher_arrays(m.child, reader, among)
+        kept = filter_mask(np, m, ids)
+        return ids[kept], scores[kept] * m.boost
     if t is W3LeafMatcher and isinstance(getattr(m, "scorer", None), WeightLengthScorer):
         arrays = leaf_arrays(m, among, reader)
         if arrays is not None:
@@ -199,8 +203,10 @@ def scored_arrays(searcher: Searcher, q: query.Query, filter_q: query.Query | No
         allowed, skip_blocks = _allowed(sub, q, filter_q)
         if allowed is not None and not allowed:
             continue
-        among = None
-        if allowed is not None:
+        among: SortedIds | None = None
+        if allowed is not None and not skip_blocks:
+            among = AllowedSet(allowed)
+        elif allowed is not None:
             allowed_ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
             allowed_ids.sort()  # (numpy's sort: a fraction of `sorted` on a large set)
             among = SortedIds(allowed_ids, skip_blocks=skip_blocks)
