@@ -177,15 +177,20 @@ def _kept_postings(leaf: W3LeafMatcher, among: Among | None) -> tuple[list[int],
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []
+    for block_ids, block_weights, block_values in _block_postings(leaf, among):
+        kept = list(map(among.set.__contains__, block_ids)) if among is not None else repeat(True)
+        ids += compress(block_ids, kept)
+        weights += compress(block_weights, kept)
+        values += compress(block_values, kept)
+    return ids, weights, values
+
+
+def _block_postings(leaf: W3LeafMatcher, among: Among | SortedIds | None) -> Iterator[tuple]:
+    """The ids, weights and encoded values of each of a leaf's posting blocks with a candidate."""
     for i, end in candidate_blocks(leaf, among, values=True):
         if leaf._values is None:
             leaf._read_values()
-        block_ids = leaf._ids[i:end]
-        kept = list(map(among.set.__contains__, block_ids)) if among is not None else repeat(True)
-        ids += compress(block_ids, kept)
-        weights += compress(leaf._weights[i:end], kept)
-        values += compress(leaf._values[i:end], kept)
-    return ids, weights, values
+        yield leaf._ids[i:end], leaf._weights[i:end], leaf._values[i:end]
 
 
 def _postings_size(leaf: W3LeafMatcher) -> int:
@@ -245,12 +250,10 @@ def _kept_posting_arrays(leaf: W3LeafMatcher, among: SortedIds | None):
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []
-    for i, end in candidate_blocks(leaf, among, values=True):
-        if leaf._values is None:
-            leaf._read_values()
-        ids += leaf._ids[i:end]
-        weights += leaf._weights[i:end]
-        values += leaf._values[i:end]
+    for block_ids, block_weights, block_values in _block_postings(leaf, among):
+        ids += block_ids
+        weights += block_weights
+        values += block_values
     docs, tf = posting_arrays(np, ids, weights)
     if among is not None:
         kept = among.members(docs)
