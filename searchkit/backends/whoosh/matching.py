@@ -77,9 +77,8 @@ def matching_docs(searcher: Searcher, q: query.Query) -> set[int]:
     """Global document numbers matching `q`: the same set as `set(searcher.docs_for_query(q))`."""
     out: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
-        ids = segment_matches(sub, q)
-        if offset:
-            ids = [d + offset for d in ids]  # (faster than map(offset.__add__, ids))
+        local = segment_matches(sub, q)
+        ids = [d + offset for d in local] if offset else local  # (faster than map(offset.__add__, ...))
         if out:
             out.update(ids)
         else:
