@@ -617,6 +617,12 @@ def report(res: dict) -> str:
                 kind, before, after, "%.2f" % fts if fts else "-", after / before,
                 "%.2fx" % (fts / before) if fts else "-", "%.2fx" % (fts / after) if fts else "-"))
         L.append("")
+        totals = {eng: {json.dumps(t["spec"], sort_keys=True) + t["kind"]: t["total"] for t in q[eng].get("totals", [])}
+                  for eng in ("searchkit", "searchkit_baseline")}
+        if totals["searchkit"]:
+            same = sum(totals["searchkit_baseline"].get(key) == total for key, total in totals["searchkit"].items())
+            L.append(f"Exact totals: {same} of {len(totals['searchkit'])} queries the same before and after.")
+            L.append("")
     cold = res.get("cold", {})
     if cold:
         L.append(f"### Cold start (fresh process, page cache warm, median of {res['cold_runs']}), word `{res['cold_word']}`")

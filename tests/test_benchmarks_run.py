@@ -72,8 +72,9 @@ def test_the_report_compares_the_baseline_codes_queries_kind_by_kind():
            "queries_file": "q", "per_kind": 3, "budget_s": 60, "date": "d", "index": {}, "cold": {},
            "baseline_code": "/work/main",
            "query": {eng: {"kinds": {kind: {"wall_ms": ms, "cpu_ms": ms} for kind, ms in kinds.items()},
-                           "totals": []}
+                           "totals": [{"kind": "term", "spec": {"words": ["oil"]}, "total": 7}]}
                      for eng, kinds in timings.items()}}
     text = run.report(res)
     assert "queried with the code at /work/main (before) and this code (after)" in text
     assert "| term | 6.00 | 3.00 | 1.50 | 0.50x | 0.25x | 0.50x |" in text
+    assert "Exact totals: 1 of 1 queries the same before and after." in text
