@@ -296,7 +296,8 @@ class Fts5Queries:
         return [tuple(r) for r in self.last_places]
 
 
-QUERY_ENGINES = {"searchkit": SearchkitQueries, "whoosh": WhooshQueries, "fts5": Fts5Queries}
+QUERY_ENGINES = {"searchkit": SearchkitQueries, "searchkit_baseline": SearchkitQueries, "whoosh": WhooshQueries,
+                 "fts5": Fts5Queries}
 
 
 def query_engine(engine: str, path: Path, queries: dict, kinds: list[str], per_kind: int,
@@ -459,10 +460,17 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
             "stdout": stdout.decode()[-500:]}
 
 
+# The code `--baseline-code` names: the engine `searchkit_baseline` imports searchkit from there.
+BASELINE_CODE: list[str] = []
+
+
 def child(step: dict, workdir: Path) -> dict:
     out = workdir / f"step-{step['step']}-{step['engine']}.json"
     step = dict(step, out=str(out))
-    m = measure([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(step)])
+    env = None
+    if step["engine"] == "searchkit_baseline":
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(BASELINE_CODE + [os.environ.get("PYTHONPATH", "")]))
+    m = measure([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(step)], env=env)
     m.update(json.loads(out.read_text()))
     return m
 
@@ -537,7 +545,7 @@ def machine() -> str:
 
 # ---------------------------------------------------------------- report
 
-NAMES = {"searchkit": "searchkit", "searchkit_procs0": "searchkit, Archive(procs=0)", "whoosh": "raw Whoosh, default writer",
+NAMES = {"searchkit": "searchkit", "searchkit_baseline": "searchkit, --baseline-code", "searchkit_procs0": "searchkit, Archive(procs=0)", "whoosh": "raw Whoosh, default writer",
          "whoosh_procs2": "raw Whoosh, procs=2 multisegment", "fts5": "SQLite FTS5"}
 
 
@@ -592,6 +600,29 @@ def report(res: dict) -> str:
     L.append("")
     L.append("searchkit `facet` counts places, people and orgs; raw Whoosh `groupedby` and FTS5 `GROUP BY` count places.")
     L.append("")
+    if q.get("searchkit_baseline"):
+        L.append(f"### Before and after: searchkit's index, queried with the code at {res.get('baseline_code')} "
+                 "(before) and this code (after), kinds interleaved in the same run")
+        L.append("")
+        L.append("| kind | before median | after median | FTS5 median | after / before | before vs FTS5 | after vs FTS5 |")
+        L.append("|---|---|---|---|---|---|---|")
+        for kind in KINDS:
+            meds = {eng: statistics.median(q[eng]["kinds"][kind]["wall_ms"])
+                    for eng in ("searchkit_baseline", "searchkit", "fts5")
+                    if kind in q.get(eng, {}).get("kinds", {})}
+            if "searchkit" not in meds or "searchkit_baseline" not in meds:
+                continue
+            before, after, fts = meds["searchkit_baseline"], meds["searchkit"], meds.get("fts5")
+            L.append("| %s | %.2f | %.2f | %s | %.2fx | %s | %s |" % (
+                kind, before, after, "%.2f" % fts if fts else "-", after / before,
+                "%.2fx" % (fts / before) if fts else "-", "%.2fx" % (fts / after) if fts else "-"))
+        L.append("")
+        totals = {eng: {json.dumps(t["spec"], sort_keys=True) + t["kind"]: t["total"] for t in q[eng].get("totals", [])}
+                  for eng in ("searchkit", "searchkit_baseline")}
+        if totals["searchkit"]:
+            same = sum(totals["searchkit_baseline"].get(key) == total for key, total in totals["searchkit"].items())
+            L.append(f"Exact totals: {same} of {len(totals['searchkit'])} queries the same before and after.")
+            L.append("")
     cold = res.get("cold", {})
     if cold:
         L.append(f"### Cold start (fresh process, page cache warm, median of {res['cold_runs']}), word `{res['cold_word']}`")
@@ -662,6 +693,9 @@ def main() -> None:
                     "--workdir and its indexing measurements in --reuse-json (an earlier run's --json "
                     "in the same --workdir) are used; queries and cold starts are measured anew")
     ap.add_argument("--reuse-json", help="the earlier run's --json file for --reuse")
+    ap.add_argument("--baseline-code", help="a checkout of searchkit's code (e.g. a git worktree of main): "
+                    "its queries on searchkit's index are timed too (engine searchkit_baseline, interleaved "
+                    "with the others) and reported before and after; needs the searchkit engine")
     ap.add_argument("--worker", dest="worker_args", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker_args:
@@ -717,7 +751,13 @@ def main() -> None:
             print(f"  {m['docs']} docs in {m['wall_s']:.1f} s ({m['docs'] / m['wall_s']:.0f}/s), "
                   f"peak RSS {m['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
         res["docs"] = next(iter(res["index"].values()))["docs"]
-        res["query"] = query_engines([e for e in ("searchkit", "whoosh", "fts5") if e in paths],
+        if args.baseline_code:
+            if "searchkit" not in paths:
+                ap.error("--baseline-code needs the searchkit engine")
+            BASELINE_CODE.append(str(Path(args.baseline_code).resolve()))
+            res["baseline_code"] = BASELINE_CODE[0]
+            paths["searchkit_baseline"] = paths["searchkit"]
+        res["query"] = query_engines([e for e in ("searchkit", "searchkit_baseline", "whoosh", "fts5") if e in paths],
                                      paths, qfile, args, workdir)
         facet_words = [s["words"][0] for s in queries["kinds"].get("facet", [])]
         res["cold_word"] = word = facet_words[0] if facet_words else "oil"

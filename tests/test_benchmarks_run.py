@@ -57,3 +57,24 @@ def test_benchmark_runs_on_a_tiny_corpus(tmp_path):
     totals = {e: [t["total"] for t in res["query"][e]["totals"]] for e in ("searchkit", "whoosh")}
     assert totals["searchkit"] == totals["whoosh"]  # a corpus where both analyzers agree
     assert "### Indexing" in done.stdout and "### Cold start" in done.stdout
+
+
+def test_the_report_compares_the_baseline_codes_queries_kind_by_kind():
+    """`--baseline-code`: the same queries with another checkout's code, before and after."""
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(RUN.parent))
+    timings = {"searchkit": {"term": [2.0, 4.0, 3.0]}, "searchkit_baseline": {"term": [6.0, 6.0, 5.0]},
+               "fts5": {"term": [1.5, 1.5, 1.5]}}
+    res = {"command": "python benchmarks/run.py ...", "machine": "m", "corpus": "c", "docs": 3,
+           "queries_file": "q", "per_kind": 3, "budget_s": 60, "date": "d", "index": {}, "cold": {},
+           "baseline_code": "/work/main",
+           "query": {eng: {"kinds": {kind: {"wall_ms": ms, "cpu_ms": ms} for kind, ms in kinds.items()},
+                           "totals": [{"kind": "term", "spec": {"words": ["oil"]}, "total": 7}]}
+                     for eng, kinds in timings.items()}}
+    text = run.report(res)
+    assert "queried with the code at /work/main (before) and this code (after)" in text
+    assert "| term | 6.00 | 3.00 | 1.50 | 0.50x | 0.25x | 0.50x |" in text
+    assert "Exact totals: 1 of 1 queries the same before and after." in text

@@ -57,21 +57,33 @@ def moved_values(data: bytes, change: int) -> bytes:
     return _prefix(at + change) + data[_PREFIX_SIZE:]
 
 
-def load_ids_weights(m) -> None:
-    """Sets a `W3LeafMatcher`'s ids (decoded) and weights for its current block, unpickling only
-    the ids and weights of a prefixed block (its values are read whole if asked for later)."""
+def deltas_weights(m) -> tuple:
+    """A `W3LeafMatcher`'s current block as stored: its ids' deltas (the first one the first id)
+    and its weights (None, one float, or a float per posting), unpickling only the ids and
+    weights of a prefixed block (its values are read whole if asked for later)."""
     data = m._data
     if data is None:
         data = _ids_weights(m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset),
                             m._compression)
         if len(data) == 3:  # a block without the prefix: read whole, kept as Whoosh keeps it
             m._data = data
-    deltas, weights = data[0], data[1]
+    return data[0], data[1]
+
+
+def weight_of_all(weights) -> float | None:
+    """The weight of every posting of a block stored with one weight (None or a float) as
+    `_read_weights` gives it (a 32-bit float); None for a weight per posting."""
+    if weights is None or isinstance(weights, float):
+        return array("f", [1.0 if weights is None else weights])[0]
+    return None
+
+
+def load_ids_weights(m) -> None:
+    """Sets a `W3LeafMatcher`'s ids (decoded) and weights for its current block (`deltas_weights`)."""
+    deltas, weights = deltas_weights(m)
     m._ids = tuple(accumulate(deltas))
-    if weights is None or isinstance(weights, float):  # the same weights `_read_weights` makes
-        m._weights = array("f", [1.0 if weights is None else weights]) * m._blocklength
-    else:
-        m._weights = weights
+    weight = weight_of_all(weights)
+    m._weights = array("f", [weight]) * m._blocklength if weight is not None else weights
 
 
 def _ids_weights(raw: bytes, compressed: bool) -> tuple:

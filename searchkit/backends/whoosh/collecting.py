@@ -16,7 +16,8 @@ from ...model import Article, FacetValue, Hit
 from ...querylang.snippets import SnippetFormatter, fragmenter, named_snippet
 from .columns import DocSet, FacetColumns
 from .matching import matching_docs
-from .scoring import scored_docs
+from . import scoring
+from .scoring import scored_arrays, scored_docs
 from .summaries import story_facet
 from .timeorder import NO_DATE_LAST, date_order_key, day_bound, times
 
@@ -53,6 +54,33 @@ def _ranked(searcher: Searcher, q: query.Query, scores: dict[int, float], docset
         top = [(-score, d) for d, score in scores.items()]
     top.sort()
     return Results(searcher, q, [(-score, d) for score, d in top[:wanted]], docset=docset)
+
+
+class _ArrayResults(Results):
+    """Results whose set of matches is made from the matches' array only if asked for."""
+
+    def __init__(self, searcher: Searcher, q: query.Query, top_n: list, ids) -> None:
+        super().__init__(searcher, q, top_n)
+        self._ids = ids
+
+    def docs(self) -> set[int]:
+        if self.docset is None:
+            self.docset = set(self._ids.tolist())
+        return self.docset
+
+
+def _ranked_arrays(searcher: Searcher, q: query.Query, ids, scores, docset: set[int] | None,
+                   wanted: int) -> Results:
+    """`_ranked` over the matches' arrays (document numbers increasing, their scores)."""
+    if len(scores) > wanted:
+        import numpy
+        threshold = numpy.partition(scores, len(scores) - wanted)[len(scores) - wanted]
+        chosen = numpy.flatnonzero(scores >= threshold)
+        ids, scores = ids[chosen], scores[chosen]
+    top = sorted(zip((-scores).tolist(), ids.tolist()))[:wanted]
+    if docset is not None:
+        return Results(searcher, q, [(-score, d) for score, d in top], docset=docset)
+    return _ArrayResults(searcher, q, [(-score, d) for score, d in top], ids)
 
 
 def _date_sorted(searcher: Searcher, q: query.Query, docset: set[int], facet_columns: FacetColumns,
@@ -118,15 +146,24 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     stories instead of articles.
     """
     start = (page - 1) * limit
-    scores = None
-    if sort == "relevance":
-        scores = scored_docs(searcher, q, filter_q)
-        docset = set(scores)
+    scores = score_array = id_array = None
+    facets = tuple(facets)
+    if sort == "relevance" and scoring.arrays_pay():
+        id_array, score_array = scored_arrays(searcher, q, filter_q)
+        # The set only where it is used: facets, collapsing.
+        docset = set(id_array.tolist()) if facets or collapse else None
+        total = len(id_array)
     else:
-        docset = matching_docs(searcher, query.And([q, filter_q]) if filter_q is not None else q)
-    total = len(docset)
+        if sort == "relevance":
+            scores = scored_docs(searcher, q, filter_q)
+            docset = set(scores)
+        else:
+            docset = matching_docs(searcher, query.And([q, filter_q]) if filter_q is not None else q)
+        total = len(docset)
     facet_counts = {}
-    matches = DocSet(docset)
+    matches = DocSet(docset) if docset is not None else None
+    if matches is not None and id_array is not None:
+        matches.preset_array(id_array)
     for name in facets:
         docs = matches
         if facet_filters and name in facet_filters:
@@ -149,7 +186,9 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if collapse:
             # Skipped copies can push at most (articles - clusters) hits down the ranking.
             wanted += len(docset) - total
-        if scores is not None:
+        if score_array is not None:
+            results = _ranked_arrays(searcher, q, id_array, score_array, docset, wanted)
+        elif scores is not None:
             results = _ranked(searcher, q, scores, docset, wanted)
         else:
             results = _date_sorted(searcher, q, docset, facet_columns, sort, wanted)

@@ -102,6 +102,10 @@ class DocSet:
             self._array = numpy.fromiter(self.docs, dtype=numpy.int64, count=len(self.docs))
         return self._array
 
+    def preset_array(self, array) -> None:
+        """Gives the array of `docs` (int64) when the caller has it already (scoring's)."""
+        self._array = array
+
 
 class _TagArrays:
     """A tag column as numpy arrays: each document's code, and the (code, value) pairs of its

@@ -3,20 +3,20 @@ checked by Whoosh's own span check (or, for two words in order, over every posit
 from __future__ import annotations
 
 import sys
-from itertools import accumulate, chain, compress, repeat
-from operator import add, getitem, methodcaller, sub
+from itertools import accumulate, chain, compress, count, repeat
+from operator import add, itemgetter, methodcaller, sub
 from pickle import loads
 from types import SimpleNamespace
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from whoosh import formats, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import binary
+from whoosh.matching import binary, wrappers
 from whoosh.query.spans import Span as WordSpan
 from whoosh.scoring import WeightLengthScorer
 from whoosh.system import _INT_SIZE
 
-from .bm25f import Among, candidate_blocks, leaf_scorer
+from .bm25f import Among, SortedIds, bm25_arrays, candidate_blocks, leaf_scorer, numpy_module, posting_arrays
 
 
 class _KnownSpans:
@@ -81,7 +81,8 @@ def _two_words_near_numpy(first: tuple[list[int], list[int]], second: tuple[list
     after = _position_key_array(numpy, *second)
     nearest = numpy.searchsorted(before, after) - 1
     passed = after[(nearest >= 0) & (after - before[numpy.maximum(nearest, 0)] <= slop)]
-    return numpy.unique(passed // _DOC_SPAN).tolist()
+    docs = passed // _DOC_SPAN  # increasing: unique by comparing neighbours (no hashing)
+    return docs[numpy.concatenate(([True], docs[1:] != docs[:-1]))].tolist() if len(docs) else []
 
 
 # More than any position: document i's position p is the key i * _DOC_SPAN + p.
@@ -135,7 +136,7 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
     cost more than the phrase check itself)."""
     if not all(map(methodcaller("endswith", b"."), values)):  # older values without a stop
         values = [value if value.endswith(b".") else value + b"." for value in values]
-    bodies = b"".join(map(getitem, values, repeat(_PICKLED_BODY)))
+    bodies = b"".join(map(itemgetter(_PICKLED_BODY), values))
     return loads(_JOINED_START + bodies + _JOINED_END)
 
 
@@ -150,7 +151,7 @@ def _flat_deltas(values: list[bytes]) -> list[int] | None:
     APPEND or MARK...APPENDS, STOP): the items of every value appended to one list by one
     unpickling. None if that does not unpickle to a list of ints (the caller checks the count)."""
     try:
-        flat = loads(_FLAT_START + b"".join(map(getitem, values, repeat(_LIST_ITEMS))) + b".")
+        flat = loads(_FLAT_START + b"".join(map(itemgetter(_LIST_ITEMS), values)) + b".")
     except Exception:  # not values of that form  # noqa: BLE001
         return None
     return flat if type(flat) is list else None
@@ -160,21 +161,36 @@ _LIST_ITEMS = slice(_INT_SIZE + 5, -1)  # after the count, PROTO 2, EMPTY_LIST, 
 _FLAT_START = b"\x80\x02]"
 
 
+def _matched(m, leaves: list, values: list[list[bytes]], weights: list[list[float]]) -> list[int]:
+    """The indexes of the documents whose words' positions satisfy the phrase, given each word's
+    posting list (`leaves`), values and weights aligned by document (two words in order by
+    `_two_words_near`, other phrases by Whoosh's own span check)."""
+    if len(leaves) == 2 and m.ordered and m.mindist == 1:
+        first, second = (_deltas_and_counts(v, w, leaf.format) for v, w, leaf in zip(values, weights, leaves))
+        return _two_words_near(first, second, m.slop)
+    return list(compress(count(), _spans_near([_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)))
+
+
 def _kept_postings(leaf: W3LeafMatcher, among: Among | None) -> tuple[list[int], list[float], list[bytes]]:
     """The ids, weights and encoded values of a leaf's postings of the documents in `among` (all
     if None), in document order."""
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []
+    for block_ids, block_weights, block_values in _block_postings(leaf, among):
+        kept = list(map(among.set.__contains__, block_ids)) if among is not None else repeat(True)
+        ids += compress(block_ids, kept)
+        weights += compress(block_weights, kept)
+        values += compress(block_values, kept)
+    return ids, weights, values
+
+
+def _block_postings(leaf: W3LeafMatcher, among: Among | SortedIds | None) -> Iterator[tuple]:
+    """The ids, weights and encoded values of each of a leaf's posting blocks with a candidate."""
     for i, end in candidate_blocks(leaf, among, values=True):
         if leaf._values is None:
             leaf._read_values()
-        block_ids = leaf._ids[i:end]
-        kept = list(map(among.set.__contains__, block_ids)) if among is not None else repeat(True)
-        ids += compress(block_ids, kept)
-        weights += compress(leaf._weights[i:end], kept)
-        values += compress(leaf._values[i:end], kept)
-    return ids, weights, values
+        yield leaf._ids[i:end], leaf._weights[i:end], leaf._values[i:end]
 
 
 def _postings_size(leaf: W3LeafMatcher) -> int:
@@ -198,7 +214,7 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
     if not all(type(leaf) is W3LeafMatcher and isinstance(getattr(leaf, "scorer", None),
                                                         WeightLengthScorer) for leaf in leaves):
         return None
-    postings: dict[int, tuple[list[int], list[float], list[bytes]]] = {}  # leaf index ->
+    postings: dict[int, tuple[Sequence[int], list[float], list[bytes]]] = {}  # leaf index ->
     candidates = among
     for k in sorted(range(len(leaves)), key=lambda k: _postings_size(leaves[k])):
         postings[k] = _kept_postings(leaves[k], candidates)
@@ -206,20 +222,15 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
             return {}
         candidates = Among(postings[k][0], presorted=True)
     # The word read last has the documents with every word; the others are narrowed to them.
+    assert candidates is not None  # a phrase has words
     docs = candidates.sorted
     for k, (ids, kept_weights, kept_values) in postings.items():
         if len(ids) != len(docs):
             kept = list(map(candidates.set.__contains__, ids))
             postings[k] = (docs, list(compress(kept_weights, kept)), list(compress(kept_values, kept)))
     weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}  # id(leaf) -> weights
-    values = [postings[k][2] for k in range(len(leaves))]
-    if len(leaves) == 2 and m.ordered and m.mindist == 1:
-        matched = _two_words_near(
-            *(_deltas_and_counts(v, weights[id(leaf)], leaf.format) for v, leaf in zip(values, leaves)),
-            m.slop)
-    else:
-        matched = list(compress(range(len(docs)), _spans_near(
-            [_positions(v, leaf.format) for v, leaf in zip(values, leaves)], m)))
+    matched = _matched(m, leaves, [postings[k][2] for k in range(len(leaves))],
+                       [postings[k][1] for k in range(len(leaves))])
 
     def scores(node) -> list[float]:
         """The node's score of each matched document, summed in Whoosh's matcher tree order."""
@@ -231,3 +242,82 @@ def phrase_scores(m, among: Among | None, reader) -> dict[int, float] | None:
 
     matched_docs = list(map(docs.__getitem__, matched))
     return dict(zip(matched_docs, map(float(m.boost).__mul__, scores(m.child))))
+
+
+def _kept_posting_arrays(leaf: W3LeafMatcher, among: SortedIds | None):
+    """`_kept_postings` with the ids and weights as numpy arrays (the values a list)."""
+    np = numpy_module()
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for block_ids, block_weights, block_values in _block_postings(leaf, among):
+        ids += block_ids
+        weights += block_weights
+        values += block_values
+    docs, tf = posting_arrays(np, ids, weights)
+    if among is not None:
+        kept = among.members(docs)
+        if not kept.all():
+            return docs[kept], tf[kept], list(compress(values, kept.tolist()))
+    return docs, tf, values
+
+
+def filter_mask(np, m: wrappers.FilterMatcher, ids):
+    """Which of `ids` (an array) a FilterMatcher lets through."""
+    kept = np.fromiter(map(m._ids.__contains__, ids.tolist()), dtype=bool, count=len(ids))
+    return ~kept if m._exclude else kept
+
+
+def phrase_arrays(m, among: SortedIds | None, reader):
+    """`phrase_scores` as numpy arrays (matched document numbers increasing, their scores), or
+    None if a word is not a plain BM25F posting list (or one filtered, as a segment with
+    deleted documents filters them): the words' postings are narrowed to the documents with
+    every word by array operations, and the matches scored by `bm25_arrays`."""
+    np = numpy_module()
+    words = []  # (posting list, its filter or None) of each word
+    for word in m.ms:
+        if type(word) is wrappers.FilterMatcher and word.boost == 1.0:
+            words.append((word.child, word))
+        else:
+            words.append((word, None))
+    leaves = [leaf for leaf, _filter in words]
+    scorers = {}
+    for leaf in leaves:
+        if type(leaf) is not W3LeafMatcher:
+            return None
+        scorers[id(leaf)] = bm25_arrays(leaf, reader)
+        if scorers[id(leaf)] is None:
+            return None
+    postings = {}  # leaf index -> (ids, weights, values)
+    candidates = among
+    for k in sorted(range(len(leaves)), key=lambda k: _postings_size(leaves[k])):
+        postings[k] = _kept_posting_arrays(leaves[k], candidates)
+        word_filter = words[k][1]
+        if word_filter is not None:
+            kept = filter_mask(np, word_filter, postings[k][0])
+            ids, kept_weights, kept_values = postings[k]
+            postings[k] = (ids[kept], kept_weights[kept], list(compress(kept_values, kept.tolist())))
+        if not len(postings[k][0]):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        candidates = SortedIds(postings[k][0])
+    # The word read last has the documents with every word; the others are narrowed to them.
+    assert candidates is not None  # a phrase has words
+    docs = candidates.ids
+    for k, (ids, kept_weights, kept_values) in postings.items():
+        if len(ids) != len(docs):
+            kept = candidates.members(ids)
+            postings[k] = (docs, kept_weights[kept], list(compress(kept_values, kept.tolist())))
+    weights = {id(leaf): postings[k][1] for k, leaf in enumerate(leaves)}
+    matched = np.array(_matched(m, leaves, [postings[k][2] for k in range(len(leaves))],
+                                [postings[k][1].tolist() for k in range(len(leaves))]), dtype=np.intp)
+    matched_docs = docs[matched]
+
+    def scores(node):
+        """The node's score of each matched document, summed in Whoosh's matcher tree order."""
+        if type(node) is binary.IntersectionMatcher:
+            return scores(node.a) + scores(node.b)
+        if type(node) is wrappers.FilterMatcher:
+            return scores(node.child) * node.boost
+        return scorers[id(node)](matched_docs, weights[id(node)][matched])
+
+    return matched_docs, scores(m.child) * float(m.boost)
