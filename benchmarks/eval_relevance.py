@@ -108,6 +108,64 @@ QUERIES: dict[str, str] = {
     "zinc": "zinc",
 }
 
+# The second query set (issue 23, fourth session): a reporter's need in 2-5 words per topic, written
+# from `cat-descriptions_120396.txt` and the topic names before any run on it (committed before its
+# first measurement; never edited after). Harder than QUERIES: several words, all required, not
+# always the topic's own word.
+NEEDS: dict[str, str] = {
+    "acq": "company takeover bid",
+    "alum": "aluminium smelter production",
+    "barley": "barley exports tender",
+    "bop": "current account deficit",
+    "carcass": "beef meat imports",
+    "cocoa": "cocoa buffer stock",
+    "coffee": "coffee export quotas",
+    "copper": "copper mine production",
+    "corn": "corn crop forecast",
+    "cotton": "cotton crop exports",
+    "cpi": "inflation consumer prices",
+    "crude": "opec crude oil production",
+    "dlr": "dollar exchange rate",
+    "earn": "first quarter net profit",
+    "fuel": "heavy fuel oil prices",
+    "gas": "unleaded gasoline prices",
+    "gnp": "gross national product growth",
+    "gold": "gold bullion prices",
+    "grain": "grain exports harvest",
+    "interest": "interest rate cut",
+    "ipi": "industrial output figures",
+    "iron-steel": "steel mills production",
+    "jobs": "jobless rate",
+    "lead": "lead metal prices",
+    "livestock": "cattle hogs slaughter",
+    "meal-feed": "animal feed meal",
+    "money-fx": "currency market intervention",
+    "money-supply": "money supply growth",
+    "nat-gas": "gas pipeline supply",
+    "oilseed": "oilseed crop rapeseed",
+    "orange": "frozen orange juice concentrate",
+    "palm-oil": "malaysian palm oil exports",
+    "pet-chem": "petrochemical plant ethylene",
+    "reserves": "foreign exchange reserves fall",
+    "rice": "rice export prices",
+    "rubber": "natural rubber prices",
+    "ship": "port strike ships",
+    "sorghum": "sorghum exports",
+    "soy-meal": "soybean meal exports",
+    "soy-oil": "soybean oil sales",
+    "soybean": "soybean crop exports",
+    "strategic-metal": "strategic metals stockpile",
+    "sugar": "sugar prices production",
+    "tin": "tin prices producers",
+    "trade": "trade balance surplus",
+    "veg-oil": "edible oil imports",
+    "wheat": "wheat export subsidy",
+    "wpi": "producer prices inflation",
+    "yen": "yen dollar rate",
+    "zinc": "zinc smelter prices",
+}
+assert NEEDS.keys() == QUERIES.keys()
+
 SPLITS = ("train", "test")
 HIDDEN_TAGS = ("topics", "places", "people", "orgs", "exchanges", "companies")
 DEPTH = 100  # ranks read per query (MAP@100)
