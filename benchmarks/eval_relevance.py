@@ -165,6 +165,7 @@ NEEDS: dict[str, str] = {
     "zinc": "zinc smelter prices",
 }
 assert NEEDS.keys() == QUERIES.keys()
+QUERY_SETS = {"topics": QUERIES, "needs": NEEDS}
 
 SPLITS = ("train", "test")
 HIDDEN_TAGS = ("topics", "places", "people", "orgs", "exchanges", "companies")
@@ -448,12 +449,13 @@ class Run:
         return statistics.fmean(s[metric] for s in self.per_topic.values())
 
 
-def evaluate(name: str, params: Params | None, rank: RankFn, topics: list[str], judged: Judged,
+def evaluate(name: str, params: Params | None, rank: RankFn, topics: dict[str, str], judged: Judged,
              split: str) -> Run:
+    """`topics`: topic -> its query."""
     per_topic, times = {}, []
-    for topic in topics:
+    for topic, text in topics.items():
         t0 = time.perf_counter()
-        ranked = rank(QUERIES[topic], split)
+        ranked = rank(text, split)
         times.append((time.perf_counter() - t0) * 1000)
         per_topic[topic] = scores_of(ranked, judged.relevant(topic, split))
     return Run(name, params, split, per_topic, statistics.median(times))
@@ -499,7 +501,7 @@ GRIDS: dict[str, dict[str, list[dict]]] = {
 }
 
 
-def tune(ranker: Ranker, start: Params, stage: list[dict], topics: list[str], judged: Judged,
+def tune(ranker: Ranker, start: Params, stage: list[dict], topics: dict[str, str], judged: Judged,
          log: Callable[[str], None]) -> tuple[Params, float]:
     """The stage's value with the best TRAIN mean nDCG@10 (ties: the earlier value)."""
     best, best_score = start, -1.0
@@ -513,7 +515,7 @@ def tune(ranker: Ranker, start: Params, stage: list[dict], topics: list[str], ju
     return best, best_score
 
 
-def choose(ranker: Ranker, grid: dict[str, list[dict]], topics: list[str], judged: Judged,
+def choose(ranker: Ranker, grid: dict[str, list[dict]], topics: dict[str, str], judged: Judged,
            log: Callable[[str], None]) -> dict[str, Params]:
     """Each candidate tuned alone from plain BM25F, and all of them tuned in sequence."""
     chosen: dict[str, Params] = {}
@@ -560,6 +562,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-articles", type=int, default=10,
                         help="topics with at least this many TRAIN and TEST articles (default 10)")
     parser.add_argument("--topics", default="", help="comma-separated topic codes (default: all of QUERIES)")
+    parser.add_argument("--queries", choices=sorted(QUERY_SETS), default="topics",
+                        help="query set: `topics` (QUERIES, mostly the topic's own word) or `needs` (NEEDS, "
+                             "a reporter's need in 2-5 words); default topics")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="only the per-query table of plain BM25F on the TRAIN half: nDCG@10, its "
+                             "ceiling (the best order of the same matches) and the top 10 read")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="full", help="parameter grid (default full)")
     parser.add_argument("--examples", type=int, default=12, help="queries whose top 3 are shown (default 12)")
     parser.add_argument("--out-md", type=Path, default=None, help="write the markdown report here")
@@ -580,7 +588,8 @@ def main(argv: list[str] | None = None) -> int:
     judged = read_judgments(paths)
     counts = {s: judged.counts(s) for s in SPLITS}
     wanted = [t for t in args.topics.split(",") if t] or list(QUERIES)
-    topics = [t for t in wanted if all(counts[s][t] >= args.min_articles for s in SPLITS)]
+    topics = {t: QUERY_SETS[args.queries][t] for t in wanted
+              if all(counts[s][t] >= args.min_articles for s in SPLITS)}
     if not topics:
         print("eval_relevance: no topic has enough TRAIN and TEST articles", file=sys.stderr)
         return 1
@@ -591,21 +600,69 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             build_index(paths, judged, where)
             log(f"indexed {len(judged.split)} articles in {time.perf_counter() - t0:.0f} s")
+        if args.diagnose:
+            return diagnose(args, where, judged, topics)
         return report(args, where, judged, topics, log)
     finally:
         if temporary:
             shutil.rmtree(where.parent, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, where: Path, judged: Judged, topics: list[str],
+def ceiling_ndcg(matched: set[str], relevant: set[str], k: int = 10) -> float:
+    """The best nDCG@k any order of `matched` reaches: ranking reorders the matches, it cannot add
+    an article the query does not match."""
+    return ndcg_at(sorted(matched, key=lambda d: d not in relevant), relevant, k)
+
+
+def diagnose(args: argparse.Namespace, where: Path, judged: Judged, topics: dict[str, str]) -> int:
+    """Per query, on the TRAIN half: relevant articles, matches, relevant matches, plain BM25F's
+    nDCG@10 and its ceiling, and the plain top 10 (`+` relevant, `-` not) with the topics of the
+    misses, worst loss first."""
+    ranker = Ranker(where)
+    archive = Archive(where, create=False)
+    rows, tops = [], {}
+    try:
+        for topic, text in topics.items():
+            relevant = judged.relevant(topic, "train")
+            matched = {ranker.ids[d] for d in ranker.matches(text) & ranker.split_docs["train"]}
+            ranked = library_rank(archive, text, "train")
+            ndcg, ceiling = ndcg_at(ranked, relevant, 10), ceiling_ndcg(matched, relevant)
+            rows.append((ceiling - ndcg, topic, text, len(relevant), len(matched), len(matched & relevant),
+                         ndcg, ceiling))
+            tops[topic] = [("+ " if i in relevant else "- ") + (archive.get(i).headline or "(no headline)")
+                           + ("" if i in relevant else f" ({','.join(judged.topics[i]) or 'no topic'})")
+                           for i in ranked[:10]]
+    finally:
+        archive.close()
+        ranker.close()
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    lines = ["| topic | query | relevant | matches | relevant matches | plain nDCG@10 | ceiling | loss |",
+             "|---|---|---|---|---|---|---|---|"]
+    for loss, topic, text, nrel, nmat, nboth, ndcg, ceiling in rows:
+        lines.append(f"| {topic} | `{text}` | {nrel} | {nmat} | {nboth} | {ndcg:.3f} | {ceiling:.3f} | {loss:.3f} |")
+    mean = statistics.fmean
+    lines.append(f"| mean | | | | | {mean(r[6] for r in rows):.4f} | {mean(r[7] for r in rows):.4f} | "
+                 f"{mean(r[0] for r in rows):.4f} |")
+    lines += ["", "Plain top 10 of the queries losing most (TRAIN):", ""]
+    for row in rows[:args.examples]:
+        lines.append(f"- `{row[2]}` ({row[1]}):")
+        lines += [f"  - {h}" for h in tops[row[1]]]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out_md:
+        args.out_md.write_text(text)
+    return 0
+
+
+def report(args: argparse.Namespace, where: Path, judged: Judged, topics: dict[str, str],
            log: Callable[[str], None]) -> int:
     ranker = Ranker(where)
     archive = Archive(where, create=False)
     try:
         # The re-implementation of plain BM25F must rank as the library does: else the candidates'
         # gains would be measured against the wrong baseline.
-        same = sum(ranker.rank(Params(), QUERIES[t], "test") == library_rank(archive, QUERIES[t], "test")
-                   for t in topics)
+        same = sum(ranker.rank(Params(), text, "test") == library_rank(archive, text, "test")
+                   for text in topics.values())
         log(f"plain BM25F re-implemented with Whoosh: the library's top {DEPTH} on {same}/{len(topics)} queries")
         chosen = choose(ranker, GRIDS[args.grid], topics, judged, log)
         runs: dict[str, list[Run]] = {}
@@ -619,16 +676,16 @@ def report(args: argparse.Namespace, where: Path, judged: Judged, topics: list[s
                                             topics, judged, split))
         best = chosen["combination"]
         examples = []
-        for topic in topics[:args.examples]:
+        for topic in list(topics)[:args.examples]:
             trace: dict = {}
-            new = ranker.rank(best, QUERIES[topic], "test", depth=3, trace=trace)
-            old = library_rank(archive, QUERIES[topic], "test", depth=3)
+            new = ranker.rank(best, topics[topic], "test", depth=3, trace=trace)
+            old = library_rank(archive, topics[topic], "test", depth=3)
             relevant = judged.relevant(topic, "test")
 
             def shown(ids: list[str], relevant: set[str] = relevant) -> list[str]:
                 return [("+ " if i in relevant else "- ") + (archive.get(i).headline or "(no headline)")
                         + f" [{i}]" for i in ids]
-            examples.append({"topic": topic, "query": QUERIES[topic], "plain": shown(old), "best": shown(new),
+            examples.append({"topic": topic, "query": topics[topic], "plain": shown(old), "best": shown(new),
                              "expansion": [t for t, _ in trace.get("expansion", [])[:10]]})
     finally:
         archive.close()
@@ -647,7 +704,7 @@ def report(args: argparse.Namespace, where: Path, judged: Judged, topics: list[s
         args.out_md.write_text(text)
     if args.out_json:
         args.out_json.write_text(json.dumps({
-            "topics": {t: QUERIES[t] for t in topics}, "same_as_library": same,
+            "topics": topics, "queries": args.queries, "same_as_library": same,
             "chosen": {k: asdict(p) for k, p in chosen.items()},
             "runs": {s: [{"name": r.name, "params": asdict(r.params) if r.params else None,
                           "means": {k: r.mean(k) for k, _ in METRICS}, "ms_per_query": r.ms_per_query,
