@@ -286,6 +286,10 @@ class Params:
     fb_docs: int = 10
     fb_terms: int = 20
     fb_weight: float = 0.5  # lambda: share of the expansion terms in the interpolated query
+    # 0: feedback from the first articles of the whole archive, the expanded query scoring every
+    # match; N > 0: as a library can afford it, feedback from the first articles of the search
+    # itself (the half searched), and only its first N re-scored (the rest keep their order).
+    fb_depth: int = 0
 
     def label(self) -> str:
         default = Params()
@@ -413,7 +417,20 @@ class Ranker:
         if not words:
             return []
         matched = self.matches(text)
+        if not matched & self.split_docs[split]:
+            return []  # (an empty filter would be no filter to Whoosh)
         expansion: list[tuple[str, float]] = []
+        if p.feedback and p.fb_depth:
+            allowed = matched & self.split_docs[split]
+            first = [(h.docnum, h.score) for h in searcher.search(
+                self.query(p, words, []), limit=max(depth, p.fb_depth), filter=allowed)]
+            expansion = self.expansion(p, searcher, first[:p.fb_docs], words)
+            if trace is not None:
+                trace["expansion"] = expansion
+            head = {d for d, _ in first[:p.fb_depth]}
+            again = searcher.search(self.query(p, words, expansion), limit=len(head), filter=head)
+            order = [h.docnum for h in again] + [d for d, _ in first[p.fb_depth:]]
+            return [self.ids[d] for d in order[:depth]]
         if p.feedback:
             # Feedback from the first articles of the whole archive (what a user would see).
             key = (text, replace(p, feedback="", fb_terms=0, fb_weight=0.0))
@@ -480,6 +497,19 @@ GRIDS: dict[str, dict[str, list[dict]]] = {
         "proximity": [{"proximity": 0.0}, {"proximity": 1.0, "slop": 2}, {"proximity": 0.5, "slop": 5}],
         "feedback": [{"feedback": ""}] + [{"feedback": m, "fb_docs": 10, "fb_terms": 20, "fb_weight": lam}
                                           for m in ("rm3", "bo1") for lam in (0.3, 0.5)],
+    },
+    # Feedback as a library can afford it (the search's own first articles, its first N re-scored),
+    # and the other candidates' values of the full grid.
+    "prf": {
+        "bm25": [{"b": b, "k1": k1} for b, k1 in ((0.75, 1.2), (0.3, 0.6), (0.5, 0.9))],
+        "fields": [{"headline": 1.0}],
+        "entities": [{"entities": 0.0}],
+        "proximity": [{"proximity": 0.0}, {"proximity": 1.0, "slop": 2}, {"proximity": 0.5, "slop": 5},
+                      {"proximity": 2.0, "slop": 5}],
+        "feedback": [{"feedback": ""}] + [{"feedback": m, "fb_docs": k, "fb_terms": n, "fb_weight": lam,
+                                           "fb_depth": depth}
+                                          for m in ("bo1", "rm3") for k in (5, 10) for n in (10, 30)
+                                          for lam in (0.2, 0.4) for depth in (100,)],
     },
     # One value per stage: the values the full grid chose on TRAIN (no feedback), to report them
     # without tuning again.
