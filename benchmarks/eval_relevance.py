@@ -502,8 +502,8 @@ GRIDS: dict[str, dict[str, list[dict]]] = {
     # and the other candidates' values of the full grid.
     "prf": {
         "bm25": [{"b": b, "k1": k1} for b, k1 in ((0.75, 1.2), (0.3, 0.6), (0.5, 0.9))],
-        "fields": [{"headline": 1.0}],
-        "entities": [{"entities": 0.0}],
+        "fields": [{"headline": h} for h in (1.0, 0.5, 2.0)],
+        "entities": [{"entities": e} for e in (0.0, 0.5)],
         "proximity": [{"proximity": 0.0}, {"proximity": 1.0, "slop": 2}, {"proximity": 0.5, "slop": 5},
                       {"proximity": 2.0, "slop": 5}],
         "feedback": [{"feedback": ""}] + [{"feedback": m, "fb_docs": k, "fb_terms": n, "fb_weight": lam,
