@@ -18,6 +18,7 @@ from .. import __version__, output
 from ..facade.archive import Archive, parse_filters
 from ..errors import IndexInterrupted, QueryError, SearchkitError
 from ..fields import ENTITY_FIELDS, QUERY_FIELDS
+from ..querylang.ranking import DEFAULT_RANKING, RANKINGS
 from ..model import COUNTS, FACET_FIELDS, FORMATS, PERIODS, SORTS, TAG_FIELDS, USER_FACETS, FirstReport, SearchResult
 
 
@@ -252,11 +253,15 @@ def index(paths, index_dir, fmt, rebuild, check, lock_timeout, default_date, as_
 @count_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print the hits as CSV (not with --json or --facet).")
 @click.option("--explain", is_flag=True,
-              help="Show each hit's score split into its words and fields (BM25F; relevance order only).")
+              help="Show each hit's score split into its words and fields (BM25F; relevance order only), "
+                   "and the feedback words that raised it.")
+@click.option("--ranking", type=click.Choice(tuple(RANKINGS)), default=DEFAULT_RANKING, show_default=True,
+              help="feedback: BM25F, the first 100 matches re-scored by the words of the first 10; "
+                   "plain: BM25F alone. Either orders the same matches.")
 @output_options
 @handle_errors
 def search(query, index_dir, limit, page, sort, date_from, date_to, filters, facets, facet_limit, collapse,
-           count, as_csv, explain, as_json):
+           count, as_csv, explain, ranking, as_json):
     """Search the archive.
 
     \b
@@ -289,7 +294,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, filters, fac
     parsed = parse_filters(filters)
     result = archive.search(query, date_from=date_from, date_to=date_to, filters=parsed,
                             facets=facets, sort=sort, limit=limit, page=page, collapse=collapse,
-                            facet_top=facet_limit, count=count, explain=explain)
+                            facet_top=facet_limit, count=count, explain=explain, ranking=ranking)
     _check_page(result)
     if as_json:
         click.echo(output.to_json(result.to_dict()))
