@@ -52,6 +52,7 @@ from whoosh.searching import Searcher  # noqa: E402
 from searchkit import Archive  # noqa: E402
 from searchkit.ingest import sources  # noqa: E402
 from searchkit.model import Article  # noqa: E402
+from searchkit.querylang import ranking as library_ranking  # noqa: E402
 from searchkit.schema import STOP_WORDS, name_analyzer, text_analyzer  # noqa: E402
 
 # Topic code -> the query a user would type for it.
@@ -445,8 +446,9 @@ class Ranker:
         return [self.ids[h.docnum] for h in results]
 
 
-def library_rank(archive: Archive, text: str, split: str, depth: int = DEPTH) -> list[str]:
-    return [h.id for h in archive.search(text, filters={"section": split}, limit=depth, snippets=False).hits]
+def library_rank(archive: Archive, text: str, split: str, depth: int = DEPTH, ranking: str = "plain") -> list[str]:
+    return [h.id for h in archive.search(text, filters={"section": split}, limit=depth, snippets=False,
+                                         ranking=ranking).hits]
 
 
 # ---------------------------------------------------------------- evaluation
@@ -598,6 +600,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--diagnose", action="store_true",
                         help="only the per-query table of plain BM25F on the TRAIN half: nDCG@10, its "
                              "ceiling (the best order of the same matches) and the top 10 read")
+    parser.add_argument("--joint", action="store_true",
+                        help="choose feedback on the TRAIN half of both query sets at once, then report "
+                             "plain, that feedback and the library's default on both halves of both sets")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="full", help="parameter grid (default full)")
     parser.add_argument("--examples", type=int, default=12, help="queries whose top 3 are shown (default 12)")
     parser.add_argument("--out-md", type=Path, default=None, help="write the markdown report here")
@@ -632,10 +637,94 @@ def main(argv: list[str] | None = None) -> int:
             log(f"indexed {len(judged.split)} articles in {time.perf_counter() - t0:.0f} s")
         if args.diagnose:
             return diagnose(args, where, judged, topics)
+        if args.joint:
+            return joint(args, where, judged, list(topics), log)
         return report(args, where, judged, topics, log)
     finally:
         if temporary:
             shutil.rmtree(where.parent, ignore_errors=True)
+
+
+# The feedback settings tried by --joint (each as a library can afford it: the search's own first
+# articles, its first 100 re-scored).
+JOINT_FEEDBACK = [{"feedback": m, "fb_docs": k, "fb_terms": n, "fb_weight": lam, "fb_depth": 100}
+                  for m in ("rm3", "bo1") for k in ((5, 10) if m == "rm3" else (10,)) for n in (10, 30)
+                  for lam in (0.2, 0.4)]
+
+
+def joint(args: argparse.Namespace, where: Path, judged: Judged, codes: list[str],
+          log: Callable[[str], None]) -> int:
+    """Feedback chosen on the TRAIN half of both query sets at once (the mean of their mean
+    nDCG@10), then plain BM25F, the chosen feedback and the library's default ranking on both
+    halves of both sets."""
+    sets = {name: {t: QUERY_SETS[name][t] for t in codes} for name in ("topics", "needs")}
+    ranker = Ranker(where)
+    archive = Archive(where, create=False)
+    try:
+        best, best_score, tried = Params(), -1.0, []
+        for values in [{"feedback": ""}] + JOINT_FEEDBACK:
+            p = replace(Params(), **values)
+            train = {name: evaluate("", p, lambda text, split, p=p: ranker.rank(p, text, split), queries, judged,
+                                    "train").mean("ndcg10") for name, queries in sets.items()}
+            score = statistics.fmean(train.values())
+            tried.append((p.label(), train))
+            log(f"  {p.label()}: TRAIN nDCG@10 topics {train['topics']:.4f} needs {train['needs']:.4f}")
+            if score > best_score + 1e-12:
+                best, best_score = p, score
+        log(f"chosen on TRAIN: {best.label()}")
+        if best.feedback == "rm3":  # the library's default takes the chosen numbers (the same code)
+            library_ranking.RANKINGS["feedback"] = library_ranking.Ranking(
+                "feedback", feedback_docs=best.fb_docs, feedback_terms=best.fb_terms, weight=best.fb_weight,
+                depth=best.fb_depth)
+        log(f"library default: {library_ranking.RANKINGS['feedback']}")
+        runs: dict[str, dict[str, list[Run]]] = {}
+        for name, queries in sets.items():
+            runs[name] = {}
+            for split in SPLITS:
+                ranker.clear_caches()
+                runs[name][split] = [
+                    evaluate("plain BM25F", None, lambda text, s: library_rank(archive, text, s), queries, judged, split),
+                    evaluate("feedback (chosen on TRAIN)", best, lambda text, s: ranker.rank(best, text, s),
+                             queries, judged, split),
+                    evaluate("library default (`feedback`)", None,
+                             lambda text, s: library_rank(archive, text, s, ranking="feedback"), queries, judged, split)]
+        examples = []
+        for name, queries in sets.items():
+            for topic in list(queries)[:args.examples]:
+                relevant = judged.relevant(topic, "test")
+
+                def shown(ids: list[str], relevant: set[str] = relevant) -> list[str]:
+                    return [("+ " if i in relevant else "- ") + (archive.get(i).headline or "(no headline)")
+                            + f" [{i}]" for i in ids]
+                examples.append({"set": name, "topic": topic, "query": queries[topic],
+                                 "plain": shown(library_rank(archive, queries[topic], "test", depth=3)),
+                                 "feedback": shown(library_rank(archive, queries[topic], "test", depth=3,
+                                                                ranking="feedback"))})
+    finally:
+        archive.close()
+        ranker.close()
+    md = [f"Feedback settings tried on TRAIN (mean nDCG@10; chosen: {best.label()}):", "",
+          "| setting | topics TRAIN | needs TRAIN |", "|---|---|---|"]
+    md += [f"| {label} | {t['topics']:.4f} | {t['needs']:.4f} |" for label, t in tried]
+    for name in sets:
+        for split, title in (("test", "TEST half (held back)"), ("train", "TRAIN half (tuning)")):
+            md += ["", f"**{name} queries, {title}**", "", table(runs[name][split], runs[name][split][0])]
+    md += ["", "**Top 3 before/after** (TEST half; `+` tagged with the topic, `-` not)", ""]
+    for e in examples:
+        md.append(f"- {e['set']} `{e['query']}` ({e['topic']})")
+        md += [f"  - plain:    {h}" for h in e["plain"]] + [f"  - feedback: {h}" for h in e["feedback"]]
+    text = "\n".join(md) + "\n"
+    print(text)
+    if args.out_md:
+        args.out_md.write_text(text)
+    if args.out_json:
+        args.out_json.write_text(json.dumps({
+            "chosen": asdict(best), "tried": tried,
+            "runs": {n: {s: [{"name": r.name, "means": {k: r.mean(k) for k, _ in METRICS},
+                              "ms_per_query": r.ms_per_query, "per_topic": r.per_topic} for r in rs]
+                         for s, rs in by.items()} for n, by in runs.items()},
+            "examples": examples}, indent=1) + "\n")
+    return 0
 
 
 def ceiling_ndcg(matched: set[str], relevant: set[str], k: int = 10) -> float:
