@@ -10,7 +10,7 @@ filters and export are the same under both rankings. Each number was chosen on t
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -65,12 +65,27 @@ def analysed(text: str) -> list[str]:
 
 def searched_words(q: query.Query) -> set[str]:
     """The headline and body words a query searches (never expansion words)."""
-    words = set()
+    words: set[str] = set()
     for leaf in positive_leaves(q):
         if leaf.field() in TEXT_FIELDS:
             words.update(text.decode() if isinstance(text, bytes) else str(text)
                          for _field, text in leaf.iter_all_terms())
     return words
+
+
+def may_expand(word: str, searched: set[str]) -> bool:
+    """Whether feedback may add `word`: not a searched word, a stop word or a number."""
+    return word not in searched and word not in _STOPPED and not word.isdigit()
+
+
+def scaled(ranking: Ranking, weights: Sequence[tuple[str, float]], searched: set[str]) -> Expansion | None:
+    """The expansion words with their weights scaled to sum to `weight / (1 - weight)` per searched
+    word: the query keeps 1 - weight of the score, the expansion `weight` (RM3's lambda)."""
+    total = sum(w for _, w in weights)
+    if not weights or total <= 0:
+        return None
+    scale = ranking.weight / (1 - ranking.weight) * max(len(searched), 1) / total
+    return Expansion(tuple((word, round(w * scale, 6)) for word, w in weights))
 
 
 def rm3_expansion(ranking: Ranking, feedback: Sequence[tuple[float, Iterable[str]]],
@@ -81,18 +96,14 @@ def rm3_expansion(ranking: Ranking, feedback: Sequence[tuple[float, Iterable[str
     norm = sum(score for score, _ in feedback)
     if norm <= 0:
         return None
-    weights: Counter = Counter()
+    weights: dict[str, float] = defaultdict(float)
     for score, words in feedback:
         counts = Counter(words)
         length = sum(counts.values())
         if not length:
             continue
         for word, n in counts.items():
-            if word not in searched and word not in _STOPPED and not word.isdigit():
+            if may_expand(word, searched):
                 weights[word] += n / length * score / norm
-    best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:ranking.feedback_terms]
-    total = sum(w for _, w in best)
-    if not best or total <= 0:
-        return None
-    scale = ranking.weight / (1 - ranking.weight) * max(len(searched), 1) / total
-    return Expansion(tuple((word, round(w * scale, 6)) for word, w in best))
+    return scaled(ranking, sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:ranking.feedback_terms],
+                  searched)
