@@ -647,9 +647,8 @@ def main(argv: list[str] | None = None) -> int:
 
 # The feedback settings tried by --joint (each as a library can afford it: the search's own first
 # articles, its first 100 re-scored).
-JOINT_FEEDBACK = [{"feedback": m, "fb_docs": k, "fb_terms": n, "fb_weight": lam, "fb_depth": 100}
-                  for m in ("rm3", "bo1") for k in ((5, 10) if m == "rm3" else (10,)) for n in (10, 30)
-                  for lam in (0.2, 0.4)]
+JOINT_FEEDBACK = [{"feedback": "rm3", "fb_docs": k, "fb_terms": n, "fb_weight": lam, "fb_depth": 100}
+                  for k in (5, 10) for n in (10, 30) for lam in (0.2, 0.4)]
 
 
 def joint(args: argparse.Namespace, where: Path, judged: Judged, codes: list[str],
