@@ -647,8 +647,8 @@ def main(argv: list[str] | None = None) -> int:
 
 # The feedback settings tried by --joint (each as a library can afford it: the search's own first
 # articles, its first 100 re-scored).
-JOINT_FEEDBACK = [{"feedback": "rm3", "fb_docs": k, "fb_terms": n, "fb_weight": lam, "fb_depth": 100}
-                  for k in (5, 10) for n in (10, 30) for lam in (0.2, 0.4)]
+JOINT_FEEDBACK = [{"feedback": m, "fb_docs": k, "fb_terms": n, "fb_weight": lam, "fb_depth": 100}
+                  for m in ("rm3", "bo1") for k in (5, 10) for n in (10, 30) for lam in (0.2, 0.4)]
 
 
 def joint(args: argparse.Namespace, where: Path, judged: Judged, codes: list[str],
@@ -671,9 +671,9 @@ def joint(args: argparse.Namespace, where: Path, judged: Judged, codes: list[str
             if score > best_score + 1e-12:
                 best, best_score = p, score
         log(f"chosen on TRAIN: {best.label()}")
-        if best.feedback == "rm3":  # the library's default takes the chosen numbers (the same code)
+        if best.feedback:  # the library's default takes the chosen numbers (the same code)
             library_ranking.RANKINGS["feedback"] = library_ranking.Ranking(
-                "feedback", feedback_docs=best.fb_docs, feedback_terms=best.fb_terms, weight=best.fb_weight,
+                "feedback", model=best.feedback, feedback_docs=best.fb_docs, feedback_terms=best.fb_terms, weight=best.fb_weight,
                 depth=best.fb_depth)
         log(f"library default: {library_ranking.RANKINGS['feedback']}")
         runs: dict[str, dict[str, list[Run]]] = {}

@@ -23,6 +23,7 @@ from .snippets import positive_leaves
 @dataclass(frozen=True)
 class Ranking:
     name: str
+    model: str = "rm3"  # how expansion words are weighted: "rm3" or "bo1" (Whoosh; a cluster uses bo1)
     feedback_docs: int = 0  # first articles read for feedback (0: no feedback)
     feedback_terms: int = 0  # expansion words kept
     weight: float = 0.0  # the expansion's share of the score (lambda of RM3)

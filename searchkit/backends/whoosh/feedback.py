@@ -10,7 +10,7 @@ from whoosh import query
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from ...querylang.ranking import Expansion, Ranking, analysed, rm3_expansion, searched_words
+from ...querylang.ranking import Expansion, Ranking, analysed, may_expand, rm3_expansion, scaled, searched_words
 from .bm25f import Among
 from .scoring import matcher_scores
 
@@ -31,7 +31,15 @@ def rerank(searcher: Searcher, q: query.Query, scores: dict[int, float], ranking
     for d in first[:ranking.feedback_docs]:
         fields = searcher.stored_fields(d)
         feedback.append((scores[d], analysed(f"{fields.get('headline', '')}\n{fields.get('body', '')}")))
-    expansion = rm3_expansion(ranking, feedback, searched_words(q))
+    searched = searched_words(q)
+    if ranking.model == "bo1":
+        # Bo1 against the body's statistics (Whoosh's key terms), of the words already analysed.
+        text = "\n".join(" ".join(words) for _score, words in feedback)
+        weights = searcher.key_terms_from_text("body", text, numterms=ranking.feedback_terms + len(searched) + 20)
+        expansion = scaled(ranking, [(w, x) for w, x in weights if may_expand(w, searched)][:ranking.feedback_terms],
+                           searched)
+    else:
+        expansion = rm3_expansion(ranking, feedback, searched)
     if expansion is None:
         return None
     for d, bonus in bonus_scores(searcher, expansion.query(), first).items():
