@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed runs per query and ranking (default 3)")
     args = parser.parse_args(argv)
     specs = json.loads(args.queries.read_text())["kinds"]
-    rankings = list(RANKINGS)[::-1]  # plain first
+    rankings = ["plain", *(r for r in RANKINGS if r != "plain")]
     archive = Archive(args.index, create=False)
     print(f"index {args.index}: {archive.stats(top=0).documents} articles; rankings {', '.join(rankings)}")
     print()

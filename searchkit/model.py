@@ -403,7 +403,7 @@ class SearchOptions:
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)
     count: str = "articles"  # or "stories": facets, timelines and related values count clusters
     explain: bool = False
-    ranking: str = "feedback"  # a name in `querylang.ranking.RANKINGS`
+    ranking: str = "plain"  # a name in `querylang.ranking.RANKINGS`
     # The article ids of each user tag named by `tag:` in the query or a `tags` filter.
     tagged: dict[str, frozenset[str]] = field(default_factory=dict)
     # Only these articles (None: no restriction), e.g. those first indexed since a saved search ran.

@@ -383,8 +383,8 @@ class Archive:
         `suggestion` may hold a corrected query that finds more. `explain=True`
         gives each hit of a relevance search `explain`: its score's parts (`ScorePart`: field, word,
         BM25F score), highest first.
-        `ranking`: how relevance orders the matches (`querylang.ranking`): "feedback" (default: BM25F,
-        the first 100 re-scored by the words of the first 10) or "plain" (BM25F); never which match.
+        `ranking`: how relevance orders the matches (`querylang.ranking`): "plain" (BM25F, the
+        default) or "feedback" (the first 100 re-scored by the words of the first 5); never which match.
         `ids`: only these articles. The user's tags are searched as `tag:lead`, filtered as
         `filters={"tags": [...]}` and counted as the facet `tags`; hits carry their `tags` and `notes`.
         """
