@@ -712,17 +712,22 @@ def joint(args: argparse.Namespace, where: Path, judged: Judged, codes: list[str
     for e in examples:
         md.append(f"- {e['set']} `{e['query']}` ({e['topic']})")
         md += [f"  - plain:    {h}" for h in e["plain"]] + [f"  - feedback: {h}" for h in e["feedback"]]
-    text = "\n".join(md) + "\n"
-    print(text)
-    if args.out_md:
-        args.out_md.write_text(text)
-    if args.out_json:
-        args.out_json.write_text(json.dumps({
+    return write_out(args, md, {
             "chosen": asdict(best), "tried": tried,
             "runs": {n: {s: [{"name": r.name, "means": {k: r.mean(k) for k, _ in METRICS},
                               "ms_per_query": r.ms_per_query, "per_topic": r.per_topic} for r in rs]
                          for s, rs in by.items()} for n, by in runs.items()},
-            "examples": examples}, indent=1) + "\n")
+            "examples": examples})
+
+
+def write_out(args: argparse.Namespace, md: list[str], data: dict | None = None) -> int:
+    """Prints the markdown report and writes it to --out-md, and `data` to --out-json."""
+    text = "\n".join(md) + "\n"
+    print(text)
+    if args.out_md:
+        args.out_md.write_text(text)
+    if args.out_json and data is not None:
+        args.out_json.write_text(json.dumps(data, indent=1) + "\n")
     return 0
 
 
@@ -765,11 +770,7 @@ def diagnose(args: argparse.Namespace, where: Path, judged: Judged, topics: dict
     for row in rows[:args.examples]:
         lines.append(f"- `{row[2]}` ({row[1]}):")
         lines += [f"  - {h}" for h in tops[row[1]]]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out_md:
-        args.out_md.write_text(text)
-    return 0
+    return write_out(args, lines)
 
 
 def report(args: argparse.Namespace, where: Path, judged: Judged, topics: dict[str, str],
@@ -816,19 +817,13 @@ def report(args: argparse.Namespace, where: Path, judged: Judged, topics: dict[s
     for e in examples:
         md.append(f"- `{e['query']}` ({e['topic']}); expansion: {', '.join(e['expansion']) or '-'}")
         md += [f"  - plain: {h}" for h in e["plain"]] + [f"  - best:  {h}" for h in e["best"]]
-    text = "\n".join(md) + "\n"
-    print(text)
-    if args.out_md:
-        args.out_md.write_text(text)
-    if args.out_json:
-        args.out_json.write_text(json.dumps({
+    return write_out(args, md, {
             "topics": topics, "queries": args.queries, "same_as_library": same,
             "chosen": {k: asdict(p) for k, p in chosen.items()},
             "runs": {s: [{"name": r.name, "params": asdict(r.params) if r.params else None,
                           "means": {k: r.mean(k) for k, _ in METRICS}, "ms_per_query": r.ms_per_query,
                           "per_topic": r.per_topic} for r in rs] for s, rs in runs.items()},
-            "examples": examples}, indent=1) + "\n")
-    return 0
+            "examples": examples})
 
 
 if __name__ == "__main__":
