@@ -603,6 +603,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--joint", action="store_true",
                         help="choose feedback on the TRAIN half of both query sets at once, then report "
                              "plain, that feedback and the library's default on both halves of both sets")
+    parser.add_argument("--xapian", type=Path, default=None, metavar="FOLDER",
+                        help="plain vs feedback on a local 2-shard Xapian cluster in FOLDER (built there "
+                             "if absent; its servers stopped at the end)")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="full", help="parameter grid (default full)")
     parser.add_argument("--examples", type=int, default=12, help="queries whose top 3 are shown (default 12)")
     parser.add_argument("--out-md", type=Path, default=None, help="write the markdown report here")
@@ -639,6 +642,8 @@ def main(argv: list[str] | None = None) -> int:
             return diagnose(args, where, judged, topics)
         if args.joint:
             return joint(args, where, judged, list(topics), log)
+        if args.xapian:
+            return on_cluster(args, paths, judged, list(topics), log)
         return report(args, where, judged, topics, log)
     finally:
         if temporary:
@@ -718,6 +723,36 @@ def joint(args: argparse.Namespace, where: Path, judged: Judged, codes: list[str
                               "ms_per_query": r.ms_per_query, "per_topic": r.per_topic} for r in rs]
                          for s, rs in by.items()} for n, by in runs.items()},
             "examples": examples})
+
+
+def on_cluster(args: argparse.Namespace, paths: list[Path], judged: Judged, codes: list[str],
+               log: Callable[[str], None]) -> int:
+    """Plain vs feedback on a 2-shard Xapian cluster of the same articles (built in --xapian's
+    folder if it has no shards yet; its servers are stopped at the end), both query sets, both
+    halves: the library's rankings as a cluster runs them (Bo1 words of the first articles'
+    relevance set, AND_MAYBE)."""
+    from searchkit.backends import cluster
+
+    folder = args.xapian
+    built = (folder / "shard-0").exists()
+    local = cluster.start(folder, shards=2)
+    try:
+        archive = Archive(local.address)
+        if not built:
+            t0 = time.perf_counter()
+            archive.add(untagged_articles(paths, judged))
+            log(f"indexed the cluster in {time.perf_counter() - t0:.0f} s")
+        md: list[str] = []
+        for name in ("topics", "needs"):
+            queries = {t: QUERY_SETS[name][t] for t in codes}
+            for split, title in (("test", "TEST half (held back)"), ("train", "TRAIN half (tuning)")):
+                runs = [evaluate(f"cluster {r}", None, lambda text, s, r=r: library_rank(archive, text, s, ranking=r),
+                                 queries, judged, split) for r in ("plain", "feedback")]
+                md += [f"**Xapian cluster, {name} queries, {title}**", "", table(runs, runs[0]), ""]
+        archive.close()
+    finally:
+        cluster.stop(folder)
+    return write_out(args, md)
 
 
 def write_out(args: argparse.Namespace, md: list[str], data: dict | None = None) -> int:
