@@ -276,7 +276,8 @@ class WhooshEngine:
                 facet_filters=plan.facet_filters, collapse=options.collapse,
                 facet_labels=options.facet_labels,
                 stories=self._stories(searcher, options),
-                rerank=lambda scores: expanded.append(rerank(searcher, q, scores, ranking)))
+                rerank=(lambda scores: expanded.append(rerank(searcher, q, scores, ranking)))
+                if ranking.feedback_docs else None)
             if options.explain and options.sort == "relevance":
                 for hit in found[1]:
                     hit.explain = score_parts(searcher, q, hit.id, expanded[0] if expanded else None)
