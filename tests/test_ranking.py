@@ -88,3 +88,12 @@ def test_cli_ranking_option_and_explain_output(small):
 def test_unknown_ranking_is_a_query_error(small):
     with pytest.raises(QueryError, match="unknown ranking 'best'"):
         small.search("tin", ranking="best")
+
+
+def test_feedback_on_a_cluster_orders_the_same_matches(example_cluster):
+    """On Xapian, feedback is its own relevance-set expansion under AND_MAYBE: the same matches."""
+    plain = example_cluster.search("oil", facets=("places",), limit=50, snippets=False)
+    feedback = example_cluster.search("oil", facets=("places",), limit=50, snippets=False, ranking="feedback")
+    assert plain.total == feedback.total > 2 and plain.facets == feedback.facets
+    assert sorted(h.id for h in plain.hits) == sorted(h.id for h in feedback.hits)
+    assert [h.id for h in plain.hits] != [h.id for h in feedback.hits]
