@@ -168,11 +168,13 @@ class Span:
 
 @dataclass
 class ScorePart:
-    """One part of a hit's relevance score (`explain=True`): a searched word in one field."""
+    """One part of a hit's relevance score (`explain=True`): a searched word in one field, or a
+    word that feedback added (`expansion`, ranking `feedback`)."""
 
     field: str
     term: str  # as indexed (stemmed in headline and body)
     score: float
+    kind: str = "word"  # or "expansion"
 
 
 @dataclass
@@ -401,6 +403,7 @@ class SearchOptions:
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)
     count: str = "articles"  # or "stories": facets, timelines and related values count clusters
     explain: bool = False
+    ranking: str = "plain"  # a name in `querylang.ranking.RANKINGS`
     # The article ids of each user tag named by `tag:` in the query or a `tags` filter.
     tagged: dict[str, frozenset[str]] = field(default_factory=dict)
     # Only these articles (None: no restriction), e.g. those first indexed since a saved search ran.

@@ -117,8 +117,15 @@ def search_text(result: SearchResult) -> str:
 
 
 def explain_text(hit: Hit) -> str:
-    """`score 25.93 = 8.23 headline:price + 6.38 headline:oil + ...` (`search --explain`)."""
-    parts = " + ".join(f"{part.score:g} {part.field}:{sanitize(part.term)}" for part in hit.explain or [])
+    """`score 25.93 = 8.23 headline:price + 6.38 headline:oil + ... + feedback (0.5 body:opec + ...)`
+    (`search --explain`)."""
+    def joined(kind: str) -> str:
+        return " + ".join(f"{part.score:g} {part.field}:{sanitize(part.term)}"
+                          for part in hit.explain or [] if part.kind == kind)
+
+    parts, feedback = joined("word"), joined("expansion")
+    if feedback:
+        parts = f"{parts or '0'} + feedback ({feedback})"
     return click.style(f"score {hit.score:g} = {parts or '(no scored words)'}", dim=True)
 
 

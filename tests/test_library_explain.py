@@ -46,6 +46,6 @@ def test_cli_prints_the_parts_and_json_has_them(archive):
     assert f"score {hit.score:g} = " in text and "headline:oil" in text and "body:price" in text
     data = json.loads(runner.invoke(main, ["search", "oil prices", "--explain", "--json",
                                            "--index", str(archive.path)]).stdout)
-    assert {"field", "term", "score"} == set(data["hits"][0]["explain"][0])
+    assert {"field", "term", "score", "kind"} == set(data["hits"][0]["explain"][0])
     plain = json.loads(runner.invoke(main, ["search", "oil prices", "--json", "--index", str(archive.path)]).stdout)
     assert "explain" not in plain["hits"][0]

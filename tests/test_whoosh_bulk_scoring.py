@@ -36,7 +36,8 @@ def phrase_check(request, monkeypatch):
 
 
 def _exact_and_plain_top(archive: Archive, text: str, date_from=None, date_to=None):
-    """The exact number of matches by set operations, and Whoosh's own exact top 10 (ids, scores)."""
+    """The exact number of matches by set operations, and Whoosh's own exact top 10 (ids, scores):
+    what ranking `plain` gives."""
     engine = archive._engine
     assert isinstance(engine, WhooshEngine)
     q, filter_q = engine._planner.parse(archive._options(text, date_from, date_to, None))
@@ -70,7 +71,7 @@ def test_scores_totals_and_order_are_whooshs(tmp_path, phrase_check):
     for text in forms:
         for dates in ((None, None), ("1990", "2000"), narrow):
             result = archive.search(text, limit=10, snippets=False, date_from=dates[0],
-                                    date_to=dates[1])
+                                    date_to=dates[1], ranking="plain")
             exact, top = _exact_and_plain_top(archive, text, *dates)
             assert result.total == exact, (text, dates)
             assert [(h.id, h.score) for h in result.hits] == top, (text, dates)
@@ -83,7 +84,7 @@ def test_scores_totals_and_order_are_whooshs(tmp_path, phrase_check):
     # from: more articles change every word's idf and the average field lengths.
     archive.add(_articles(150, 3)[100:])
     for text in forms:
-        result = archive.search(text, limit=10, snippets=False)
+        result = archive.search(text, limit=10, snippets=False, ranking="plain")
         exact, top = _exact_and_plain_top(archive, text)
         assert result.total == exact, text
         assert [(h.id, h.score) for h in result.hits] == top, text
@@ -107,7 +108,7 @@ def test_not_phrase_in_a_date_window_on_small_segments(tmp_path):
                       and has(a, "oil gas") and not has(a, "gas oil"))
     exact, top = _exact_and_plain_top(archive, text, *dates)
     result = archive.search(text, limit=len(articles), snippets=False, date_from=dates[0],
-                            date_to=dates[1])
+                            date_to=dates[1], ranking="plain")
     assert exact == result.total == len(expected) > 0
     assert sorted(h.id for h in result.hits) == expected
     assert [(h.id, h.score) for h in result.hits[:10]] == top
@@ -121,7 +122,8 @@ def test_phrase_totals_on_reuters_are_exact(corpus, phrase_check):
     low scores (as Whoosh's collector does) would miss matches in the total."""
     for text, dates in [('"mln dlrs"', (None, None)), ('"interest rates"~3', (None, None)),
                         ('"oil prices"', ("1987-03", "1987-04")), ('"last year"', (None, None))]:
-        result = corpus.search(text, limit=10, snippets=False, date_from=dates[0], date_to=dates[1])
+        result = corpus.search(text, limit=10, snippets=False, date_from=dates[0], date_to=dates[1],
+                               ranking="plain")
         exact, top = _exact_and_plain_top(corpus, text, *dates)
         assert result.total == exact > 10, text
         assert [h.score for h in result.hits] == [score for _id, score in top], text

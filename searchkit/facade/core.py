@@ -17,6 +17,7 @@ from ..model import (COUNTS, FACET_FIELDS, SORTS, USER_FACETS, Article, FacetVal
                      MissingValue, Problem, SearchOptions, SearchResult)
 from . import workflow
 from .userdata import NoUserData, UserData
+from ..querylang.ranking import DEFAULT_RANKING, RANKINGS
 from ..enrich.canonical import CANONICAL_FIELDS, EntityTable, count_borrowed
 from ..enrich.wirecopies import NoWireCopies, WireCopies
 
@@ -138,7 +139,7 @@ class ArchiveCore:
                facets: Iterable[str] = (), sort: str = "relevance", limit: int = 10, page: int = 1,
                facet_top: int = 10, snippets: bool = True, collapse: bool = False,
                count: str = "articles", explain: bool = False,
-               ids: Iterable[str] | None = None) -> SearchResult:
+               ids: Iterable[str] | None = None, ranking: str = DEFAULT_RANKING) -> SearchResult:
         """Search the archive. Raises QueryError for a query, date, filter or option it cannot use.
 
         `date_from`/`date_to` accept dates or text (`1987`, `March 1987`, `1987-03-01`): a year
@@ -152,6 +153,8 @@ class ArchiveCore:
         `suggestion` may hold a corrected query that finds more. `explain=True`
         gives each hit of a relevance search `explain`: its score's parts (`ScorePart`: field, word,
         BM25F score), highest first.
+        `ranking`: how relevance orders the matches (`querylang.ranking`): "plain" (BM25F, the
+        default) or "feedback" (the first 100 re-scored by the words of the first 5); never which match.
         `ids`: only these articles. The user's tags are searched as `tag:lead`, filtered as
         `filters={"tags": [...]}` and counted as the facet `tags`; hits carry their `tags` and `notes`.
         """
@@ -161,7 +164,10 @@ class ArchiveCore:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join((*FACET_FIELDS, *USER_FACETS))})")
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
+        if ranking not in RANKINGS:
+            raise QueryError(f"unknown ranking {ranking!r} (rankings: {', '.join(RANKINGS)})")
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
+        options.ranking = ranking
         options.facets = tuple(f for f in facets if f not in USER_FACETS)
         options.sort, options.facet_top = sort, facet_top
         options.snippets, options.collapse, options.explain = snippets, collapse, explain

@@ -136,6 +136,7 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         snippets: bool = True, facet_filters: dict[str, query.Query | None] | None = None,
         collapse: bool = False, facet_labels: Mapping[str, Callable[[tuple], tuple]] | None = None,
         stories: Sequence[int] | None = None,
+        rerank: Callable[[dict[int, float]], None] | None = None,
         ) -> tuple[int, list[Hit], dict[str, list[FacetValue]]]:
     """Total, the hits of one page, and facet counts over every match.
 
@@ -143,12 +144,14 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
     multi-select facets: every filter but the facet's own). With `collapse`, one hit per wire-copy
     cluster is listed and `total` counts clusters. `facet_labels` relabels a facet's values
     (`FacetColumns.count`). Given each document's cluster number (`stories`), facets count
-    stories instead of articles.
+    stories instead of articles. `rerank` may change the scores of a relevance search's matches in
+    place (the ranking's hook, `feedback.rerank`), never their set.
     """
     start = (page - 1) * limit
     scores = score_array = id_array = None
     facets = tuple(facets)
-    if sort == "relevance" and scoring.arrays_pay():
+    # A rerank changes scores in place, which the dict path keeps (feedback is opt-in).
+    if sort == "relevance" and rerank is None and scoring.arrays_pay():
         id_array, score_array = scored_arrays(searcher, q, filter_q)
         # The set only where it is used: facets, collapsing.
         docset = set(id_array.tolist()) if facets or collapse else None
@@ -157,6 +160,8 @@ def run(searcher: Searcher, q: query.Query, *, filter_q: query.Query | None, fac
         if sort == "relevance":
             scores = scored_docs(searcher, q, filter_q)
             docset = set(scores)
+            if rerank is not None:
+                rerank(scores)
         else:
             docset = matching_docs(searcher, query.And([q, filter_q]) if filter_q is not None else q)
         total = len(docset)

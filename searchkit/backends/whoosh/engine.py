@@ -30,6 +30,8 @@ from ..documents import stored_to_article
 from .undated import undated_matches
 from .writers import WhooshWriter, WorkersWriter, locked_error, write_error
 from .explain import score_parts
+from .feedback import rerank
+from ...querylang.ranking import ranking_named
 from ...querylang.plan import Planner
 from .. import Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
@@ -262,9 +264,11 @@ class WhooshEngine:
     def search(self, options: SearchOptions) -> SearchResult:
         plan = self._planner.plan(options)
         q, filter_q = plan.query, plan.filter
+        ranking = ranking_named(options.ranking)
 
         def read(searcher):
             queries.check_expansions(q, searcher.reader())
+            expanded = []
             undated = (undated_matches(searcher, q, plan.undated_filter, self._facets)
                        if plan.counts_undated else 0)
             found = run(
@@ -273,10 +277,12 @@ class WhooshEngine:
                 facet_top=options.facet_top, snippets=options.snippets,
                 facet_filters=plan.facet_filters, collapse=options.collapse,
                 facet_labels=options.facet_labels,
-                stories=self._stories(searcher, options))
+                stories=self._stories(searcher, options),
+                rerank=(lambda scores: expanded.append(rerank(searcher, q, scores, ranking)))
+                if ranking.feedback_docs else None)
             if options.explain and options.sort == "relevance":
                 for hit in found[1]:
-                    hit.explain = score_parts(searcher, q, hit.id)
+                    hit.explain = score_parts(searcher, q, hit.id, expanded[0] if expanded else None)
             # The exact total is known already unless it counts clusters.
             known = None if options.collapse else found[0]
             return found, self._suggestion(searcher, q, filter_q, options.query, known), undated

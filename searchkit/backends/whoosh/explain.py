@@ -1,19 +1,23 @@
 """`search --explain` (issue 23): a hit's score split into its parts, one per searched word and
 field, each the BM25F score Whoosh gives that word in that field of the article (the headline's
 weight included); a prefix or pattern (`infla*`), scored as a constant, is one part. A query's
-score is the sum of its parts; a phrase counts its words."""
+score is the sum of its parts; a phrase counts its words. With ranking `feedback`, each expansion
+word found in a re-scored article is a part too (`kind="expansion"`, its weight included)."""
 from __future__ import annotations
 
 from whoosh import query
 from whoosh.searching import Searcher
 
 from ...model import ScorePart
+from .feedback import Reranked
 from ...querylang.query import UnionOfTerms
 from ...querylang.snippets import positive_leaves
 
 
-def score_parts(searcher: Searcher, q: query.Query, article_id: str) -> list[ScorePart]:
-    """The parts of article `article_id`'s score for `q`, highest first."""
+def score_parts(searcher: Searcher, q: query.Query, article_id: str,
+                reranked: Reranked | None = None) -> list[ScorePart]:
+    """The parts of article `article_id`'s score for `q` (and the feedback that re-scored it, if
+    any), highest first."""
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         return []
@@ -33,6 +37,11 @@ def score_parts(searcher: Searcher, q: query.Query, article_id: str) -> list[Sco
         score = _score_of(query.Term(fieldname, word), searcher, docnum)
         if score is not None:
             parts.append(ScorePart(fieldname, word, score))
+    if reranked is not None and docnum in reranked.docnums:
+        for term in reranked.expansion.query().subqueries:
+            score = _score_of(term, searcher, docnum)
+            if score is not None:
+                parts.append(ScorePart(term.field(), term.text, score, kind="expansion"))
     parts.sort(key=lambda part: (-part.score, part.field, part.term))
     return parts
 

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from whoosh import query as wq
 
 from ...querylang.plan import Planner
+from ...querylang.ranking import Ranking, may_expand, ranking_named, scaled, searched_words
 from ..address import ClusterAddress, Server, parse_address
 from ..counting import rank_facet
 from ..documents import SIMILAR_FIELDS, make_hit, stored_to_article
@@ -36,7 +37,7 @@ from .. import DAY, Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
 from ...enrich.dates import month_counts
 from ...model import Article, FacetValue, Hit, MatchSummary, Optimized, SearchOptions, SearchResult, Span
-from ...schema import SCHEMA_VERSION, build_schema, day_from_number
+from ...schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, day_from_number
 from .terms import (DATE_SLOTS, FINGERPRINT_PREFIX, META_SCHEMA, META_SLOTS, PRESENCE_PREFIX, SLOT_DATE,
                     SORT_SLOTS, field_prefix, id_term, tag_slot, term_for)
 from .translator import Translator
@@ -282,7 +283,10 @@ class XapianEngine:
             hits = []
             start = (options.page - 1) * options.limit
             if total and options.limit and start < total:
-                mset = self._enquire(db, xq, options.sort).get_mset(start, options.limit)
+                ranked = xq
+                if options.sort == "relevance":
+                    ranked = self._with_feedback(db, xq, q, ranking_named(options.ranking))
+                mset = self._enquire(db, ranked, options.sort).get_mset(start, options.limit)
                 score = options.sort == "relevance"
                 hits = [_hit(item.document.get_data(), item.weight if score else None,
                              translate.body_words or named_words(q, analyzer), analyzer, options.snippets)
@@ -300,6 +304,35 @@ class XapianEngine:
         total, hits, facets, undated = self._read(read)
         return SearchResult(query=options.query, total=total, page=options.page, limit=options.limit,
                             hits=hits, facets=facets, undated_left_out=undated)
+
+    def _with_feedback(self, db, xq, q: wq.Query, ranking: Ranking):
+        """`xq` ranked as `ranking` says (`querylang.ranking`), with Xapian's own means: the
+        first articles as a relevance set, their Bo1 expansion words (`get_eset`, statistics
+        from every shard), each in headline and body, scored among the matches (AND_MAYBE: the
+        same matches). Unlike on Whoosh every match is re-scored, not only the first."""
+        if not ranking.feedback_docs:
+            return xq
+        X = self.xapian.Query
+        enquire = self._enquire(db, xq, "relevance")
+        first = enquire.get_mset(0, ranking.feedback_docs)
+        if first.size() < 2:
+            return xq
+        rset = self.xapian.RSet()
+        for item in first:
+            rset.add_document(item.docid)
+        searched = searched_words(q)
+        prefix = field_prefix("body")
+        enquire.set_expansion_scheme("bo1")
+        eset = enquire.get_eset(ranking.feedback_terms + len(searched) + 20, rset,
+                                self.xapian.ExpandDeciderFilterPrefix(prefix))
+        words = [(item.term.decode()[len(prefix):], item.weight) for item in eset]
+        expansion = scaled(ranking, [(w, weight) for w, weight in words if may_expand(w, searched)]
+                           [:ranking.feedback_terms], searched)
+        if expansion is None:
+            return xq
+        bonus = [X(X.OP_SCALE_WEIGHT, X(term_for(name, word)), weight)
+                 for word, weight in expansion.terms for name in TEXT_FIELDS]
+        return X(X.OP_AND_MAYBE, xq, X(X.OP_OR, bonus))
 
     def _days(self, db, xq) -> Counter:
         """Matches of `xq` per day number (undated ones left out)."""
