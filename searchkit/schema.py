@@ -59,21 +59,145 @@ class SnowballStemFilter(Filter):
 
 
 def text_analyzer():
-    """The analyzer of headline and body."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | SnowballStemFilter()
+    """The analyzer of headline and body (analysis 2, "News analysis" in this module's doc)."""
+    return NewsTokenizer() | NewsWordFilter(stem=True)
 
 
 def name_analyzer():
-    """Words of entity names: folded but neither stemmed nor stopped (`entities:volcker`)."""
+    """Words of entity names: folded but neither stemmed nor stopped (`entities:volcker`), with the
+    news tokens (`entities:at&t`)."""
+    return NewsTokenizer() | NewsWordFilter(stem=False)
+
+
+def text_analyzer_v1():
+    """Analysis 1, in indexes made before analysis 2 (their schemas hold these objects)."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | SnowballStemFilter()
+
+
+def name_analyzer_v1():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
+
+ANALYZERS = {1: (text_analyzer_v1, name_analyzer_v1), 2: (text_analyzer, name_analyzer)}
+ANALYSIS = 2  # what new indexes get
+
+
+def analysis_of(analyzer) -> int:
+    """The analysis version of a headline/body/names analyzer of an index's schema."""
+    items = getattr(analyzer, "items", ())
+    return 2 if any(isinstance(item, NewsWordFilter) for item in items) else 1
+
+
+# ------------------------------------------------------------ analysis 2: news tokens
+
+# Tokens, tried in this order at each place of the text:
+# - `&` names: `AT&T`, `S&P`, `P&G`, `R&D` (before: two words, `at` and `t`);
+# - two-part hyphenated compounds with a one-letter part, or a one- or two-letter code and a number:
+#   `e-mail`, `T-BILL`, `X-ray`, `3-D`, `G-7`, `F-16`, `DC-10`; not part of a longer chain
+#   (`one-and-a-half`); joined into one word (`email`, `tbill`, `g7`), as people also write them.
+#   Other compounds stay separate words (`west-germany`, `oil-producing`, `mid-1987`: joined, they
+#   would no longer match `germany` or `1987`);
+# - words, keeping inner dots (`u.s`, `3.5`) as analysis 1 did.
+# `*` is a word character, as in Whoosh's default pattern.
+_NEWS_TOKEN = re.compile(
+    r"[\w\*]+(?:&[\w\*]+)+"
+    r"|(?<![\w\*-])(?:[^\W\d_]-[\w\*]+|\d+-[^\W\d_]|[^\W\d_]{1,2}-\d+)(?![\w\*-])"
+    r"|[\w\*]+(?:\.?[\w\*]+)*")
+# A dotted abbreviation, lower-cased: single letters with dots (`u.s`, `n.z`, `u.s.a`).
+_ABBREVIATION = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+# Whoosh's whole English stop word list (with `us`, `it`, `may`): an acronym spelled like one is
+# indexed with dots (`US` -> `u.s`, like `U.S.`), so that the country is not the pronoun `us`.
+_STOP_SPELLED = frozenset(_WHOOSH_STOP_WORDS)
+_ASCII_UPPER = bytes(range(65, 91))
+_ASCII_LOWER = bytes(range(97, 123))
+
+
+def acronym_context(text: str) -> bool:
+    """Whether a word in capitals in `text` is an acronym: when the text is mostly lower case (more
+    lower-case than capital ASCII letters). Reuters headlines, and some whole Reuters articles,
+    are written in capitals: there `OIL PRICES` are words to stem as any, not acronyms."""
+    b = text.encode("utf-8", "ignore")
+    n = len(b)
+    return n - len(b.translate(None, _ASCII_LOWER)) > n - len(b.translate(None, _ASCII_UPPER))
+
+
+def _acronym_spelling(letters: str) -> str:
+    return ".".join(letters) if letters in _STOP_SPELLED else letters
+
+
+def _fold(word: str) -> str:
+    return word.lower() if word.isascii() else word.lower().translate(accent_map)
+
+
+def news_word(word: str, acronyms: bool, stem: bool) -> tuple[str, bool]:
+    """(the indexed word of token `word` as written, whether it is an acronym: kept unstemmed).
+
+    Acronyms: dotted abbreviations anywhere (`U.S.`, `u.s.`, `N.Z.` -> `us`... -> `u.s`, `nz`),
+    and, where `acronyms` (`acronym_context`), words of two or more characters in capitals
+    (`ISIS` -> `isis`, not the stem `isi`; `AT&T`, `G7`, `T-BILL`). An acronym spelled like a stop
+    word keeps dots: `US`, `U.S.` -> `u.s`, the pronoun `us` -> `us`."""
+    folded = _fold(word)
+    if "-" in folded:
+        folded = folded.replace("-", "")
+    if "." in folded and _ABBREVIATION.fullmatch(folded):
+        return _acronym_spelling(folded.replace(".", "")), True
+    if acronyms and len(word) > 1 and word.isupper():
+        return _acronym_spelling(folded), True
+    return (_stemmer.stemWord(folded) if stem else folded), False
+
+
+def acronym_reading(word: str) -> str:
+    """The indexed word of `word` read as an acronym (`us` -> `u.s`, `isis` -> `isis`): a query
+    word not in capitals matches both readings (see `querylang.query.AcronymWordNode`)."""
+    return news_word(word.upper(), True, False)[0]
+
+
+class NewsTokenizer(RegexTokenizer):
+    """`_NEWS_TOKEN` matches; each token carries `acronyms`, whether capitals mean acronyms in the
+    text (`acronym_context`; the query parser passes the whole query's)."""
+
+    def __init__(self):
+        super().__init__(_NEWS_TOKEN)
+
+    def __call__(self, value, acronyms=None, mode="", **kwargs):
+        if acronyms is None:
+            # A query text in capitals with no space (`ISIS`, `"NATO"`) is taken as an acronym.
+            acronyms = acronym_context(value) or (mode == "query" and not any(c.isspace() for c in value))
+        return super().__call__(value, mode=mode, acronyms=acronyms, **kwargs)
+
+
+class NewsWordFilter(Filter):
+    """Token as written -> its indexed word (`news_word`). Asked with `variants=True` in query mode,
+    a word not written as an acronym is followed, at the same position, by its acronym reading
+    when that differs (`isis` -> `isi`, then `isis`)."""
+
+    def __init__(self, stem: bool = True):
+        self.stem = stem
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.stem == other.stem
+
+    def __call__(self, tokens):
+        stem = self.stem
+        for t in tokens:
+            written = t.text
+            t.text, acronym = news_word(written, getattr(t, "acronyms", False), stem)
+            yield t
+            if not acronym and t.mode == "query" and getattr(t, "variants", False):
+                reading = acronym_reading(written)
+                if reading != t.text:
+                    t.text = reading
+                    yield t
+
+
+# ------------------------------------------------------------ bulk analysis
 
 # RegexTokenizer's default pattern, without its capturing group (so `findall` gives whole matches).
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 
 
 def _folded_words(text: str) -> list[str]:
-    """The token texts of `name_analyzer()`, in order."""
+    """The token texts of `name_analyzer_v1()`, in order."""
     if text.isascii():
         # Lower-casing ASCII changes no token boundary, and accent_map maps nothing that is left.
         return _TOKEN.findall(text.lower())
@@ -81,8 +205,50 @@ def _folded_words(text: str) -> list[str]:
 
 
 def _stemmed_words(text: str) -> list[str]:
-    """The token texts of `text_analyzer()`, in order."""
+    """The token texts of `text_analyzer_v1()`, in order."""
     return _stemmer.stemWords(_folded_words(text))
+
+
+# In "\x00"-joined tokens, the ones `news_word` may treat otherwise than the plain words: with
+# `-`, `.` or `&`, and (the second, for acronym contexts in ASCII texts) those in capitals.
+_MARKED = re.compile(r"(?<![^\x00])[^\x00.&-]*[.&-][^\x00]*")
+_MARKED_OR_CAPITALS = re.compile(
+    r"(?<![^\x00])(?:[^\x00.&-]*[.&-][^\x00]*|(?=[^\x00a-z]*[A-Z])[^\x00a-z]{2,}(?![^\x00]))")
+
+
+def _news_words(text: str, stem: bool) -> list[str]:
+    """The token texts of `text_analyzer()` (stem) or `name_analyzer()`, in order: every token as a
+    plain word in a few C-level calls, then `news_word` for the few tokens it may change."""
+    acronyms = acronym_context(text)
+    written = _NEWS_TOKEN.findall(text)
+    if text.isascii():
+        # The pattern does not depend on case, so the tokens of the lower-cased text are the same.
+        words = _NEWS_TOKEN.findall(text.lower())
+        joined = "\x00".join(written)
+        marked = (_MARKED_OR_CAPITALS if acronyms else _MARKED).finditer(joined)
+        indexes = []
+        i = start = 0
+        for m in marked:
+            i += joined.count("\x00", start, m.start())
+            start = m.start()
+            indexes.append(i)
+    else:
+        words = [word.lower().translate(accent_map) for word in written]
+        indexes = [i for i, w in enumerate(written)
+                   if "-" in w or "." in w or "&" in w or (acronyms and len(w) > 1 and w.isupper())]
+    if stem:
+        words = _stemmer.stemWords(words)
+    for i in indexes:
+        words[i] = news_word(written[i], acronyms, stem)[0]
+    return words
+
+
+def _news_stemmed_words(text: str) -> list[str]:
+    return _news_words(text, True)
+
+
+def _news_folded_words(text: str) -> list[str]:
+    return _news_words(text, False)
 
 
 def bulk_words(analyzer) -> Callable[[str], list[str]] | None:
@@ -91,8 +257,12 @@ def bulk_words(analyzer) -> Callable[[str], list[str]] | None:
     indexing worker's time (see "Bulk analysis" in benchmarks/RESULTS.md). None for any other
     analyzer."""
     if analyzer == text_analyzer():
-        return _stemmed_words
+        return _news_stemmed_words
     if analyzer == name_analyzer():
+        return _news_folded_words
+    if analyzer == text_analyzer_v1():
+        return _stemmed_words
+    if analyzer == name_analyzer_v1():
         return _folded_words
     if analyzer == KeywordAnalyzer(lowercase=True, commas=True):
         return _tag_words
@@ -225,15 +395,16 @@ def _tag_field():
     return fields.KEYWORD(commas=True, lowercase=True, scorable=False, sortable=True, stored=True)
 
 
-def _indexed_field(field: Field) -> fields.FieldType | None:
+def _indexed_field(field: Field, analysis: int) -> fields.FieldType | None:
     """The Whoosh field of a registry field (None for a facet computed from the date)."""
     kind = field.kind
+    text, names = ANALYZERS[analysis]
     if kind == "text":
-        return fields.TEXT(analyzer=text_analyzer(), stored=True, field_boost=field.boost)
+        return fields.TEXT(analyzer=text(), stored=True, field_boost=field.boost)
     if kind in ("tags", "tag"):
         return _tag_field()
     if kind == "names":
-        return fields.TEXT(analyzer=name_analyzer(), stored=False)
+        return fields.TEXT(analyzer=names(), stored=False)
     if kind == "day":
         return DayField(sortable=True)
     if kind == "days":
@@ -243,9 +414,11 @@ def _indexed_field(field: Field) -> fields.FieldType | None:
     return None
 
 
-def build_schema() -> fields.Schema:
-    """The registry's fields (`searchkit.fields`) and the columns and stored details of the index."""
-    declared = {f.name: whoosh_field for f in FIELDS if (whoosh_field := _indexed_field(f)) is not None}
+def build_schema(analysis: int = ANALYSIS) -> fields.Schema:
+    """The registry's fields (`searchkit.fields`) and the columns and stored details of the index;
+    `analysis`: the analyzers' version (1: an index made before analysis 2, see `ANALYZERS`)."""
+    declared = {f.name: whoosh_field for f in FIELDS
+                if (whoosh_field := _indexed_field(f, analysis)) is not None}
     return fields.Schema(
         **declared,
         # Content fingerprint: lets a re-run skip unchanged articles without reading stored fields.
