@@ -9,7 +9,7 @@ import pytest
 from searchkit import Archive, schema
 from searchkit.model import Article
 
-from .conftest import needs_corpora
+from .conftest import needs_corpora, needs_xapian
 
 ARTICLES = [
     Article(id="dots", headline="Deficit widens", body="The U.S. trade deficit widened in March."),
@@ -154,3 +154,41 @@ def test_the_issues_examples_on_reuters_and_bbc(corpus):
     assert all("AT&T" in f"{h.headline} {h.snippet}" or "AT&amp;T" in h.snippet for h in att.hits[:3])
     isis = corpus.search("ISIS", limit=100)
     assert not any("Foighel" in h.headline or "Foighel" in h.snippet for h in isis.hits)
+
+
+# ------------------------------------------------------------ the Xapian cluster
+
+def _needs_xapian(test):
+    for mark in needs_xapian:
+        test = mark(test)
+    return test
+
+
+QUERIES = ["U.S. trade deficit", "US trade deficit", "us trade deficit", '"US trade deficit"', "email", "e-mail",
+           "G7", "G-7", "AT&T", "ISIS", "isis", "Isi", "OIL PRICES", "price", "T-BILL", "us", "US"]
+
+
+@_needs_xapian
+def test_a_cluster_finds_what_whoosh_finds_and_an_older_cluster_keeps_analysis_1(variants, analysis1, tmp_path):
+    from searchkit.backends import cluster
+    from searchkit.backends.xapian import writer
+    from searchkit.backends.xapian.terms import META_SCHEMA
+
+    new, old = cluster.start(tmp_path / "new", shards=2), cluster.start(tmp_path / "old", shards=2)
+    try:
+        with Archive(new.address) as archive:
+            archive.add(ARTICLES)
+            assert [ids(archive, q) for q in QUERIES] == [ids(variants, q) for q in QUERIES]
+        # A cluster indexed before analysis 2: analysis 1's terms, no analysis in its metadata.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("searchkit.backends.xapian.engine.build_schema", lambda *a: schema.build_schema(1))
+            mp.setattr(writer.XapianWriter, "_write_metadata", staticmethod(
+                lambda db, slots, analysis: db.set_metadata(META_SCHEMA, str(schema.SCHEMA_VERSION))))
+            with Archive(old.address) as archive:
+                archive.add(ARTICLES)
+        with Archive(old.address) as archive:
+            assert [ids(archive, q) for q in QUERIES] == [ids(analysis1, q) for q in QUERIES]
+            assert ids(archive, "AT&T") == {"att", "tbill"}
+    finally:
+        cluster.stop(new.folder)
+        cluster.stop(old.folder)
