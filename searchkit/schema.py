@@ -9,6 +9,21 @@ Analysis (one analyzer for headline and body, so a query means the same in both)
 - stemming: Snowball English (Porter2) through PyStemmer, a C implementation, far faster than Whoosh's
   Python Porter stemmer (indexing: benchmarks/RESULTS.md); Porter2 also over-stems less (`generate`
   no longer matches `general`).
+
+News analysis (analysis 2, issue 23: spelling variants were different words, `US` 41 articles and
+`U.S.` 255): the same, and
+- one word for `AT&T`, for a two-part hyphenated compound with a one-letter part or a short code and
+  a number (`e-mail` = `email`, `G-7` = `G7`, `T-BILL`), for a dotted abbreviation (`U.S.`, `N.Z.`:
+  `nz` = `NZ`); each one position, so phrases keep working (`_NEWS_TOKEN`, `news_word`);
+- acronyms are not stemmed (`ISIS` is not `isi`, "Isi Foighel"): a word in capitals in a text that
+  is mostly lower case (`acronym_context`; Reuters headlines and some whole articles are in
+  capitals, and are stemmed as any text), and a dotted abbreviation anywhere; one spelled like a
+  stop word keeps its dots (`US` -> `u.s`), so the pronoun `us` stays another word;
+- queries: capitals mean an acronym when the query has lower case or is one word; a word in lower
+  case means either reading (`isis`: `isi` OR `isis`), see `querylang.query.AcronymWordNode`.
+An index keeps the analysis it was made with: Whoosh pickles the analyzer objects in its schema
+(analysis 1's classes stay here for them), a Xapian cluster records it in its metadata; `searchkit
+index --rebuild` re-analyses (see the README).
 This module keeps its path (`searchkit.schema`): a Whoosh index pickles its schema, and so these
 classes by their module's name; moving it would make new indexes unreadable by older searchkits.
 
