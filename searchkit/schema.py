@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import compress, count
+from operator import ne
 from typing import Callable
 
 import Stemmer
 from whoosh import fields, query
 from whoosh.analysis import (CharsetFilter, Filter, KeywordAnalyzer, LowercaseFilter,
-                             RegexTokenizer)
+                             RegexTokenizer, Token)
 from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.support.charset import accent_map
 
@@ -105,19 +107,29 @@ def analysis_of(analyzer) -> int:
 
 # ------------------------------------------------------------ analysis 2: news tokens
 
-# Tokens, tried in this order at each place of the text:
-# - `&` names: `AT&T`, `S&P`, `P&G`, `R&D` (before: two words, `at` and `t`);
-# - two-part hyphenated compounds with a one-letter part, or a one- or two-letter code and a number:
-#   `e-mail`, `T-BILL`, `X-ray`, `3-D`, `G-7`, `F-16`, `DC-10`; not part of a longer chain
-#   (`one-and-a-half`); joined into one word (`email`, `tbill`, `g7`), as people also write them.
-#   Other compounds stay separate words (`west-germany`, `oil-producing`, `mid-1987`: joined, they
-#   would no longer match `germany` or `1987`);
-# - words, keeping inner dots (`u.s`, `3.5`) as analysis 1 did.
-# `*` is a word character, as in Whoosh's default pattern.
-_NEWS_TOKEN = re.compile(
-    r"[\w\*]+(?:&[\w\*]+)+"
-    r"|(?<![\w\*-])(?:[^\W\d_]-[\w\*]+|\d+-[^\W\d_]|[^\W\d_]{1,2}-\d+)(?![\w\*-])"
-    r"|[\w\*]+(?:\.?[\w\*]+)*")
+# Tokens: runs of word characters joined by single inner dots (`u.s`, `3.5`, as analysis 1), `&`
+# (`AT&T`, `S&P`, `P&G`: before, `at` and `t`) or hyphens. A hyphenated chain is one word when it has
+# two parts, one a single letter or a one- or two-letter code before a number, or a number before a
+# letter (`e-mail`, `T-BILL`, `X-ray`, `G-7`, `F-16`, `DC-10`, `3-D`: `_joined_compound`), joined as
+# people also write them (`email`, `tbill`, `g7`); any other chain is its parts (`west-germany`,
+# `oil-producing`, `mid-1987`, `one-and-a-half`: joined, they would no longer match `germany` or
+# `1987`). `*` is a word character, as in Whoosh's default pattern. Possessive: no backtracking.
+_NEWS_TOKEN = re.compile(r"[\w*]++(?:[.&-][\w*]++)*+")
+_PART = re.compile(r"[\w*]++(?:[.&][\w*]++)*+")
+
+
+def _joined_compound(chain: str) -> bool:
+    """Whether a hyphenated chain is one word (see `_NEWS_TOKEN`)."""
+    first, _, second = chain.partition("-")
+    if "-" in second:
+        return False
+    if len(first) == 1 and first.isalpha():
+        return True
+    if len(first) == 2 and first.isalpha():
+        return second.isdecimal()
+    return len(first) <= 4 and first.isdecimal() and len(second) == 1 and second.isalpha()
+
+
 # A dotted abbreviation, lower-cased: single letters with dots (`u.s`, `n.z`, `u.s.a`).
 _ABBREVIATION = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 # Whoosh's whole English stop word list (with `us`, `it`, `may`): an acronym spelled like one is
@@ -168,17 +180,42 @@ def acronym_reading(word: str) -> str:
 
 
 class NewsTokenizer(RegexTokenizer):
-    """`_NEWS_TOKEN` matches; each token carries `acronyms`, whether capitals mean acronyms in the
-    text (`acronym_context`; the query parser passes the whole query's)."""
+    """`_NEWS_TOKEN` matches, a hyphenated chain that is not one word split into its parts; each token
+    carries `acronyms`, whether capitals mean acronyms in the text (`acronym_context`; the query
+    parser passes the whole query's)."""
 
     def __init__(self):
         super().__init__(_NEWS_TOKEN)
 
-    def __call__(self, value, acronyms=None, mode="", **kwargs):
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", acronyms=None, **kwargs):
         if acronyms is None:
             # A query text in capitals with no space (`ISIS`, `"NATO"`) is taken as an acronym.
             acronyms = acronym_context(value) or (mode == "query" and not any(c.isspace() for c in value))
-        return super().__call__(value, mode=mode, acronyms=acronyms, **kwargs)
+        if not tokenize:
+            yield from super().__call__(value, positions, chars, keeporiginal, removestops, start_pos,
+                                        start_char, tokenize, mode, acronyms=acronyms, **kwargs)
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, acronyms=acronyms, **kwargs)
+        pos = start_pos
+        for match in self.expression.finditer(value):
+            text = match.group(0)
+            if "-" in text and not _joined_compound(text):
+                parts = [(start_char + match.start() + m.start(), m.group(0)) for m in _PART.finditer(text)]
+            else:
+                parts = [(start_char + match.start(), text)]
+            for startchar, part in parts:
+                t.text = part
+                t.boost = 1.0
+                if keeporiginal:
+                    t.original = part
+                t.stopped = False
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar, t.endchar = startchar, startchar + len(part)
+                pos += 1
+                yield t
 
 
 class NewsWordFilter(Filter):
@@ -224,36 +261,49 @@ def _stemmed_words(text: str) -> list[str]:
     return _stemmer.stemWords(_folded_words(text))
 
 
-# In "\x00"-joined tokens, the ones `news_word` may treat otherwise than the plain words: with
-# `-`, `.` or `&`, and (the second, for acronym contexts in ASCII texts) those in capitals.
-_MARKED = re.compile(r"(?<![^\x00])[^\x00.&-]*[.&-][^\x00]*")
-_MARKED_OR_CAPITALS = re.compile(
-    r"(?<![^\x00])(?:[^\x00.&-]*[.&-][^\x00]*|(?=[^\x00a-z]*[A-Z])[^\x00a-z]{2,}(?![^\x00]))")
+def _marked(joined: str, mark: str) -> list[int]:
+    """The indexes of the tokens of `"\x00".join(tokens)` that hold the character `mark`."""
+    found = []
+    i = token = start = 0
+    while (i := joined.find(mark, i)) >= 0:
+        token += joined.count("\x00", start, i)
+        start = i
+        if not found or found[-1] != token:
+            found.append(token)
+        i += 1
+    return found
 
 
 def _news_words(text: str, stem: bool) -> list[str]:
     """The token texts of `text_analyzer()` (stem) or `name_analyzer()`, in order: every token as a
-    plain word in a few C-level calls, then `news_word` for the few tokens it may change."""
-    acronyms = acronym_context(text)
+    plain word in a few C-level calls, then `news_word` for the few tokens it may change (found by
+    C-level searches of the joined tokens: they hold `-`, `.` or `&`, or are in capitals)."""
     written = _NEWS_TOKEN.findall(text)
-    if text.isascii():
-        # The pattern does not depend on case, so the tokens of the lower-cased text are the same.
-        words = _NEWS_TOKEN.findall(text.lower())
-        joined = "\x00".join(written)
-        marked = (_MARKED_OR_CAPITALS if acronyms else _MARKED).finditer(joined)
-        indexes = []
-        i = start = 0
-        for m in marked:
-            i += joined.count("\x00", start, m.start())
-            start = m.start()
-            indexes.append(i)
-    else:
-        words = [word.lower().translate(accent_map) for word in written]
-        indexes = [i for i, w in enumerate(written)
-                   if "-" in w or "." in w or "&" in w or (acronyms and len(w) > 1 and w.isupper())]
+    if not written:
+        return written
+    acronyms = acronym_context(text)
+    joined = "\x00".join(written)
+    if "-" in joined:  # chains that are not one word become their parts
+        split, last = [], 0
+        for i in _marked(joined, "-"):
+            if not _joined_compound(written[i]):
+                split += written[last:i]
+                split += _PART.findall(written[i])
+                last = i + 1
+        if last:
+            written = split + written[last:]
+            joined = "\x00".join(written)
+    # One lower-casing of all the tokens: "\x00" is neither cased nor case-ignorable, so each token
+    # is lower-cased as on its own (a final sigma too), and accent_map leaves it alone.
+    lowered = joined.lower()
+    words = (lowered if text.isascii() else lowered.translate(accent_map)).split("\x00")
+    marked = {*_marked(joined, "-"), *_marked(joined, "."), *_marked(joined, "&")}
+    if acronyms:  # tokens in capitals are among those that folding changed (all C-level calls)
+        changed = list(compress(count(), map(ne, written, words)))
+        marked.update(compress(changed, map(str.isupper, map(written.__getitem__, changed))))
     if stem:
         words = _stemmer.stemWords(words)
-    for i in indexes:
+    for i in marked:
         words[i] = news_word(written[i], acronyms, stem)[0]
     return words
 
