@@ -159,7 +159,7 @@ def _fold(word: str) -> str:
 def news_word(word: str, acronyms: bool, stem: bool) -> tuple[str, bool]:
     """(the indexed word of token `word` as written, whether it is an acronym: kept unstemmed).
 
-    Acronyms: dotted abbreviations anywhere (`U.S.`, `u.s.`, `N.Z.` -> `us`... -> `u.s`, `nz`),
+    Acronyms: dotted abbreviations anywhere (`N.Z.`, `n.z.` -> `nz`; `U.S.` -> `u.s`, see below),
     and, where `acronyms` (`acronym_context`), words of two or more characters in capitals
     (`ISIS` -> `isis`, not the stem `isi`; `AT&T`, `G7`, `T-BILL`). An acronym spelled like a stop
     word keeps dots: `US`, `U.S.` -> `u.s`, the pronoun `us` -> `us`."""

@@ -120,8 +120,21 @@ def test_acronyms_are_not_stemmed(variants):
 
 
 def test_an_acronym_spelled_like_a_stop_word_is_kept(variants):
+    from searchkit.querylang.query import make_parser, parse_query
+
     assert variants.search("us", limit=0).total == 3
     assert variants.search("US", limit=0).total == 2
+    # `it` is dropped from a query as a stop word; `IT` is an acronym, kept (on analysis 1: dropped).
+    new, old = make_parser(schema.build_schema()), make_parser(schema.build_schema(1))
+    assert "i.t" in str(parse_query(new, "IT spending")) and "i.t" not in str(parse_query(new, "it spending"))
+    assert parse_query(old, "IT spending") == parse_query(old, "spending")
+
+
+def test_phrases_keep_positions(variants):
+    assert ids(variants, '"The G-7 nations"') == ids(variants, '"the G7 nations"') == {"g-7"}
+    assert ids(variants, '"e mail"') == set()  # the words written apart, not the compound
+    assert ids(variants, '"at the end of the year"') == {"att"}  # AT&T is one position before `said`
+    assert ids(variants, '"AT&T said"') == {"att"}
 
 
 # ------------------------------------------------------------ an index made before analysis 2
