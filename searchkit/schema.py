@@ -135,6 +135,12 @@ _ABBREVIATION = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 # Whoosh's whole English stop word list (with `us`, `it`, `may`): an acronym spelled like one is
 # indexed with dots (`US` -> `u.s`, like `U.S.`), so that the country is not the pronoun `us`.
 _STOP_SPELLED = frozenset(_WHOOSH_STOP_WORDS)
+# The longest word in capitals taken for an acronym (`ISIS`, `AIDS`, `LIBOR`). Longer ones are
+# mostly words in capitals for emphasis or in tables (`CHANGE`), or acronyms that stemming leaves
+# alone (`NASDAQ`, `UNICEF`); and a longer lower-case query word read as an acronym too would meet
+# other words' stems (`proportion` is the stem of `proportionate`, `international` of French
+# `internationale`: benchmarks/RESULTS.md, "Spelling variants").
+ACRONYM_MAX = 5
 _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LOWER = bytes(range(97, 123))
 
@@ -160,7 +166,7 @@ def news_word(word: str, acronyms: bool, stem: bool) -> tuple[str, bool]:
     """(the indexed word of token `word` as written, whether it is an acronym: kept unstemmed).
 
     Acronyms: dotted abbreviations anywhere (`N.Z.`, `n.z.` -> `nz`; `U.S.` -> `u.s`, see below),
-    and, where `acronyms` (`acronym_context`), words of two or more characters in capitals
+    and, where `acronyms` (`acronym_context`), words of 2 to `ACRONYM_MAX` characters in capitals
     (`ISIS` -> `isis`, not the stem `isi`; `AT&T`, `G7`, `T-BILL`). An acronym spelled like a stop
     word keeps dots: `US`, `U.S.` -> `u.s`, the pronoun `us` -> `us`."""
     folded = _fold(word)
@@ -168,15 +174,17 @@ def news_word(word: str, acronyms: bool, stem: bool) -> tuple[str, bool]:
         folded = folded.replace("-", "")
     if "." in folded and _ABBREVIATION.fullmatch(folded):
         return _acronym_spelling(folded.replace(".", "")), True
-    if acronyms and len(word) > 1 and word.isupper():
+    if acronyms and 1 < len(folded) <= ACRONYM_MAX and word.isupper():
         return _acronym_spelling(folded), True
     return (_stemmer.stemWord(folded) if stem else folded), False
 
 
-def acronym_reading(word: str) -> str:
-    """The indexed word of `word` read as an acronym (`us` -> `u.s`, `isis` -> `isis`): a query
-    word not in capitals matches both readings (see `querylang.query.AcronymWordNode`)."""
-    return news_word(word.upper(), True, False)[0]
+def acronym_reading(word: str) -> str | None:
+    """The indexed word of `word` read as an acronym (`us` -> `u.s`, `isis` -> `isis`; None for a
+    word too long to be one): a query word not in capitals matches both readings (see
+    `querylang.query.AcronymWordNode`)."""
+    text, acronym = news_word(word.upper(), True, False)
+    return text if acronym else None
 
 
 class NewsTokenizer(RegexTokenizer):
@@ -237,7 +245,7 @@ class NewsWordFilter(Filter):
             yield t
             if not acronym and t.mode == "query" and getattr(t, "variants", False):
                 reading = acronym_reading(written)
-                if reading != t.text:
+                if reading is not None and reading != t.text:
                     t.text = reading
                     yield t
 

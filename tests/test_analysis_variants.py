@@ -71,6 +71,8 @@ def analysis1(tmp_path_factory) -> Archive:
     # All in capitals: a Reuters headline is stemmed as any text; its abbreviations are still one word.
     ("N.Z. WEEKLY T-BILL TENDER", ["nz", "week", "tbill", "tender"]),
     ("OIL PRICES RISE IN U.S.", ["oil", "price", "rise", "in", "u.s"]),
+    # Longer than ACRONYM_MAX: a word in capitals for emphasis, or a table's column name, is stemmed.
+    ("the open interest CHANGE was small", ["the", "open", "interest", "chang", "was", "small"]),
 ])
 def test_news_words(text, words):
     assert [t.text for t in schema.text_analyzer()(text)] == words
@@ -128,6 +130,15 @@ def test_an_acronym_spelled_like_a_stop_word_is_kept(variants):
     new, old = make_parser(schema.build_schema()), make_parser(schema.build_schema(1))
     assert "i.t" in str(parse_query(new, "IT spending")) and "i.t" not in str(parse_query(new, "it spending"))
     assert parse_query(old, "IT spending") == parse_query(old, "spending")
+
+
+def test_a_long_lower_case_word_has_one_reading():
+    """`proportion` read as an acronym would be the stem of `proportionate`."""
+    from searchkit.querylang.query import make_parser, parse_query
+
+    parser = make_parser(schema.build_schema())
+    assert str(parse_query(parser, "proportion")) == "(headline:proport OR body:proport)"
+    assert str(parse_query(parser, "aids")) == "(headline:aid OR headline:aids OR body:aid OR body:aids)"
 
 
 def test_phrases_keep_positions(variants):
