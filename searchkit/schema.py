@@ -271,7 +271,7 @@ def _stemmed_words(text: str) -> list[str]:
 
 def _marked(joined: str, mark: str) -> list[int]:
     """The indexes of the tokens of `"\x00".join(tokens)` that hold the character `mark`."""
-    found = []
+    found: list[int] = []
     i = token = start = 0
     while (i := joined.find(mark, i)) >= 0:
         token += joined.count("\x00", start, i)
