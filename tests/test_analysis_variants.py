@@ -172,12 +172,13 @@ def test_the_issues_examples_on_reuters_and_bbc(corpus):
     us, dotted = totals(corpus, "US trade deficit", "U.S. trade deficit")
     assert us == dotted > 255  # 41 vs 255 before; BBC's "US" now counts too
     assert totals(corpus, "email") == totals(corpus, "e-mail") and corpus.search("email", limit=0).total > 76
-    assert totals(corpus, "G7") == totals(corpus, "G-7") and corpus.search("G7", limit=0).total > 94
+    assert totals(corpus, "G7") == totals(corpus, "G-7") and corpus.search("G7", limit=0).total >= 94  # 13 before
     att = corpus.search("AT&T", limit=10)
     assert att.total < 1071 and not any("T-BILL" in h.headline for h in att.hits)
     assert all("AT&T" in f"{h.headline} {h.snippet}" or "AT&amp;T" in h.snippet for h in att.hits[:3])
-    isis = corpus.search("ISIS", limit=100)
-    assert not any("Foighel" in h.headline or "Foighel" in h.snippet for h in isis.hits)
+    foighel = {h.id for h in corpus.search("foighel", limit=10).hits}  # "Isi Foighel", a Danish minister
+    assert foighel and not foighel & {h.id for h in corpus.search("ISIS", limit=100).hits}
+    assert foighel <= {h.id for h in corpus.search("isis", limit=100).hits}  # lower case: either reading
 
 
 # ------------------------------------------------------------ the Xapian cluster
