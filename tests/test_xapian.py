@@ -186,6 +186,8 @@ def test_reuters_same_totals_and_facets_on_cluster_and_whoosh(corpus, tmp_path_f
             '"bank of england"', '"oil price"~4', "headline:coffee", "places:usa", "people:volcker",
             "orgs:opec", "topics:grain", "date:1987-03", "date:[1987-03-01 TO 1987-03-10] oil",
             "mentioned:1986", "gold*", "compan*", "section:business", "entities:reagan",
+            # Spelling variants and acronyms (analysis 2): the same terms on both backends.
+            "US trade deficit", '"U.S. trade deficit"', "us", "e-mail", "G-7", "AT&T", "ISIS", "isis",
         ]
         totals = [_same(corpus, xap, q) for q in forms]
         assert sum(totals) > 10_000

@@ -37,8 +37,8 @@ from .. import DAY, Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
 from ...enrich.dates import month_counts
 from ...model import Article, FacetValue, Hit, MatchSummary, Optimized, SearchOptions, SearchResult, Span
-from ...schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, day_from_number
-from .terms import (DATE_SLOTS, FINGERPRINT_PREFIX, META_SCHEMA, META_SLOTS, PRESENCE_PREFIX, SLOT_DATE,
+from ...schema import ANALYSIS, SCHEMA_VERSION, TEXT_FIELDS, build_schema, day_from_number
+from .terms import (DATE_SLOTS, FINGERPRINT_PREFIX, META_ANALYSIS, META_SCHEMA, META_SLOTS, PRESENCE_PREFIX, SLOT_DATE,
                     SORT_SLOTS, field_prefix, id_term, tag_slot, term_for)
 from .translator import Translator
 from .writer import XapianWriter
@@ -160,6 +160,11 @@ class XapianEngine:
             raise ArchiveError(
                 f"the cluster {self.path} was built by another version of searchkit (schema "
                 f"{version}, this is {SCHEMA_VERSION}); rebuild it with `searchkit index --rebuild`")
+        # A cluster indexed before analysis 2 keeps analysis 1 for its queries and new articles.
+        analysis = int(db.get_metadata(META_ANALYSIS).decode() or (1 if version else ANALYSIS))
+        if analysis != ANALYSIS:
+            self.schema = build_schema(analysis)
+            self._planner = Planner(self.schema)
 
     # ------------------------------------------------------------ writing
 

@@ -21,6 +21,9 @@ NO_DAY = 9_999_999  # sorts after every day number (7 digits)
 # Tag facets: the k-th value of a field in slot `slot(field) + k` (k < fields.TAG_SLOTS).
 DATE_SLOTS = {"year": SLOT_YEAR, "month": SLOT_MONTH}
 META_SCHEMA = "searchkit:schema_version"
+# The analysis version (`schema.ANALYSIS`) the cluster's text was indexed with; absent in a cluster
+# with documents made before analysis 2, which keeps analysis 1 (for its new articles and queries).
+META_ANALYSIS = "searchkit:analysis"
 META_SLOTS = "searchkit:slots:"  # + field: how many of its slots some document uses
 
 # Xapian refuses terms longer than 245 bytes; longer ones are left out (see the README).

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..address import Server
 from ...errors import ArchiveLockedError
 from ...model import Article
-from ...schema import SCHEMA_VERSION, DayField, day_from_number
+from ...schema import SCHEMA_VERSION, DayField, analysis_of, day_from_number
 from ..documents import LAST_SECOND, TIME_COLUMN, split_tags, to_document
 from ...fields import KEYWORD_FIELDS
-from .terms import (FINGERPRINT_PREFIX, MAX_TERM_BYTES, META_SCHEMA, META_SLOTS, NO_DAY,
+from .terms import (FINGERPRINT_PREFIX, MAX_TERM_BYTES, META_ANALYSIS, META_SCHEMA, META_SLOTS, NO_DAY,
                     PRESENCE_PREFIX, SLOT_DATE, SLOT_MONTH, SLOT_NEWEST, SLOT_OLDEST, SLOT_YEAR, day_term,
                     field_prefix, id_term, shard_of, tag_slot)
 
@@ -198,15 +198,17 @@ class XapianWriter:
                            if isinstance(exc, self._xapian.Error) else exc)
             self._futures = []
             slots = self._builder.slots_used
-            self._on_all(lambda db: self._write_metadata(db, slots))
+            analysis = analysis_of(self._engine.schema["body"].analyzer)
+            self._on_all(lambda db: self._write_metadata(db, slots, analysis))
             self._on_all(lambda db: db.commit_transaction())
         except BaseException:
             self.cancel()
             raise
 
     @staticmethod
-    def _write_metadata(db, slots: Counter) -> None:
+    def _write_metadata(db, slots: Counter, analysis: int) -> None:
         db.set_metadata(META_SCHEMA, str(SCHEMA_VERSION))
+        db.set_metadata(META_ANALYSIS, str(analysis))
         for name, used in slots.items():
             old = db.get_metadata(META_SLOTS + name)
             if not old or int(old) < used:
