@@ -36,7 +36,7 @@ def ordinary() -> list[str]:
 def totals(index: str, out: str) -> None:
     from searchkit import Archive
     archive = Archive(index, create=False)
-    found = {"examples": {}, "ordinary": {}}
+    found: dict[str, dict[str, object]] = {"examples": {}, "ordinary": {}}
     for text in EXAMPLES:
         result = archive.search(text, limit=3, snippets=False)
         found["examples"][text] = [result.total, [h.headline for h in result.hits]]
