@@ -20,6 +20,9 @@ PERIODS = ("year", "month", "week", "day")
 FORMATS = ("text", "reuters", "jsonl")
 # What facet, timeline and related counts count: articles, or stories (wire-copy clusters).
 COUNTS = ("articles", "stories")
+# How relevance orders the matches; what each does is `querylang.ranking.RANKINGS` (which loads Whoosh).
+RANKING_NAMES = ("plain", "feedback")
+DEFAULT_RANKING = "plain"
 # Facets and filters on the user's own data (`searchkit.facade.userdata`), counted by `Archive`, not the engine.
 USER_FACETS = ("tags",)
 
@@ -403,7 +406,7 @@ class SearchOptions:
     tag_spellings: dict[str, Callable[[str], list[str]]] = field(default_factory=dict)
     count: str = "articles"  # or "stories": facets, timelines and related values count clusters
     explain: bool = False
-    ranking: str = "plain"  # a name in `querylang.ranking.RANKINGS`
+    ranking: str = DEFAULT_RANKING  # a name in RANKING_NAMES
     # The article ids of each user tag named by `tag:` in the query or a `tags` filter.
     tagged: dict[str, frozenset[str]] = field(default_factory=dict)
     # Only these articles (None: no restriction), e.g. those first indexed since a saved search ran.

@@ -97,3 +97,8 @@ def test_feedback_on_a_cluster_orders_the_same_matches(example_cluster):
     assert plain.total == feedback.total > 2 and plain.facets == feedback.facets
     assert sorted(h.id for h in plain.hits) == sorted(h.id for h in feedback.hits)
     assert [h.id for h in plain.hits] != [h.id for h in feedback.hits]
+
+
+def test_the_faces_offer_every_ranking_the_library_has():
+    from searchkit.model import DEFAULT_RANKING, RANKING_NAMES
+    assert tuple(RANKINGS) == RANKING_NAMES and DEFAULT_RANKING in RANKINGS

@@ -10,7 +10,7 @@ from .. import output
 from ..facade.archive import parse_filters
 from ..fields import QUERY_FIELDS
 from ..model import FACET_FIELDS, SORTS, USER_FACETS, FirstReport
-from ..querylang.ranking import DEFAULT_RANKING, RANKINGS
+from ..model import DEFAULT_RANKING, RANKING_NAMES
 from .commands import main
 from .options import (QueryCommand, UsageError, _check_page, _no_such_values, _open, _progress_shown,
                       _refuse_together, count_option, echo_text, handle_errors, index_option, match_options,
@@ -36,7 +36,7 @@ from .options import (QueryCommand, UsageError, _check_page, _no_such_values, _o
 @click.option("--explain", is_flag=True,
               help="Show each hit's score split into its words and fields (BM25F; relevance order only), "
                    "and the feedback words that raised it.")
-@click.option("--ranking", type=click.Choice(tuple(RANKINGS)), default=DEFAULT_RANKING, show_default=True,
+@click.option("--ranking", type=click.Choice(RANKING_NAMES), default=DEFAULT_RANKING, show_default=True,
               help="plain: BM25F; feedback: the first 100 matches re-scored by the words of the first 5 "
                    "(measured: not better on average). Either orders the same matches.")
 @output_options

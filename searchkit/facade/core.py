@@ -17,7 +17,7 @@ from ..model import (COUNTS, FACET_FIELDS, SORTS, USER_FACETS, Article, FacetVal
                      MissingValue, Problem, SearchOptions, SearchResult)
 from . import workflow
 from .userdata import NoUserData, UserData
-from ..querylang.ranking import DEFAULT_RANKING, RANKINGS
+from ..model import DEFAULT_RANKING, RANKING_NAMES
 from ..enrich.canonical import CANONICAL_FIELDS, EntityTable, count_borrowed
 from ..enrich.wirecopies import NoWireCopies, WireCopies
 
@@ -164,8 +164,8 @@ class ArchiveCore:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join((*FACET_FIELDS, *USER_FACETS))})")
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
-        if ranking not in RANKINGS:
-            raise QueryError(f"unknown ranking {ranking!r} (rankings: {', '.join(RANKINGS)})")
+        if ranking not in RANKING_NAMES:
+            raise QueryError(f"unknown ranking {ranking!r} (rankings: {', '.join(RANKING_NAMES)})")
         options = self._options(query, date_from, date_to, filters, limit=limit, page=page)
         options.ranking = ranking
         options.facets = tuple(f for f in facets if f not in USER_FACETS)

@@ -32,11 +32,10 @@ class Ranking:
     depth: int = 0  # matches re-scored with the expansion (the rest keep their order)
 
 
-RANKINGS = {
+RANKINGS = {  # keyed by `model.RANKING_NAMES`, the names the faces offer without loading Whoosh
     "plain": Ranking("plain"),
     "feedback": Ranking("feedback", feedback_docs=5, feedback_terms=30, weight=0.4, depth=100),
 }
-DEFAULT_RANKING = "plain"
 
 
 def ranking_named(name: str) -> Ranking:

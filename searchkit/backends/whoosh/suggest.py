@@ -38,19 +38,23 @@ def suggest(searcher: Searcher, q: query.Query, text: str, rare: int = 5) -> str
     edits: dict[tuple[int, int], str] = {}
     # Ranges have no word to correct (and Whoosh's TermRange.tokens fails on them).
     words = (leaf for leaf in q.leaves() if not isinstance(leaf, query.RangeMixin))
+    # A typed word may have several readings (analysis 2: `rates` is the stem `rate` or the
+    # acronym `rates`): it is rare only if its commonest reading is, and that reading is corrected.
+    readings: dict[tuple[int, int], tuple[int, str]] = {}
     for token in chain.from_iterable(leaf.tokens() for leaf in words):
         if token.fieldname != "body" or token.startchar is None or token.endchar is None:
             continue
         span = (token.startchar, token.endchar)
-        word = text[token.startchar:token.endchar]
-        if span in edits or not _WORD.fullmatch(word):
+        reading = (reader.doc_frequency("body", token.text), token.text)
+        if span not in readings or reading[0] > readings[span][0]:
+            readings[span] = reading
+    for span, (freq, term) in readings.items():
+        word = text[span[0]:span[1]]
+        if freq > rare or not _WORD.fullmatch(word):
             continue
-        freq = reader.doc_frequency("body", token.text)
-        if freq > rare:
-            continue
-        candidates = [c for c in corrector.suggest(token.text, limit=1000, maxdist=2, prefix=1)
+        candidates = [c for c in corrector.suggest(term, limit=1000, maxdist=2, prefix=1)
                       if can_suggest(c) and reader.doc_frequency("body", c) >= max(1, 10 * freq)]
-        candidates.sort(key=lambda c: (distance(token.text, c), -reader.doc_frequency("body", c)))
+        candidates.sort(key=lambda c: (distance(term, c), -reader.doc_frequency("body", c)))
         best = None
         for stem in candidates[:8]:
             spelling = _surface(searcher, stem)
