@@ -67,9 +67,9 @@ class Entity:
 @lru_cache(maxsize=1)
 def _org_names() -> dict[str, tuple[str, str]]:
     """The slug of each known organisation spelling -> (code, full name)."""
-    from . import entities  # noqa: PLC0415  (its patterns take ~25 ms to import)
+    from . import lexicon  # noqa: PLC0415  (its patterns take a while to import)
     out: dict[str, tuple[str, str]] = {}
-    for code, spellings in entities._ORG_ALIASES.items():
+    for code, spellings in lexicon._ORG_ALIASES.items():
         names = spellings.split("|")
         full = next((n for n in names if any(c.islower() for c in n) and " " in n), names[0])
         for name in [code, *names]:
@@ -86,16 +86,16 @@ _COUNTRY_LABELS = {"usa": "United States", "uk": "United Kingdom", "ussr": "Sovi
 @lru_cache(maxsize=1)
 def _place_names() -> tuple[dict[str, str], dict[str, str]]:
     """(slug of a country's name -> its code, place value -> label) from the gazetteer."""
-    from . import entities  # noqa: PLC0415
-    names = entities._gazetteer()[0]
-    codes = entities._country_codes()
+    from . import gazetteer  # noqa: PLC0415
+    names = gazetteer._gazetteer()[0]
+    codes = gazetteer._country_codes()
     country_of: dict[str, str] = {}
     labels: dict[str, str] = {}
     for name, (kind, iso, canon) in names.items():
         key = slug(name)
         if kind == "country":
             if key not in codes:  # "United States" is `usa`; `west-germany` stays itself
-                country_of.setdefault(key, entities.country_code(iso, None))
+                country_of.setdefault(key, gazetteer.country_code(iso, None))
             elif key == name.lower().replace(" ", "-"):  # "Germany", not "U.S." for `us`
                 labels.setdefault(key, name)
         elif kind in ("city", "state"):
