@@ -176,11 +176,13 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                     not _ends_in_place(org_part, is_place) and \
                     not (org_part[-1] == "City" and " ".join(org_part) in names):
                 orgs.append(_org_name(org_part))
+                org_runs.add(first)  # its places name no place: "Swiss Bank Corp", "Commonwealth Bank"
                 continue
             elif org_part and any(w in _ORG_HEAD and org_part[i + 1] in ("of", "for")
                                   for i, w in enumerate(org_part[:3]) if i + 1 < len(org_part)) \
                     and not is_place(" ".join(org_part)):
                 orgs.append(_org_name(org_part))  # "Bank of Japan", "Muslim Council of Britain"
+                org_runs.add(first)
                 continue
         # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
         if not covered and any(w in known_firsts for w in org_part):
@@ -262,7 +264,8 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 name = " ".join(words[k:k + size])
                 hit = names.get(name)
                 if hit and hit[0] != "town":
-                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), name if name in ambiguous else ""))
+                    if not (k + size < n_words and words[k + size] in _CURRENCY):  # "London Interbank Offered Rate"
+                        place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), name if name in ambiguous else ""))
                     k += size
                     break
             else:

@@ -121,7 +121,8 @@ def _dateline_place(dateline: str, day: date | None) -> tuple[str, str] | None:
     if not parts:
         return None
     if len(parts) > 1:  # "CALGARY, Alberta", "TAUPO, New Zealand", "ROCHESTER, N.Y."
-        region = names.get(parts[-1]) or names.get(parts[-1] + ".") or upper.get(parts[-1].upper())
+        region = names.get(parts[-1]) or names.get(parts[-1] + ".") or upper.get(parts[-1].upper()) \
+            or upper.get(parts[-1].upper() + ".")  # "ELWOOD, KAN."
         if region and region[0] in ("country", "state"):
             city = names.get(parts[0].title())
             if city and city[1] == region[1] and city[0] in ("city", "town"):

@@ -278,12 +278,14 @@ _ORG_AFTER_WORD = {
     "in": frozenset("shares stake investors shareholders".split()),
     "with": frozenset("economist analyst merger".split()),
 }
-# Words after a country's name or adjective that make it a currency's ("Swiss francs").
+# Words after a country's or city's name that make it a currency's or a rate's ("Swiss francs",
+# "London interbank offered rate").
 _CURRENCY = frozenset("""
 dollar dollars dlr dlrs dlrs. franc francs mark marks pound pounds sterling yen lira lire crown
 crowns krona kronor krone kroner guilder guilders peso pesos rupee rupees dinar dinars riyal riyals
 rand cent cents cts shilling shillings escudo escudos peseta pesetas drachma drachmas schilling
 schillings rouble roubles ruble rubles yuan won baht ringgit rupiah zloty forint currency
+interbank Interbank
 """.split())
 # Capitals that are not an organisation: units, formats, honours, ranks, table words (Reuters).
 _NOT_ACRONYM = frozenset("""
