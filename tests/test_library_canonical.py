@@ -130,6 +130,25 @@ def test_entities_lists_ids_labels_counts_and_spellings(small):
         small.entities("topics")
 
 
+def test_show_json_gives_the_article_s_entities_with_ids_and_labels_beside_its_raw_values(small):
+    def show(article_id):
+        result = CliRunner().invoke(main, ["show", article_id, "--index", str(small.path), "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    article = show("c1")
+    assert article["people"] == ["volcker", "Paul Volcker"]  # the raw values stay
+    assert article["entities"] == {
+        "people": [{"value": "paul-volcker", "label": "Paul Volcker"}],
+        "orgs": [{"value": "reuters", "label": "Reuters"}],
+        "places": [{"value": "usa", "label": "United States"}]}
+    small.curate("rename", "people", ["volcker"], "Paul A. Volcker")
+    small.curate("block", "orgs", ["Reuters"])
+    assert show("c3")["entities"] == {"people": [{"value": "paul-volcker", "label": "Paul A. Volcker"}],
+                                      "orgs": [{"value": "junk-thing", "label": "Junk Thing"}], "places": []}
+    assert show("c1")["entities"]["orgs"] == []
+
+
 def test_curation_merges_renames_and_blocks_without_reindexing_and_survives_a_rebuild(small):
     small.curate("merge", "people", ["James Baker"], "Paul Volcker")
     small.curate("rename", "orgs", "fed".split(), "The Fed")

@@ -465,7 +465,8 @@ def show(article_id, index_dir, as_json):
     first = archive.first_report(article_id) or article
     annotations = archive.annotations(article_id)
     if as_json:
-        click.echo(output.to_json(output.article_json(article, first) | annotations))
+        entities = archive.entity_table().article_entities(article)
+        click.echo(output.to_json(output.article_json(article, first, entities) | annotations))
     else:
         echo_text(output.article_text(article, FirstReport.of(first), len(archive.wire_copies(article_id)),
                                       **annotations))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..fields import ENTITY_FIELDS
-from ..model import FacetValue
+from ..model import Article, FacetValue
 from ..text import slug
 
 # The tag fields whose values are entities with canonical ids (countries are codes already).
@@ -373,6 +373,12 @@ class EntityTable:
         if table is None:
             return [(v, v) for v in dict.fromkeys(values)]
         return [(key, table.label(key)) for key in table(tuple(values))]
+
+    def article_entities(self, article: Article) -> dict[str, list[dict[str, str]]]:
+        """An article's people, orgs and places as entities, `{"value": id, "label": name}` each
+        once, as facets give them (for `show --json` and /api/articles beside the raw values)."""
+        return {name: [{"value": key, "label": label} for key, label in self.labelled(name, getattr(article, name))]
+                for name in CANONICAL_FIELDS}
 
     def expand_filters(self, filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
         """Filters with each entity value replaced by all of its indexed spellings."""
