@@ -28,7 +28,8 @@ spellings a filter or query expands to, which the query planner turns into a ter
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..fields import ENTITY_FIELDS
@@ -58,7 +59,7 @@ class Entity:
     id: str
     label: str
     count: int = 0
-    aliases: list[str] = field(default_factory=list)
+    aliases: list[str] = dataclasses.field(default_factory=list)  # `field` is a member's name
 
     def to_dict(self) -> dict:
         return {"value": self.id, "label": self.label, "count": self.count, "aliases": self.aliases}

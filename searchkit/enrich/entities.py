@@ -83,7 +83,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     runs = _runs(toks)
     twords, tstarts = toks.words, toks.starts
 
-    people: dict[str, list[str]] = {}      # surname -> forms (word lists), in order found
+    people: dict[str, list[list[str]]] = {}  # surname -> forms (word lists), in order found
     orgs: list[str] = []
     place_hits: list[tuple[str, str, str]] = []   # (place, country, name if it needs evidence)
     person_words: set[int] = set()          # indexes of tokens inside a person's name
@@ -261,11 +261,12 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 k += 1
                 continue
             for size in range(min(4, n_words - k), 0, -1):
-                name = " ".join(words[k:k + size])
-                hit = names.get(name)
+                place = " ".join(words[k:k + size])
+                hit = names.get(place)
                 if hit and hit[0] != "town":
                     if not (k + size < n_words and words[k + size] in _CURRENCY):  # "London Interbank Offered Rate"
-                        place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), name if name in ambiguous else ""))
+                        doubtful = place if place in ambiguous else ""
+                        place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), doubtful))
                     k += size
                     break
             else:
@@ -286,9 +287,9 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         place_hits.extend((place, "", "") for place in sub.places)
         headline_countries = sub.countries
     if dateline:
-        hit = _dateline_place(dateline, day)
-        if hit:
-            place_hits.insert(0, (*hit, ""))
+        dateline_hit = _dateline_place(dateline, day)
+        if dateline_hit:
+            place_hits.insert(0, (*dateline_hit, ""))
     # a place whose name is also a surname or a bigger namesake's counts when the article names
     # another place of its country (the dateline, the country, a state, a city) and no one of its name
     named = {w for forms in people.values() for form in forms for w in form}
@@ -300,14 +301,16 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     # people: one per surname, named by its longest form; a surname inside another's name is dropped,
     # and so is a name the article gives to a work or a firm ("Merrill Lynch and Co")
     for surname, forms in people.items():
-        best = " ".join(max(forms, key=len))
+        longest: list[str] = max(forms, key=len)
+        best = " ".join(longest)
         if any(surname != other and surname in [w for f in ofs for w in f[:-1]]
                for other, ofs in people.items()):
             continue
         known = next((k for k in _NOT_PEOPLE if best == k or best.startswith(k + " ")), None)
         if known is not None:
-            if _NOT_PEOPLE[known]:
-                orgs.append(_NOT_PEOPLE[known])
+            org = _NOT_PEOPLE[known]
+            if org:
+                orgs.append(org)
             continue
         if best in not_people or best in orgs or any(o.startswith(best + " ") for o in orgs):
             continue
