@@ -411,3 +411,23 @@ def test_related_ranks_entities_with_labels(small):
     assert related.to_dict()["entities"][0]["label"] == "Paul Volcker"
     assert "Paul Volcker" in CliRunner().invoke(main, ["related", "rates", "--field", "people",
                                                        "--index", str(small.path)]).output
+
+
+def test_entities_on_a_cluster_list_and_an_edit_says_in_one_line_where_curation_goes(example_cluster):
+    address = str(example_cluster.path)
+    listed = CliRunner().invoke(main, ["entities", "--type", "places", "--index", address, "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["entities"]  # counted on the cluster
+    edit = CliRunner().invoke(main, ["entities", "block", "places", "oslo", "--index", address])
+    assert edit.exit_code == 1 and "Traceback" not in edit.output
+    assert edit.stderr.strip().count("\n") == 0
+    assert "cluster has no index folder" in edit.stderr and "Archive.curation_file" in edit.stderr
+
+
+def test_curation_on_a_cluster_with_a_file_of_one_s_own(example_cluster, tmp_path):
+    archive = Archive(example_cluster.path)  # a second handle: the session's cluster stays uncurated
+    archive.curation_file = tmp_path / "entities.txt"
+    before = {e.id for e in archive.entities("places")}
+    archive.curate("block", "places", ["oslo"])
+    assert "oslo" in before and {e.id for e in archive.entities("places")} == before - {"oslo"}
+    assert "oslo" in {e.id for e in example_cluster.entities("places")}
