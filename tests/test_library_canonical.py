@@ -431,3 +431,17 @@ def test_curation_on_a_cluster_with_a_file_of_one_s_own(example_cluster, tmp_pat
     archive.curate("block", "places", ["oslo"])
     assert "oslo" in before and {e.id for e in archive.entities("places")} == before - {"oslo"}
     assert "oslo" in {e.id for e in example_cluster.entities("places")}
+
+
+def test_batch_rows_count_merged_and_retyped_entities_once_by_label(small):
+    small.add([_article(6, people=["Merrill Lynch"]),
+               _article(7, people=["Merrill Lynch"], orgs=["Merrill Lynch"]),
+               _article(8, orgs=["Merrill Lynch & Co"])])
+    small.curate("retype", "people", ["merrill lynch"], "orgs")
+    small.curate("merge", "people", ["James Baker"], "Paul Volcker")
+    row = small.batch(["rates"], top=0).rows[0]
+    people = {v.label: v.count for v in row.summary.facets["people"]}
+    orgs = {v.value: (v.label, v.count) for v in row.summary.facets["orgs"]}
+    assert people == {"Paul Volcker": 5}  # c1-c5, c1 with two spellings once
+    assert orgs["merrill-lynch"] == ("Merrill Lynch", 3)  # c6-c8, c7 in both fields once
+    assert row.summary.facets["places"] and all(v.label for v in row.summary.facets["places"])
