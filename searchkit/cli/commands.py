@@ -450,8 +450,8 @@ def show(article_id, index_dir, as_json):
     """Print one whole article.
 
     An article with wire copies shows its first report: the earliest published article of its
-    cluster. JSON: the article's fields and `first_report` {id, source, published} (the article
-    itself when it has no copies).
+    cluster. JSON: the article's fields, `first_report` {id, source, published} (the article
+    itself when it has no copies) and `entities`: its people, orgs and places as {value: id, label}.
 
     \b
     Example:
