@@ -1,6 +1,6 @@
 """Entity extraction measured against the Reuters-21578 human tags.
 
-    python benchmarks/eval_entities.py [--n 3000] [--corpora ../shared/corpora] [--misses]
+    python benchmarks/eval_entities.py [--n 3000] [--corpora ../shared/corpora] [--misses] [--by-country]
 
 Takes the first N Reuters-21578 articles (file order, reut2-000.sgm on) that have a body, hides their
 PLACES/PEOPLE/ORGS tags from the extractor (it sees headline, dateline, body and date) and compares:
@@ -22,6 +22,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,6 +163,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     parser.add_argument("--misses", action="store_true", help="print what was missed / extra")
+    parser.add_argument("--by-country", action="store_true",
+                        help="print the countries extracted but not tagged (false positives) and tagged but "
+                             "not extracted (misses), per country, commonest first")
     args = parser.parse_args()
     articles = load(args.corpora, args.n)
 
@@ -175,12 +179,16 @@ def main() -> None:
         best = min(best, time.perf_counter() - t0)
 
     tp = fp = fn = 0
+    wrong: Counter[str] = Counter()
+    missed: Counter[str] = Counter()
     people_tags = people_hit = org_tags = org_hit = 0
     for a, e in zip(articles, results):
         gold, got = set(a.places), set(e.countries)
         tp += len(gold & got)
         fp += len(got - gold)
         fn += len(gold - got)
+        wrong.update(got - gold)
+        missed.update(gold - got)
         for tag in a.people:
             people_tags += 1
             ok = person_found(tag, e.people)
@@ -203,6 +211,9 @@ def main() -> None:
     print(f"people recall: {people_hit / people_tags:.3f} ({people_hit}/{people_tags} tags)")
     print(f"orgs recall:   {org_hit / org_tags:.3f} ({org_hit}/{org_tags} tags)")
     print(f"speed: {len(articles) / best:,.0f} articles/s (extraction only, one core, best of 3)")
+    if args.by_country:
+        print("places false positives per country:", ", ".join(f"{c} {n}" for c, n in wrong.most_common()))
+        print("places misses per country:", ", ".join(f"{c} {n}" for c, n in missed.most_common()))
     if LABELS.exists():
         c = labelled_precision(args.corpora)
         sizes = ", ".join(f"{k.split()[1]} {n}" for k, (n, _n) in sorted(c.items())

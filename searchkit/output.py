@@ -178,10 +178,13 @@ def first_report_text(first: FirstReport, article_id: str | None = None) -> str:
         " (this article)" if first.id == article_id else "")
 
 
-def article_json(article: Article, first_report: Article | None) -> dict[str, Any]:
-    """`show --json` and /api/articles: every field, and `first_report` (the earliest article of
-    its wire-copy cluster; the article itself when it has no copies)."""
-    return {**article.to_dict(), "first_report": FirstReport.of(first_report or article).to_dict()}
+def article_json(article: Article, first_report: Article | None,
+                 entities: dict[str, list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """`show --json` and /api/articles: every field, `first_report` (the earliest article of
+    its wire-copy cluster; the article itself when it has no copies), and `entities`: people, orgs
+    and places as the archive's entities ({"value": id, "label": name}, as facets give them)."""
+    return {**article.to_dict(), "first_report": FirstReport.of(first_report or article).to_dict(),
+            **({"entities": entities} if entities is not None else {})}
 
 
 def article_text(article: Article, first_report: FirstReport | None = None, copies: int = 0,

@@ -93,6 +93,7 @@ def test_extraction_merges_with_source_tags_and_says_what_it_found():
     ("ROCHESTER, N.Y., March 3 -", "usa"),
     ("TAUPO, New Zealand, March 3 -", "new-zealand"),
     ("BONN, March 3 -", "west-germany"),
+    ("ELWOOD, KAN., Feb 26 -", "usa"),  # not Elwood in Victoria, Australia
 ])
 def test_dateline_gives_a_place(dateline, country):
     assert ex("Nothing else here.", dateline=dateline).countries == [country]
@@ -217,6 +218,32 @@ def test_a_smaller_namesake_is_not_the_bigger_place():
 def test_a_place_with_a_namesake_counts_with_evidence():
     assert ex("Talks in Birmingham and London ended.").countries == ["uk"]
     assert "melbourne" in ex("Wool sales in Melbourne rose.", dateline="SYDNEY, March 3 -").places
+
+
+@pytest.mark.parametrize("body", [
+    "Underwriters Morgan Stanley said Stanley Works would sell shares.",        # Stanley, Falklands
+    "Cargoes of Brent rose; adviser Brent Scowcroft said so.",                  # Brent, London
+    "Harvey T. Lyon was named senior vice president.",                          # Lyon, France
+    "First Financial said it agreed with First Union Corp of Georgia.",         # Georgia, USSR in 1987
+    "The notes are issued by Overseas Finance (Jersey), the company said.",     # Jersey
+    "Shares of Commonwealth Realty Trust rose in the Commonwealth.",             # Quezon City
+])
+def test_a_surname_crude_or_namesake_is_no_country_without_evidence(body):
+    assert ex(body).countries == []
+
+
+def test_a_namesake_with_evidence_still_counts():
+    assert "france" in ex("Banks in Lyon and Marseille closed.").countries
+    assert "ussr" in ex("Troops left Georgia, Moscow said.").countries
+
+
+@pytest.mark.parametrize("body", [
+    "The loan pays 1/8 point over the London Interbank Offered Rate, dealers said.",
+    "It pays 1/4 point over London interbank offered rates.",
+    "Swiss Bank Corp and the Bank of Tokyo led the issue with Commonwealth Bank of Australia.",
+])
+def test_a_place_inside_a_rate_or_an_organisation_s_name_is_no_place(body):
+    assert ex(body).countries == []
 
 
 # ------------------------------------------------------------ people missed (issue 21)

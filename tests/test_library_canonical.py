@@ -130,6 +130,25 @@ def test_entities_lists_ids_labels_counts_and_spellings(small):
         small.entities("topics")
 
 
+def test_show_json_gives_the_article_s_entities_with_ids_and_labels_beside_its_raw_values(small):
+    def show(article_id):
+        result = CliRunner().invoke(main, ["show", article_id, "--index", str(small.path), "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    article = show("c1")
+    assert article["people"] == ["volcker", "Paul Volcker"]  # the raw values stay
+    assert article["entities"] == {
+        "people": [{"value": "paul-volcker", "label": "Paul Volcker"}],
+        "orgs": [{"value": "reuters", "label": "Reuters"}],
+        "places": [{"value": "usa", "label": "United States"}]}
+    small.curate("rename", "people", ["volcker"], "Paul A. Volcker")
+    small.curate("block", "orgs", ["Reuters"])
+    assert show("c3")["entities"] == {"people": [{"value": "paul-volcker", "label": "Paul A. Volcker"}],
+                                      "orgs": [{"value": "junk-thing", "label": "Junk Thing"}], "places": []}
+    assert show("c1")["entities"]["orgs"] == []
+
+
 def test_curation_merges_renames_and_blocks_without_reindexing_and_survives_a_rebuild(small):
     small.curate("merge", "people", ["James Baker"], "Paul Volcker")
     small.curate("rename", "orgs", "fed".split(), "The Fed")
@@ -392,3 +411,37 @@ def test_related_ranks_entities_with_labels(small):
     assert related.to_dict()["entities"][0]["label"] == "Paul Volcker"
     assert "Paul Volcker" in CliRunner().invoke(main, ["related", "rates", "--field", "people",
                                                        "--index", str(small.path)]).output
+
+
+def test_entities_on_a_cluster_list_and_an_edit_says_in_one_line_where_curation_goes(example_cluster):
+    address = str(example_cluster.path)
+    listed = CliRunner().invoke(main, ["entities", "--type", "places", "--index", address, "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["entities"]  # counted on the cluster
+    edit = CliRunner().invoke(main, ["entities", "block", "places", "oslo", "--index", address])
+    assert edit.exit_code == 1 and "Traceback" not in edit.output
+    assert edit.stderr.strip().count("\n") == 0
+    assert "cluster has no index folder" in edit.stderr and "Archive.curation_file" in edit.stderr
+
+
+def test_curation_on_a_cluster_with_a_file_of_one_s_own(example_cluster, tmp_path):
+    archive = Archive(example_cluster.path)  # a second handle: the session's cluster stays uncurated
+    archive.curation_file = tmp_path / "entities.txt"
+    before = {e.id for e in archive.entities("places")}
+    archive.curate("block", "places", ["oslo"])
+    assert "oslo" in before and {e.id for e in archive.entities("places")} == before - {"oslo"}
+    assert "oslo" in {e.id for e in example_cluster.entities("places")}
+
+
+def test_batch_rows_count_merged_and_retyped_entities_once_by_label(small):
+    small.add([_article(6, people=["Merrill Lynch"]),
+               _article(7, people=["Merrill Lynch"], orgs=["Merrill Lynch"]),
+               _article(8, orgs=["Merrill Lynch & Co"])])
+    small.curate("retype", "people", ["merrill lynch"], "orgs")
+    small.curate("merge", "people", ["James Baker"], "Paul Volcker")
+    row = small.batch(["rates"], top=0).rows[0]
+    people = {v.label: v.count for v in row.summary.facets["people"]}
+    orgs = {v.value: (v.label, v.count) for v in row.summary.facets["orgs"]}
+    assert people == {"Paul Volcker": 5}  # c1-c5, c1 with two spellings once
+    assert orgs["merrill-lynch"] == ("Merrill Lynch", 3)  # c6-c8, c7 in both fields once
+    assert row.summary.facets["places"] and all(v.label for v in row.summary.facets["places"])

@@ -167,8 +167,8 @@ def show(article_id, index_dir, as_json):
     """Print one whole article.
 
     An article with wire copies shows its first report: the earliest published article of its
-    cluster. JSON: the article's fields and `first_report` {id, source, published} (the article
-    itself when it has no copies).
+    cluster. JSON: the article's fields, `first_report` {id, source, published} (the article
+    itself when it has no copies) and `entities`: its people, orgs and places as {value: id, label}.
 
     \b
     Example:
@@ -182,7 +182,8 @@ def show(article_id, index_dir, as_json):
     first = archive.first_report(article_id) or article
     annotations = archive.annotations(article_id)
     if as_json:
-        click.echo(output.to_json(output.article_json(article, first) | annotations))
+        entities = archive.entity_table().article_entities(article)
+        click.echo(output.to_json(output.article_json(article, first, entities) | annotations))
     else:
         echo_text(output.article_text(article, FirstReport.of(first), len(archive.wire_copies(article_id)),
                                       **annotations))

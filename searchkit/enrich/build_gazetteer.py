@@ -230,7 +230,12 @@ CITY_STOP = {
     "Vienna", "Paris", "Athens", "Moscow", "Berlin", "Rome", "Dublin", "Valencia", "Santiago",
     "Cordoba", "Leon", "Toledo", "Granada", "Merida", "Trujillo", "Manchester", "Worcester",
     "Wolverhampton", "Birmingham", "Portsmouth", "Plymouth", "Southampton", "Brighton",
+    "Commonwealth",  # a district of Quezon City; in news a word ("British and Commonwealth")
 }
+# Names that count only with evidence from the article, beside those found by rule (a namesake, a
+# surname): a surname or given name ("Morgan Stanley", "Brent Scowcroft", "Harvey Lyon"), a crude
+# oil ("Brent"), a US state ("Georgia": First Union Corp of Georgia), offshore subsidiaries ("Jersey").
+EVIDENCE_NEEDED = ("Stanley", "Brent", "Lyon", "Georgia", "Jersey")
 # Famous cities restored after the stoplist, with the country they mean in news.
 CITY_KEEP = {"Vienna": "AT", "Paris": "FR", "Athens": "GR", "Moscow": "RU", "Berlin": "DE",
              "Rome": "IT", "Dublin": "IE", "Manchester": "GB", "Birmingham": "GB",
@@ -327,6 +332,8 @@ def ambiguous_rows(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str
             continue
         if where.get(name, set()) - {iso} or name in surnames:
             out.append((name, "ambiguous", iso, ""))
+    isos = {name: iso for name, _kind, iso, _canon in rows}
+    out.extend((name, "ambiguous", isos[name], "") for name in EVIDENCE_NEEDED if name in isos)
     return out
 
 

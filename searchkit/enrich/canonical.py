@@ -28,11 +28,12 @@ spellings a filter or query expands to, which the query planner turns into a ter
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..fields import ENTITY_FIELDS
-from ..model import FacetValue
+from ..model import Article, FacetValue
 from ..text import slug
 
 # The tag fields whose values are entities with canonical ids (countries are codes already).
@@ -58,7 +59,7 @@ class Entity:
     id: str
     label: str
     count: int = 0
-    aliases: list[str] = field(default_factory=list)
+    aliases: list[str] = dataclasses.field(default_factory=list)  # `field` is a member's name
 
     def to_dict(self) -> dict:
         return {"value": self.id, "label": self.label, "count": self.count, "aliases": self.aliases}
@@ -67,9 +68,9 @@ class Entity:
 @lru_cache(maxsize=1)
 def _org_names() -> dict[str, tuple[str, str]]:
     """The slug of each known organisation spelling -> (code, full name)."""
-    from . import entities  # noqa: PLC0415  (its patterns take ~25 ms to import)
+    from . import lexicon  # noqa: PLC0415  (its patterns take a while to import)
     out: dict[str, tuple[str, str]] = {}
-    for code, spellings in entities._ORG_ALIASES.items():
+    for code, spellings in lexicon._ORG_ALIASES.items():
         names = spellings.split("|")
         full = next((n for n in names if any(c.islower() for c in n) and " " in n), names[0])
         for name in [code, *names]:
@@ -86,16 +87,16 @@ _COUNTRY_LABELS = {"usa": "United States", "uk": "United Kingdom", "ussr": "Sovi
 @lru_cache(maxsize=1)
 def _place_names() -> tuple[dict[str, str], dict[str, str]]:
     """(slug of a country's name -> its code, place value -> label) from the gazetteer."""
-    from . import entities  # noqa: PLC0415
-    names = entities._gazetteer()[0]
-    codes = entities._country_codes()
+    from . import gazetteer  # noqa: PLC0415
+    names = gazetteer._gazetteer()[0]
+    codes = gazetteer._country_codes()
     country_of: dict[str, str] = {}
     labels: dict[str, str] = {}
     for name, (kind, iso, canon) in names.items():
         key = slug(name)
         if kind == "country":
             if key not in codes:  # "United States" is `usa`; `west-germany` stays itself
-                country_of.setdefault(key, entities.country_code(iso, None))
+                country_of.setdefault(key, gazetteer.country_code(iso, None))
             elif key == name.lower().replace(" ", "-"):  # "Germany", not "U.S." for `us`
                 labels.setdefault(key, name)
         elif kind in ("city", "state"):
@@ -373,6 +374,12 @@ class EntityTable:
         if table is None:
             return [(v, v) for v in dict.fromkeys(values)]
         return [(key, table.label(key)) for key in table(tuple(values))]
+
+    def article_entities(self, article: Article) -> dict[str, list[dict[str, str]]]:
+        """An article's people, orgs and places as entities, `{"value": id, "label": name}` each
+        once, as facets give them (for `show --json` and /api/articles beside the raw values)."""
+        return {name: [{"value": key, "label": label} for key, label in self.labelled(name, getattr(article, name))]
+                for name in CANONICAL_FIELDS}
 
     def expand_filters(self, filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
         """Filters with each entity value replaced by all of its indexed spellings."""

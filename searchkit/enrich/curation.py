@@ -23,7 +23,7 @@ import marshal
 import os
 import shlex
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,7 +159,7 @@ class CuratedEntities:
     given) with the generation and a digest of the counts it was made from: read back without
     counting while the generation is the same, and without grouping while the counts are."""
 
-    def __init__(self, count: Callable[[], Mapping[str, Mapping[str, int]]],
+    def __init__(self, count: Callable[[], dict[str, dict[str, int]]],
                  generation: Callable[[], tuple], cache: Path | None = None) -> None:
         self._count = count
         self._generation = generation

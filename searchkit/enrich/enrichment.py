@@ -148,6 +148,7 @@ def find_mentioned_dates(article: Article) -> Article:
     pub = article.published.date() if article.published else None
     text = article.body
     day_spans: list[tuple[int, int]] = []
+    mo: int | None
     for m in _MENTIONED.finditer(text):
         if m.group("iso"):
             y, mo, d = (int(x) for x in m.group("iso").split("-"))
@@ -159,7 +160,9 @@ def find_mentioned_dates(article: Article) -> Article:
             year = m.group("mdy") or m.group("dmy")
             if year is None and pub is None:
                 continue
-            y = int(year) if year else _year_of(text, m.start(), m.end(), mo, d, pub) if mo else 0
+            y = int(year) if year else _year_of(text, m.start(), m.end(), mo, d, pub) if mo and pub else 0
+        if mo is None:  # not a month's name
+            continue
         try:
             found.add(date(y, mo, d))
             day_spans.append(m.span())

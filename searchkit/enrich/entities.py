@@ -26,17 +26,22 @@ Rules over capitalised word runs, no model and no run-time dependency:
 """
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
-from pathlib import Path
 
 from ..text import slug
+from .gazetteer import _dateline_place, _gazetteer, _given_names, _known_orgs, _place_key, country_code, place_country
+from .lexicon import (
+    _CLUB_AFTER, _CLUB_BEFORE, _CONNECT, _CURRENCY, _DEFINED_ACRONYM, _GENRES, _HEADLINE_ORG_STOP,
+    _HONORIFICS, _LEADING, _NAME_CONNECT, _NOT_ACRONYM, _NOT_NAME, _NOT_PEOPLE, _ORG_AFTER_WORD, _ORG_BEFORE,
+    _ORG_CODE, _ORG_CUE_AFTER, _ORG_CUE_BEFORE, _ORG_GENERIC, _ORG_HEAD, _ORG_POSSESSIVE, _ORG_RE, _ORG_SUFFIX,
+    _ROLES, _SAY, _TITLES, _WORK_WORDS, _ACRONYM,
+)
+from .tokens import _is_upper_text, _joined, _looks_like_name, _runs, _Toks
 
-DATA = Path(__file__).resolve().parent / "data"
+__all__ = ["Entities", "extract", "slug", "country_code", "place_country"]
 
 
 @dataclass
@@ -45,537 +50,6 @@ class Entities:
     orgs: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
-
-
-# ------------------------------------------------------------------ data
-
-@lru_cache(maxsize=1)
-def _gazetteer() -> tuple[dict, dict, dict, frozenset[str]]:
-    """name -> (kind, iso, canonical); UPPER NAME -> same (for capitals-only headlines); iso -> code;
-    the names that count as places only with evidence from the article (`_evident`)."""
-    names: dict[str, tuple[str, str, str]] = {}
-    codes: dict[str, str] = {}
-    ambiguous: set[str] = set()
-    with gzip.open(DATA / "gazetteer.tsv.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            name, kind, iso, canon = line.rstrip("\n").split("\t")
-            if kind == "code":
-                codes[name] = iso
-            elif kind == "ambiguous":
-                ambiguous.add(name)
-            else:
-                names[name] = (kind, iso, canon)
-    names.setdefault("US", ("country", "US", "United States"))  # BBC's spelling (Reuters: U.S.)
-    upper: dict[str, tuple[str, str, str]] = {}
-    for name, value in names.items():
-        if value[0] != "town" and name.upper() not in upper:
-            upper[name.upper()] = value
-    return names, upper, codes, frozenset(ambiguous)
-
-
-@lru_cache(maxsize=1)
-def _given_names() -> frozenset[str]:
-    return frozenset((DATA / "given_names.txt").read_text(encoding="utf-8").split())
-
-
-@lru_cache(maxsize=1)
-def _known_orgs() -> tuple[dict[str, tuple[str, bool]], frozenset[str]]:
-    """Spelling -> (name shown, whether it is also a common word) of the organisations listed in
-    `data/organisations.txt`, and the first words of those spellings."""
-    known: dict[str, tuple[str, bool]] = {}
-    for line in (DATA / "organisations.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        common = line.startswith("~")
-        spellings = line.lstrip("~").split("|")
-        for spelling in spellings:
-            known.setdefault(spelling, (spellings[0], common))
-    return known, frozenset(s.split()[0] for s in known)
-
-
-# Where borders or names changed: (iso codes, until this day, the code before it).
-_ERAS = (
-    ({"DE"}, date(1990, 10, 3), "west-germany"),
-    ({"DD"}, date(1990, 10, 3), None),  # East Germany stays itself before; Germany after
-    ({"RU", "UA", "BY", "KZ", "UZ", "GE", "AM", "AZ", "LT", "LV", "EE", "MD", "KG", "TJ", "TM"},
-     date(1991, 12, 26), "ussr"),
-    ({"CZ", "SK"}, date(1993, 1, 1), "czechoslovakia"),
-    ({"SI", "HR", "BA", "MK", "RS", "ME"}, date(1991, 6, 25), "yugoslavia"),
-    ({"CD"}, date(1997, 5, 17), "zaire"),
-    ({"MM"}, date(1989, 6, 18), "burma"),
-    ({"KH"}, date(1989, 5, 1), "kampuchea"),
-)
-_MODERN = {"CD": "dr-congo", "MM": "myanmar", "KH": "cambodia", "WG": "germany", "DD": "germany"}
-
-
-def country_code(iso: str, day: date | None) -> str:
-    """The canonical code of a country (ISO 3166 alpha-2) as of `day` (None: today's borders)."""
-    codes = _gazetteer()[2]
-    for isos, until, before in _ERAS:
-        if iso in isos:
-            if day is not None and day < until:
-                return before or codes.get(iso, iso.lower())
-            return _MODERN.get(iso, codes.get(iso, iso.lower()))
-    if day is None or day >= date(1990, 10, 3):
-        if iso in ("WG", "DD"):
-            return "germany"
-    return codes.get(iso, iso.lower())
-
-
-@lru_cache(maxsize=1)
-def _country_codes() -> frozenset[str]:
-    codes = set(_gazetteer()[2].values())
-    codes.update(c for _isos, _until, c in _ERAS if c)
-    codes.update(_MODERN.values())
-    return frozenset(codes)
-
-
-def place_country(place: str, day: date | None = None) -> str | None:
-    """The country code of a place given as a source tag or name: `usa` -> `usa`, "Norway" ->
-    `norway`, "Tokyo" or `tokyo` -> `japan`; None when unknown."""
-    code = slug(place)
-    if code in _country_codes():
-        return code
-    names = _gazetteer()[0]
-    hit = names.get(place) or names.get(place.title()) or names.get(place.replace("-", " ").title())
-    if hit and hit[0] != "town":
-        return country_code(hit[1], day)
-    return None
-
-
-
-
-
-# Organisations by code: the spellings that mean each. Codes follow Reuters-21578's ORGS list.
-_ORG_ALIASES = {
-    "ec": "EC|E.C.|European Community|European Communities|European Economic Community|EEC|"
-          "Common Market|European Commission|EC Commission|Community's",
-    "eu": "EU|E.U.|European Union",
-    "opec": "OPEC|Organization of Petroleum Exporting Countries|"
-            "Organisation of Petroleum Exporting Countries",
-    "imf": "IMF|International Monetary Fund",
-    "worldbank": "World Bank",
-    "gatt": "GATT|General Agreement on Tariffs and Trade",
-    "wto": "WTO|World Trade Organization|World Trade Organisation",
-    "oecd": "OECD|Organisation for Economic Cooperation and Development|"
-            "Organization for Economic Cooperation and Development|"
-            "Organisation for Economic Co-operation and Development",
-    "un": "UN|U.N.|United Nations|UN Security Council|U.N. Security Council",
-    "unctad": "UNCTAD|United Nations Conference on Trade and Development",
-    "fao": "FAO|Food and Agriculture Organization|Food and Agriculture Organisation",
-    "iea": "IEA|International Energy Agency",
-    "iaea": "IAEA|International Atomic Energy Agency",
-    "ico-coffee": "ICO|International Coffee Organization|International Coffee Organisation|"
-                  "International Coffee Agreement",
-    "icco": "ICCO|International Cocoa Organization|International Cocoa Organisation|"
-            "International Cocoa Agreement",
-    "isa": "ISA|International Sugar Organization|International Sugar Organisation|"
-           "International Sugar Agreement",
-    "itc": "ITC|International Tin Council",
-    "inro": "INRO|International Natural Rubber Organization|"
-            "International Natural Rubber Organisation|International Natural Rubber Agreement",
-    "iwc-wheat": "IWC|International Wheat Council",
-    "iwc-whale": "International Whaling Commission",
-    "adb-asia": "Asian Development Bank|ADB",
-    "adb-africa": "African Development Bank|AfDB",
-    "comecon": "Comecon|COMECON|CMEA|Council for Mutual Economic Assistance",
-    "asean": "ASEAN|Association of South East Asian Nations|Association of Southeast Asian Nations",
-    "bis": "BIS|Bank for International Settlements",
-    "eib": "EIB|European Investment Bank",
-    "efta": "EFTA|European Free Trade Association",
-    "gcc": "GCC|Gulf Cooperation Council|Gulf Co-operation Council",
-    "ilo": "ILO|International Labour Organisation|International Labor Organization",
-    "who": "WHO|World Health Organization|World Health Organisation",
-    "iata": "IATA|International Air Transport Association",
-    "euratom": "Euratom|EURATOM",
-    "oapec": "OAPEC|Organization of Arab Petroleum Exporting Countries",
-    "cipec": "CIPEC|Intergovernmental Council of Copper Exporting Countries",
-    "ida": "IDA|International Development Association",
-    "aid": "Agency for International Development|USAID",
-    "iisi": "IISI|International Iron and Steel Institute",
-    "ilzsg": "ILZSG|International Lead and Zinc Study Group",
-    "irsg": "IRSG|International Rubber Study Group",
-    "iwcc": "IWCC|International Wrought Copper Council",
-    "iws": "IWS|International Wool Secretariat",
-    "iwto": "IWTO|International Wool Textile Organisation|International Wool Textile Organization",
-    "lafta": "LAFTA|Latin American Free Trade Association",
-    "mfa": "MFA|Multi-Fibre Arrangement|Multifibre Arrangement|Multi-Fiber Arrangement",
-    "anrpc": "ANRPC|Association of Natural Rubber Producing Countries",
-    "atpc": "ATPC|Association of Tin Producing Countries",
-    "geplacea": "GEPLACEA|Group of Latin American and Caribbean Sugar Exporting Countries",
-    "ecsc": "ECSC|European Coal and Steel Community",
-    "emcf": "EMCF|European Monetary Cooperation Fund",
-    "escap": "ESCAP|Economic and Social Commission for Asia and the Pacific",
-    "eca": "Economic Commission for Africa",
-    "ecla": "ECLA|ECLAC|Economic Commission for Latin America",
-    "ece": "Economic Commission for Europe",
-    "ecwa": "ECWA|Economic Commission for Western Asia",
-    "aibd": "AIBD|Association of International Bond Dealers",
-    "nato": "NATO|Nato|North Atlantic Treaty Organisation|North Atlantic Treaty Organization",
-    "fed": "Fed|Federal Reserve|Federal Reserve Board|Federal Reserve Bank of New York|"
-           "Federal Reserve System",
-    "sec": "SEC|Securities and Exchange Commission",
-    "ecb": "ECB|European Central Bank",
-    "bundesbank": "Bundesbank",
-    "bank-of-england": "Bank of England",
-    "bank-of-japan": "Bank of Japan",
-    "congress": "Congress|U.S. Congress",
-    "bbc": "BBC|British Broadcasting Corporation",
-    "fa": "FA|Football Association",
-    "fifa": "Fifa|FIFA",
-    "uefa": "Uefa|UEFA",
-    "ioc": "IOC|International Olympic Committee",
-    "labour": "Labour|Labour Party",
-    "conservatives": "Conservatives|Conservative Party|Tories|Tory party|Conservative|Tory",
-    "liberal-democrats": "Liberal Democrats|Lib Dems|Liberal Democrat|Lib Dem",
-    "nyse": "NYSE|New York Stock Exchange",
-    "nasdaq": "Nasdaq|NASDAQ",
-    "ftc": "FTC|Federal Trade Commission",
-    "fbi": "FBI",
-    "cia": "CIA",
-    "nhs": "NHS",
-}
-_ORG_CODE: dict[str, str] = {alias: code for code, aliases in _ORG_ALIASES.items()
-                             for alias in aliases.split("|")}
-_ORG_CODE.update({alias.capitalize(): code for alias, code in list(_ORG_CODE.items())
-                  if alias.isupper() and len(alias) >= 4 and "." not in alias})  # "Opec", "Nato"
-# One pass over the text for all spellings, longest first; "U.N." needs no trailing boundary.
-# Every spelling starts with a capital: the alternatives are grouped by that letter, behind a
-# lookahead, so that the engine tries them only where a capital stands (3x faster than one list).
-
-
-def _org_pattern(aliases) -> re.Pattern:
-    by_first: dict[str, list[str]] = {}
-    for alias in sorted(aliases, key=len, reverse=True):
-        assert alias[:1].isupper(), alias
-        by_first.setdefault(alias[0], []).append(
-            re.escape(alias[1:]).replace(r"\ ", r"\s+") + ("" if alias.endswith(".") else r"\b"))
-    return re.compile(r"(?=[A-Z])(?<![\w.])(?:" + "|".join(
-        f"{first}(?:{'|'.join(rests)})" for first, rests in by_first.items()) + ")")
-
-
-_ORG_RE = _org_pattern(_ORG_CODE)
-# In a headline in capitals these are more often words than names.
-_HEADLINE_ORG_STOP = {"WHO", "AID", "ISA", "ITC", "IDA", "ADB", "FA", "BIS", "IWC", "MFA", "ECA",
-                      "ICO", "ECE", "FED", "NET", "SEC"}
-# Words that end (or, before "of", head) the name of an organisation, and how they are written.
-_ORG_SUFFIX = {
-    "Inc": "Inc", "Inc.": "Inc", "Incorporated": "Inc", "Corp": "Corp", "Corp.": "Corp",
-    "Corporation": "Corp", "Co": "Co", "Co.": "Co", "Company": "Co", "Ltd": "Ltd", "Ltd.": "Ltd",
-    "Limited": "Ltd", "Plc": "Plc", "PLC": "Plc", "plc": "Plc", "AG": "AG", "SA": "SA", "S.A.": "SA",
-    "NV": "NV", "N.V.": "NV", "BV": "BV", "SpA": "SpA", "GmbH": "GmbH", "AB": "AB", "ASA": "ASA",
-    "Bancorp": "Bancorp", "Bancshares": "Bancshares", "Group": "Group", "Holdings": "Holdings",
-    "Industries": "Industries", "Bank": "Bank", "Council": "Council", "Commission": "Commission",
-    "Ministry": "Ministry", "Department": "Department", "Agency": "Agency",
-    "Association": "Association", "Federation": "Federation", "Board": "Board",
-    "Authority": "Authority", "Committee": "Committee", "Party": "Party", "Institute": "Institute",
-    "University": "University", "Exchange": "Exchange", "Fund": "Fund",
-    "Organisation": "Organisation", "Organization": "Organization", "Foundation": "Foundation",
-    "Trust": "Trust", "Airlines": "Airlines", "Airways": "Airways", "Motors": "Motors",
-    "Systems": "Systems", "Technologies": "Technologies", "Communications": "Communications",
-    "Securities": "Securities", "Partners": "Partners", "Railways": "Railways",
-    "Railroad": "Railroad", "Office": "Office", "Union": "Union", "Corps": "Corps",
-    "Service": "Service", "Services": "Services", "Club": "Club", "United": "United",
-    "Rovers": "Rovers", "Athletic": "Athletic", "Records": "Records", "Studios": "Studios",
-    "Pictures": "Pictures", "Electric": "Electric", "Petroleum": "Petroleum", "Chemical": "Chemical",
-    "Chemicals": "Chemicals", "Steel": "Steel", "Mines": "Mines", "Mining": "Mining",
-    "Resources": "Resources", "Energy": "Energy", "Oil": "Oil", "Gas": "Gas",
-    "Financial": "Financial", "Insurance": "Insurance", "Savings": "Savings", "Capital": "Capital",
-    "Investments": "Investments", "Enterprises": "Enterprises", "Laboratories": "Laboratories",
-    "Pharmaceuticals": "Pharmaceuticals", "Stores": "Stores", "Parliament": "Parliament",
-    "Assembly": "Assembly", "Senate": "Senate", "Treasury": "Treasury", "Reserve": "Reserve",
-    "Court": "Court", "Tribunal": "Tribunal", "Police": "Police", "Army": "Army", "Navy": "Navy",
-    "Times": "Times", "Journal": "Journal", "News": "News", "Post": "Post",
-    "Bros": "Bros", "Brothers": "Brothers", "Entertainment": "Entertainment", "Video": "Video",
-    "Associates": "Associates", "Films": "Films", "Broadband": "Broadband", "Registry": "Registry",
-    "Consortium": "Consortium", "Stockbrokers": "Stockbrokers", "Media": "Media",
-    "Networks": "Networks", "Aviation": "Aviation", "Aeronautics": "Aeronautics",
-    "Tobacco": "Tobacco", "Pharmaceutical": "Pharmaceutical", "Software": "Software",
-    "Wanderers": "Wanderers", "Albion": "Albion", "Harriers": "Harriers", "Hotspur": "Hotspur",
-    "Centre": "Centre", "Center": "Center", "Hospital": "Hospital", "School": "School",
-    "Executive": "Executive", "Prison": "Prison", "Guild": "Guild", "Coalition": "Coalition",
-    "Guards": "Guards", "Telecom": "Telecom", "Electronics": "Electronics",
-    "Instruments": "Instruments", "Press": "Press", "Radio": "Radio", "Television": "Television",
-    "TV": "TV", "Project": "Project", "Administration": "Administration", "City": "City",
-}
-# Words that may head an organisation's name before "of" ("Bank of Japan", "Ministry of Finance").
-_ORG_HEAD = {"Bank", "Ministry", "Department", "Council", "Commission", "Association", "Federation",
-             "Board", "Institute", "University", "Organisation", "Organization", "Union", "Office",
-             "Court", "Chamber", "League", "Society", "Church", "House", "Museum", "College",
-             "School", "Academy", "Agency", "Bureau", "Confederation", "Federal", "National",
-             "Chambers", "Centre", "Center", "Conference"}
-# Words that alone are not a name of their own but a generic body.
-_ORG_GENERIC = {"The", "A", "An", "Central", "State", "Federal", "National", "First", "New", "Its",
-                "Our", "This", "That", "Their", "His", "Her", "Foreign", "Home", "Trade", "Finance",
-                "Justice", "Defence", "Defense", "Energy", "Agriculture", "Commerce", "Industry",
-                "Treasury", "Health", "Transport", "Interior", "Labour", "Labor", "Education"}
-
-# Words before a name that make it a person's; the name follows the last of them in a run.
-_TITLES = {
-    "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sir", "Dame", "Lord", "Lady", "Baroness",
-    "President", "Chancellor", "Minister", "Secretary", "Chairman", "Chairwoman", "Governor",
-    "Gov.", "Senator", "Sen.", "Rep.", "Representative", "Congressman", "Congresswoman", "Judge",
-    "Justice", "General", "Gen.", "Adm.", "Admiral", "Col.", "Colonel", "Capt.", "Captain", "Sgt.",
-    "King", "Queen", "Prince", "Princess", "Sheikh", "Sheik", "Pope", "Premier", "Ambassador",
-    "Commissioner", "Director", "Spokesman", "Spokeswoman", "Mayor", "Prof.", "Professor",
-    "Vice-President", "Vice", "Deputy", "Speaker", "Leader", "Rev.", "Father", "Bishop",
-    "Archbishop", "Cardinal", "Detective", "Inspector", "Chief", "Coach", "Manager", "Boss",
-    "Striker", "Midfielder", "Defender", "Goalkeeper", "Captain", "Star", "Actor", "Actress",
-    "Singer", "Director-General", "Executive", "Officer", "Economist", "Analyst", "Treasurer",
-    "Undersecretary", "Under-Secretary", "Attorney", "Counsel", "Presidents", "Ministers",
-}
-# Titles before a surname alone: "Mr Brown" is a person even where "brown" is a colour.
-_HONORIFICS = frozenset("Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Dame Lord Lady Baroness".split())
-# Lower-case roles written just before a name ("spokesman John Smith", "analyst Ann Lee").
-_ROLES = {
-    "spokesman", "spokeswoman", "analyst", "economist", "chairman", "chairwoman", "president",
-    "minister", "secretary", "director", "chief", "executive", "officer", "governor", "official",
-    "leader", "head", "coach", "striker", "midfielder", "defender", "goalkeeper",
-    "player", "captain", "champion", "singer", "actor", "actress", "star", "writer", "author",
-    "producer", "presenter", "comedian", "musician", "rapper", "designer", "founder", "boss",
-    "chancellor", "premier", "senator", "congressman", "ambassador", "negotiator", "trader",
-    "dealer", "lawyer", "attorney", "judge", "candidate", "mp", "mep", "commissioner", "deputy",
-    "colleague", "partner", "vice-president", "vice-chairman", "treasurer", "counsel", "tennis",
-    "golfer", "winger", "forward", "champion", "chef", "editor", "veteran", "rival",
-    "team-mate", "teammate", "host", "novelist", "filmmaker", "film-maker", "scientist", "expert",
-    "professor", "researcher", "says", "said", "told", "stars", "starring", "husband", "wife", "son", "daughter", "brother", "sister", "father", "mother",
-}
-_SAY = {"said", "says", "told", "added", "says,", "stated", "explained", "argued", "warned",
-        "announced", "noted", "predicted", "insisted", "wrote", "admitted", "believes", "thinks"}
-# Capitalised words that never start or make a name (sentence starts, months, days...).
-_NOT_NAME = set("""
-The A An And But Or If In On At By For From To Of With As It Its This That These Those There
-Their They He She We I You His Her Our Your My Mr Some Any All No Not New Many Most More Other
-Such When While Where What Which Who Why How After Before Since Until During Under Over About
-Also However Meanwhile Although Though Because Despite Both Each Every Last Next First Second
-Third Yesterday Today Tomorrow January February March April May June July August September
-October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday
-Wednesday Thursday Friday Saturday Sunday Reuter Reuters Shr Net Revs Qtr Avg Shrs Mths Oper
-Year Dlrs Pct Mln Billion Cts Vs Note Inc Corp Co Ltd Plc Group Bank Government Ministry
-Minister President Chairman Secretary Mrs Ms Dr Sir Lord Lady Under Among Between Against Through
-Within Without Even Just Only Then Now Here Yet Still So Thus Already Later Earlier Ahead Asked
-Analysts Officials Sources Shares Prices Oil Gold Trade Market Markets Stock Stocks Profit
-Sales Revenue Total Earnings Results Dividend Tax Budget Company Companies Industry Board
-Chief Executive Officer Director Manager Deputy General Central Federal National State
-International Union Council Commission Committee Party Department Agency Office Court House
-Senate Congress Parliament Treasury Reserve Fund Exchange Street Road Avenue Square City County
-North South East West Northern Southern Eastern Western Western Upper Lower Great Greater Old
-Prime Speaker Labour Conservative Democrat Democrats Republican Republicans Liberal Tory Tories
-Christmas Easter God Internet Web Online Net Digital Mobile Phone TV Radio Film Music Album
-Oscar Oscars Grammy Awards Award Olympic Olympics Cup League Championship Premiership Test
-Open World European Asian African American British English French German Japanese Chinese
-Islamic Muslim Christian Jewish Catholic Arab Arabs Kurdish Sunni Shia Shiite
-Wars War Rings Plan
-""".split())
-# Words that start a sentence, and so a capitalised run, but never an organisation's name.
-_LEADING = frozenset("""
-The the But And Or Nor If In On At By For From To With As It Its This That These Those There Their
-They He She We I You His Her Our Your My Some Any All No Not Many Most Other Such When While Where
-What Which Who Why How After Before Since Until During Under Over About Also However Meanwhile
-Although Though Because Despite Both Each Every Even Just Only Then Now Here Yet Still So Thus
-Already Later Earlier Whether Recently Reports Like Unlike Including Former
-""".split())
-# Names that look like people's but in the news are firms, newspapers (-> orgs) or works (dropped).
-_NOT_PEOPLE: dict[str, str | None] = {
-    "Merrill Lynch": "Merrill Lynch", "Dean Witter": "Dean Witter", "Morgan Stanley": "Morgan Stanley",
-    "Goldman Sachs": "Goldman Sachs", "Smith Barney": "Smith Barney", "Kidder Peabody": "Kidder Peabody",
-    "Shearson Lehman": "Shearson Lehman", "Drexel Burnham": "Drexel Burnham", "Dow Jones": "Dow Jones",
-    "Asharq Al-Awsat": "Asharq Al-Awsat", "Franz Ferdinand": None, "Vera Drake": None,
-    "Marshall Plan": None,
-}
-# A name written right after one of these words is, in that article, a work, band, paper or firm.
-_WORK_WORDS = frozenset("""
-film movie drama comedy sitcom musical show series play single song album band group newspaper
-daily weekly magazine paper brokerage firm novel book
-""".split())
-# Lower-case words written just before an organisation's name ("car firm Carfax", "watchdog Ofcom",
-# "sports daily Marca"), and those that may also name a club or band called like its town.
-_ORG_BEFORE = frozenset("""
-firm firms company companies giant maker makers retailer retailers chain carrier airline
-network newspaper newspapers tabloid daily weekly magazine agency watchdog regulator provider
-operator developer developers label studio charity think-tank insurer lender manufacturer supplier
-conglomerate brokerage consultancy auctioneers station outfit start-up group band bank banks
-monopoly state-owned subsidiary unit utility
-""".split())
-_CLUB_BEFORE = frozenset("club side join joined joins joining".split())
-# Words written just after a club's or band's name ("Chelsea chief executive", "Larne boss",
-# "Boyzone singer"), and after a firm's name followed by 's ("Nestle's profits").
-_CLUB_AFTER = frozenset("""
-boss chairman manager striker midfielder defender goalkeeper keeper winger coach fans supporters
-singer frontman guitarist drummer chief
-""".split())
-_ORG_POSSESSIVE = frozenset("""
-shares share profits profit revenue revenues sales chief boss chairman spokesman spokeswoman founder
-subscribers shareholders customers employees workforce stores headquarters executives directors
-""".split())
-# "<role> at/of/for X" and "shares in X": X is an organisation ("an analyst at UBS").
-_ORG_AFTER_WORD = {
-    "at": frozenset("""analyst analysts economist economists strategist director partner manager
-                     executive officer dealer trader researcher spokesman spokeswoman head editor""".split()),
-    "of": frozenset("""takeover acquisition executive chairman president founder boss head spokesman
-                     spokeswoman shares owner""".split()),
-    "for": frozenset("bid offer spokesman spokeswoman".split()),
-    "in": frozenset("shares stake investors shareholders".split()),
-    "with": frozenset("economist analyst merger".split()),
-}
-# Words after a country's name or adjective that make it a currency's ("Swiss francs").
-_CURRENCY = frozenset("""
-dollar dollars dlr dlrs dlrs. franc francs mark marks pound pounds sterling yen lira lire crown
-crowns krona kronor krone kroner guilder guilders peso pesos rupee rupees dinar dinars riyal riyals
-rand cent cents cts shilling shillings escudo escudos peseta pesetas drachma drachmas schilling
-schillings rouble roubles ruble rubles yuan won baht ringgit rupiah zloty forint currency
-""".split())
-# Capitals that are not an organisation: units, formats, honours, ranks, table words (Reuters).
-_NOT_ACRONYM = frozenset("""
-GMT BST EST EDT CET DVD DVDS GDP GNP CEO CFO COO VAT IPO MP3 HIV AIDS SARS BSE SMS MMS GPS GPRS GSM
-ADSL LCD HDTV USB RSS XML HTML PDF DRM III VII XV PVR VCR VHS DIY OBE MBE CBE AWOL UMD PDA RFID
-IPTV DAB SUV LNG LBO NOTE NOTES FOB CIF PCT YEAR NEW OLD LAST TOTAL MORE HIGH LOW RATE CORN WHEAT
-NIL REV REUTER EMS ECU SDR LIBOR PSBR LIFO FIFO WTI AND THE FOR NOT ALL BUT MPS MEP MEPS MSP MSPS
-OK CGI CCTV SIM CPU RAM LED DDOS ISBN ATM PIN NHS ISP ISPS MPG BTU API ABS PVC DNA MRI IVF EPO
-ACT USSR UAE USA PLC LTD INC CORP WMD WWI WWII FTSE GTA TTL JAN FEB MAR APR MAY JUN JUNE JNE JUL
-JULY JLY AUG SEP SEPT OCT NOV DEC MON TUE WED THU FRI SAT SUN R&B FRN FRNS NIF RUF MTN
-""".split())
-# Music genres: "Soul singer Stevie Wonder" names no band.
-_GENRES = frozenset("Soul Pop Rock Jazz Country Folk Rap Blues Opera Punk Metal Indie Gospel Reggae "
-                    "Disco Dance Techno Classical Grime Garage".split())
-# Any word that may tell an organisation before or after a run (a first, cheap check).
-_ORG_CUE_BEFORE = _ORG_BEFORE | _CLUB_BEFORE | frozenset(_ORG_AFTER_WORD)
-_ORG_CUE_AFTER = _CLUB_AFTER | _ORG_POSSESSIVE
-_ACRONYM = re.compile(r"[A-Z][A-Z&]{2,5}$")
-_DEFINED_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,7})\)")
-
-_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn", "di",
-            "dos", "das", "y", "ter", "of", "&", "the"}
-_NAME_CONNECT = {"de", "van", "von", "der", "den", "da", "du", "del", "la", "le", "bin", "al", "ibn",
-                 "di", "dos", "das", "y", "ter"}
-
-_TOKEN = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'\u2019&.\-]*|&")
-_ABBREV = re.compile(r"^(?:[A-Z]\.)+[A-Z]?\.?$|^(?:Mr|Mrs|Ms|Dr|St|Gov|Sen|Rep|Gen|Col|Capt|Sgt|Adm"
-                     r"|Prof|Rev|Inc|Corp|Co|Ltd|Jr|Sr|No|Calif|Conn|Mass|Fla|Ill|Mich|Minn|Tex|Pa"
-                     r"|Va|Wash|Wis|Ont|Que|Alta|Ariz|Colo|Ore|Okla|Tenn|Ky|La|Md|Mo|Neb|Nev|Ala"
-                     r"|Ark|Ga|Ind|Kan|Miss|Mont|Vt|Wyo|Del)\.$")
-
-
-_PARAGRAPH = re.compile(r"\n\s*\n|\n[ \t]{2,}")
-
-
-# A token and the characters up to the next one: one C-level pass over the text.
-_TOKEN_GAP = re.compile(r"([A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'\u2019&.\-]*|&)([^A-Za-z\u00C0-\u024F&]*)")
-_LEAD = re.compile(r"[^A-Za-z\u00C0-\u024F&]*")
-_SLOW_LAST = frozenset(".'\u2019-s")
-
-
-class _Toks:
-    """The tokens of a text as parallel lists: word, start, end (after a stripped sentence dot or
-    possessive), capitalised, and whether punctuation (or a sentence end) follows."""
-    __slots__ = ("words", "starts", "ends", "caps", "stops")
-
-    def __init__(self, text: str) -> None:
-        words: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        stops: list[bool] = []
-        pos = _LEAD.match(text).end()
-        for word, gap in _TOKEN_GAP.findall(text):
-            start = pos
-            pos = start + len(word) + len(gap)
-            if word[-1] in _SLOW_LAST:
-                end = start + len(word)
-                stop = False
-                if word[-1] == "." and not _ABBREV.match(word):
-                    stripped = word.rstrip(".")
-                    end -= len(word) - len(stripped)
-                    word = stripped
-                    stop = True
-                if word.endswith(("'s", "\u2019s")):
-                    word, end = word[:-2], end - 2
-                    stop = True  # a possessive ends a name: "Robert Maxwell's British Printing"
-                word = word.rstrip("'\u2019-")
-                if not word:  # cannot happen (a token starts with a letter), kept for safety
-                    if stops:
-                        stops[-1] = True
-                    continue
-                if not stop:
-                    gap = text[end:pos]
-                    stop = bool(gap.strip()) or ("\n" in gap and _PARAGRAPH.search(gap) is not None)
-            else:
-                end = start + len(word)
-                stop = gap != " " and (bool(gap.strip()) or
-                                       ("\n" in gap and _PARAGRAPH.search(gap) is not None))
-            words.append(word)
-            starts.append(start)
-            ends.append(end)
-            stops.append(stop)
-        self.words, self.starts, self.ends, self.stops = words, starts, ends, stops
-        self.caps = [w[0].isupper() or _is_particle_name(w) for w in words]
-
-
-def _runs(toks: _Toks) -> list[tuple[int, int]]:
-    """Maximal runs of capitalised tokens, joined by name/organisation connectors, within clauses,
-    as (first, past the last) token indexes."""
-    words, caps, stops = toks.words, toks.caps, toks.stops
-    runs: list[tuple[int, int]] = []
-    n = len(words)
-    i = 0
-    while i < n:
-        if not caps[i]:
-            i += 1
-            continue
-        j = i + 1
-        while j < n and not stops[j - 1]:
-            if caps[j]:
-                j += 1
-                continue
-            k = j
-            while k < n and k - j < 2 and (words[k] in _CONNECT or (
-                    words[k] == "for" and k == j and words[j - 1] in _ORG_HEAD)) and not stops[k]:
-                k += 1  # "of", "of the", "de la"; "Department for Education"
-            if k > j and k < n and caps[k]:
-                j = k
-                continue
-            break
-        runs.append((i, j))
-        i = j
-    return runs
-
-
-def _joined(text: str, toks: _Toks, a: int, b: int) -> bool:
-    """Whether two neighbouring tokens are in one clause, or separated by a comma only."""
-    return text[toks.ends[a]:toks.starts[b]].strip() in ("", ",")
-
-
-@lru_cache(maxsize=1024)
-def _is_upper_text(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(map(str.isupper, letters)) > 0.8 * len(letters)
-
-
-# ------------------------------------------------------------------ places
-
-def _place_key(kind: str, iso: str, canon: str, day: date | None) -> tuple[str, str]:
-    """(place value, country code) of a gazetteer hit."""
-    code = country_code(iso, day)
-    return (code if kind == "country" else slug(canon)), code
-
-
-def _dateline_place(dateline: str, day: date | None) -> tuple[str, str] | None:
-    names, upper, _codes, _ambiguous = _gazetteer()
-    head = re.split(r",\s*(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d|\d)",
-                    dateline)[0]
-    parts = [p.strip(" .-") for p in head.split(",") if p.strip(" .-")]
-    if not parts:
-        return None
-    if len(parts) > 1:  # "CALGARY, Alberta", "TAUPO, New Zealand", "ROCHESTER, N.Y."
-        region = names.get(parts[-1]) or names.get(parts[-1] + ".") or upper.get(parts[-1].upper())
-        if region and region[0] in ("country", "state"):
-            city = names.get(parts[0].title())
-            if city and city[1] == region[1] and city[0] in ("city", "town"):
-                return _place_key("city", city[1], city[2], day)
-            return _place_key("city", region[1], parts[0].title(), day)
-    city = names.get(parts[0]) or names.get(parts[0].title()) or upper.get(parts[0].upper())
-    if city is None:
-        return None
-    return _place_key(city[0] if city[0] != "town" else "city", city[1], city[2], day)
 
 
 # ------------------------------------------------------------------ extraction
@@ -599,19 +73,6 @@ def _org_name(words: list[str]) -> str:
     return " ".join(words)
 
 
-def _is_particle_name(word: str) -> bool:
-    """An Arabic name written with its article: "al-Sabah", "el-Din"."""
-    return word[2:3] == "-" and word[:2] in ("al", "el") and word[3:4].isupper()
-
-
-@lru_cache(maxsize=65536)
-def _looks_like_name(word: str) -> bool:
-    return _is_particle_name(word) or (word[:1].isupper() and not word.isupper() and word not in _NOT_NAME
-            and not word.endswith(".") and not word.endswith("-based")
-            and not any(c.isdigit() for c in word) and word not in _ORG_SUFFIX) or \
-        (len(word) == 2 and word.endswith("."))  # an initial: "J."
-
-
 def extract(headline: str, body: str, dateline: str = "", published: datetime | date | None = None
             ) -> Entities:
     """People, organisations, places and countries named in an article."""
@@ -622,7 +83,7 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     runs = _runs(toks)
     twords, tstarts = toks.words, toks.starts
 
-    people: dict[str, list[str]] = {}      # surname -> forms (word lists), in order found
+    people: dict[str, list[list[str]]] = {}  # surname -> forms (word lists), in order found
     orgs: list[str] = []
     place_hits: list[tuple[str, str, str]] = []   # (place, country, name if it needs evidence)
     person_words: set[int] = set()          # indexes of tokens inside a person's name
@@ -715,11 +176,13 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                     not _ends_in_place(org_part, is_place) and \
                     not (org_part[-1] == "City" and " ".join(org_part) in names):
                 orgs.append(_org_name(org_part))
+                org_runs.add(first)  # its places name no place: "Swiss Bank Corp", "Commonwealth Bank"
                 continue
             elif org_part and any(w in _ORG_HEAD and org_part[i + 1] in ("of", "for")
                                   for i, w in enumerate(org_part[:3]) if i + 1 < len(org_part)) \
                     and not is_place(" ".join(org_part)):
                 orgs.append(_org_name(org_part))  # "Bank of Japan", "Muslim Council of Britain"
+                org_runs.add(first)
                 continue
         # 3a. organisations known by name ("Microsoft", "Aston Villa"), not inside a person's name
         if not covered and any(w in known_firsts for w in org_part):
@@ -798,10 +261,12 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
                 k += 1
                 continue
             for size in range(min(4, n_words - k), 0, -1):
-                name = " ".join(words[k:k + size])
-                hit = names.get(name)
+                place = " ".join(words[k:k + size])
+                hit = names.get(place)
                 if hit and hit[0] != "town":
-                    place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), name if name in ambiguous else ""))
+                    if not (k + size < n_words and words[k + size] in _CURRENCY):  # "London Interbank Offered Rate"
+                        doubtful = place if place in ambiguous else ""
+                        place_hits.append((*_place_key(hit[0], hit[1], hit[2], day), doubtful))
                     k += size
                     break
             else:
@@ -822,9 +287,9 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
         place_hits.extend((place, "", "") for place in sub.places)
         headline_countries = sub.countries
     if dateline:
-        hit = _dateline_place(dateline, day)
-        if hit:
-            place_hits.insert(0, (*hit, ""))
+        dateline_hit = _dateline_place(dateline, day)
+        if dateline_hit:
+            place_hits.insert(0, (*dateline_hit, ""))
     # a place whose name is also a surname or a bigger namesake's counts when the article names
     # another place of its country (the dateline, the country, a state, a city) and no one of its name
     named = {w for forms in people.values() for form in forms for w in form}
@@ -836,14 +301,16 @@ def extract(headline: str, body: str, dateline: str = "", published: datetime | 
     # people: one per surname, named by its longest form; a surname inside another's name is dropped,
     # and so is a name the article gives to a work or a firm ("Merrill Lynch and Co")
     for surname, forms in people.items():
-        best = " ".join(max(forms, key=len))
+        longest: list[str] = max(forms, key=len)
+        best = " ".join(longest)
         if any(surname != other and surname in [w for f in ofs for w in f[:-1]]
                for other, ofs in people.items()):
             continue
         known = next((k for k in _NOT_PEOPLE if best == k or best.startswith(k + " ")), None)
         if known is not None:
-            if _NOT_PEOPLE[known]:
-                orgs.append(_NOT_PEOPLE[known])
+            org = _NOT_PEOPLE[known]
+            if org:
+                orgs.append(org)
             continue
         if best in not_people or best in orgs or any(o.startswith(best + " ") for o in orgs):
             continue

@@ -246,5 +246,6 @@ class Maintenance(ArchiveCore):
         line written; QueryError for a rule that cannot be read, ArchiveError without a folder."""
         from ..enrich.curation import append_rule  # noqa: PLC0415
         if self.curation_file is None:
-            raise ArchiveError("a cluster has no index folder for a curation file")
+            raise ArchiveError("a cluster has no index folder for entities.txt: curate it in Python "
+                               "with Archive.curation_file set to a file of yours")
         return append_rule(self.curation_file, action, field, values, target)

@@ -124,7 +124,8 @@ def api_article(archive: Archive, request: Request) -> dict[str, Any]:
     article = archive.get(_article_id(request))
     if article is None:
         raise LookupError(f"no article with id {_article_id(request)!r}")
-    return output.article_json(article, archive.first_report(article.id)) | archive.annotations(article.id)
+    return output.article_json(article, archive.first_report(article.id),
+                               archive.entity_table().article_entities(article)) | archive.annotations(article.id)
 
 
 def api_timeline(archive: Archive, request: Request) -> dict[str, Any]:
