@@ -84,6 +84,9 @@ def test_export_jsonl_and_csv(index_dir):
     assert all(set(json.loads(line)) == fields for line in lines)
     shown = json.loads(run("show", json.loads(lines[0])["id"], "--index", index_dir, "--json").stdout)
     first_report = shown.pop("first_report")  # (show's JSON only: the cluster's earliest article)
+    entities = shown.pop("entities")  # (show's JSON only: canonical {value, label} per entity field)
+    assert set(entities) == {"people", "orgs", "places"}
+    assert all(set(e) == {"value", "label"} for values in entities.values() for e in values)
     assert json.loads(lines[0]) == shown and first_report["id"] == shown["id"]
     rows = list(csv.DictReader(io.StringIO(run("export", "oil", "--format", "csv", "--index",
                                                index_dir).stdout)))
