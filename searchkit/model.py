@@ -15,6 +15,9 @@ from .fields import ENTITY_FIELDS, EXTRACTED_FIELDS, FACET_FIELDS, TAG_FIELDS  #
 
 # Orders of search results, and the periods a timeline can count by.
 SORTS = ("relevance", "newest", "oldest")
+# "Few matches": a search finding fewer articles gets a did-you-mean suggestion and, for an
+# all-words query, the any-word offer (`SearchResult.suggestion`, `SearchResult.any_words`).
+FEW_MATCHES = 5
 PERIODS = ("year", "month", "week", "day")
 # Source formats `add` reads (`sources`).
 FORMATS = ("text", "reuters", "jsonl")
@@ -265,6 +268,17 @@ class MissingValue:
 
 
 @dataclass
+class AnyWords:
+    """The any-word form of an all-words query that found few articles, and how many it finds."""
+
+    query: str  # `w1 OR w2 ...`
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total}
+
+
+@dataclass
 class SearchResult:
     """A page of hits, the exact total, and facet counts over all matches."""
 
@@ -276,6 +290,9 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     # A corrected query from the index's vocabulary when this one finds few or no articles.
     suggestion: str | None = None
+    # The same words joined by OR when this all-words query finds few articles and that finds more
+    # (`querylang.anywords`): offered, never applied.
+    any_words: AnyWords | None = None
     # True when wire copies were collapsed: `total` then counts clusters, not articles.
     collapsed: bool = False
     # "stories": the facet counts are of wire-copy clusters instead of articles
@@ -297,6 +314,7 @@ class SearchResult:
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
             "suggestion": self.suggestion,
+            "any_words": self.any_words.to_dict() if self.any_words else None,
             **({"count": self.count} if self.count != "articles" else {}),
             "undated_left_out": self.undated_left_out,
         }

@@ -7,6 +7,7 @@ import io
 import json
 import dataclasses
 import re
+import shlex
 from typing import Any, Callable
 
 import click
@@ -109,11 +110,30 @@ def search_text(result: SearchResult) -> str:
             lines.append("     " + _highlight(hit.snippet, hit.highlights))
         if hit.explain is not None:
             lines.append("     " + explain_text(hit))
+    if result.any_words is not None:
+        lines.append("")
+        lines.append(any_words_text(result))
     if result.facets:
         lines.append("")
         lines.append("Facets (stories):" if result.count == "stories" else "Facets:")
         lines.extend(_facets_text(result.facets))
     return "\n".join(lines)
+
+
+def any_words_text(result: SearchResult) -> str:
+    """`Only 2 articles have every word; 341 have any of them: searchkit search 'oil OR opec'`."""
+    assert result.any_words is not None
+    one, unit = ("story", "stories") if result.collapsed else ("article", "articles")
+    if result.total == 0:
+        every = f"No {one} has every word"
+    elif result.total == 1:
+        every = f"Only 1 {one} has every word"
+    else:
+        every = f"Only {result.total} {unit} have every word"
+    many = result.any_words.total
+    command = f"searchkit search {shlex.quote(result.any_words.query)}"
+    return (f"{every}; {many} {'has' if many == 1 else 'have'} any of them: "
+            f"{click.style(sanitize(command), bold=True)}")
 
 
 def explain_text(hit: Hit) -> str:

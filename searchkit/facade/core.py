@@ -17,7 +17,8 @@ from ..model import (COUNTS, FACET_FIELDS, SORTS, USER_FACETS, Article, FacetVal
                      MissingValue, Problem, SearchOptions, SearchResult)
 from . import workflow
 from .userdata import NoUserData, UserData
-from ..model import DEFAULT_RANKING, RANKING_NAMES
+from ..model import DEFAULT_RANKING, FEW_MATCHES, RANKING_NAMES, AnyWords
+from ..querylang.anywords import any_words_query
 from ..enrich.canonical import CANONICAL_FIELDS, EntityTable, count_borrowed
 from ..enrich.wirecopies import NoWireCopies, WireCopies
 
@@ -150,7 +151,9 @@ class ArchiveCore:
         each hit has `cluster`, `copies` (matching articles in its cluster) and `first_report`
         (the cluster's earliest article, matching or not). `count="stories"` counts facet values in
         stories (wire-copy clusters) instead of articles. When fewer than 5 articles match,
-        `suggestion` may hold a corrected query that finds more. `explain=True`
+        `suggestion` may hold a corrected query that finds more, and a query of plain words
+        (all required) gets `any_words`: the same words joined by OR and its total, when that
+        finds more (`querylang.anywords`; the matches shown stay those of `query`). `explain=True`
         gives each hit of a relevance search `explain`: its score's parts (`ScorePart`: field, word,
         BM25F score), highest first.
         `ranking`: how relevance orders the matches (`querylang.ranking`): "plain" (BM25F, the
@@ -185,7 +188,21 @@ class ArchiveCore:
                 first = self.first_report(hit.id)
                 hit.first_report = FirstReport.of(first) if first is not None else None
         self._annotate(result.hits)
+        result.any_words = self._any_words(options, result.total)
         return result
+
+    def _any_words(self, options: SearchOptions, found: int) -> AnyWords | None:
+        """The any-word form of a plain all-words query that found few matches, with its total
+        (same dates, filters and collapsing), if that finds more: an offer, not applied."""
+        if found >= FEW_MATCHES:
+            return None
+        text = any_words_query(options.query)
+        if text is None:
+            return None
+        total = self._engine.search(replace(
+            options, query=text, limit=0, page=1, facets=(), facet_labels={}, snippets=False,
+            explain=False, ranking=DEFAULT_RANKING)).total
+        return AnyWords(query=text, total=total) if total > found else None
 
     def _count_as_entities(self, options: SearchOptions, fields: Iterable[str]) -> None:
         """Have the backend count people, orgs and places among `fields` as canonical entities."""

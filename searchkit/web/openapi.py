@@ -121,7 +121,7 @@ OPENAPI: dict[str, Any] = {
             _COUNT,
         ], "{query, total, page, hits: [{id, headline, published, source, section, people, orgs, "
            "places, topics, score, snippet, highlights, tags, notes}], facets: {field: [{value, count}]}, "
-           "suggestion}"),
+           "suggestion, any_words: {query, total} or null}"),
         "/api/articles/{article_id}": _get("One whole article (as `searchkit show --json`).", [_ID],
                                            "Every field of the article, first_report {id, source, "
                                            "published}: its wire-copy cluster's earliest article, and "

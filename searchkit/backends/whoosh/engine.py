@@ -35,7 +35,7 @@ from ...querylang.ranking import ranking_named
 from ...querylang.plan import Planner
 from .. import Capabilities, ValueCounts
 from ...errors import ArchiveError, QueryError
-from ...model import Article, MatchSummary, Optimized, SearchOptions, SearchResult
+from ...model import FEW_MATCHES, Article, MatchSummary, Optimized, SearchOptions, SearchResult
 from ...schema import SCHEMA_VERSION, build_schema
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ T = TypeVar("T")
 MARKER = "searchkit.json"
 _SNAPSHOT_ATTEMPTS = 5
 # A search with fewer matches than this gets a did-you-mean suggestion when one finds more.
-SUGGEST_BELOW = 5
+SUGGEST_BELOW = FEW_MATCHES
 # Files that may sit in a folder before it becomes an index (the repository's index/ keeps a README).
 _HARMLESS = {"README.md", ".gitkeep", MARKER}
 
