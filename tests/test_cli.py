@@ -34,7 +34,8 @@ def test_search_json_shape(index_dir):
                  "--facet", "year")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "total", "page", "hits", "facets", "suggestion", "undated_left_out"}
+    assert set(data) == {"query", "total", "page", "hits", "facets", "suggestion", "any_words",
+                         "undated_left_out"}
     assert data["suggestion"] is None
     assert data["query"] == "oil prices" and data["page"] == 1 and data["total"] == len(data["hits"])
     hit = data["hits"][0]
