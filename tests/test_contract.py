@@ -176,6 +176,15 @@ def test_did_you_mean(archive, request):
     assert archive.search("harbor").suggestion == "harbour"
 
 
+def test_any_word_offer(archive):
+    """A plain all-words query with few matches is offered its OR form and total (engine-neutral)."""
+    result = archive.search("oil harbour", date_from="2021")
+    assert result.total == 2 and result.any_words is not None
+    assert result.any_words.query == "oil OR harbour"
+    assert result.any_words.total == archive.search("oil OR harbour", date_from="2021").total == 3
+    assert archive.search("oil AND harbour").any_words is None
+
+
 def test_collapse_wire_copies(archive, request):
     unless("xapian", "no wire-copy clusters on a cluster (Capabilities.wire_copies)", QueryError)(request)
     assert archive.search("*", collapse=True).collapsed
