@@ -59,7 +59,11 @@ def example_archive(tmp_path_factory) -> Archive:
 
 @pytest.fixture(scope="session")
 def xapian_cluster(tmp_path_factory):
-    """A 2-shard Xapian cluster on loopback (`xapian-tcpsrv`), for the whole session."""
+    """A 2-shard Xapian cluster on loopback (`xapian-tcpsrv`), for the whole session. A test that
+    uses it skips, with `needs_xapian`'s reason, where the servers or bindings are missing."""
+    for mark in needs_xapian:
+        if mark.args[0]:
+            pytest.skip(mark.kwargs["reason"])
     from searchkit.backends import cluster
     folder = tmp_path_factory.mktemp("cluster")
     local = cluster.start(folder, shards=2)
