@@ -20,7 +20,7 @@ News analysis (analysis 2, issue 23: spelling variants were different words, `US
   capitals, and are stemmed as any text), and a dotted abbreviation anywhere; one spelled like a
   stop word keeps its dots (`US` -> `u.s`), so the pronoun `us` stays another word;
 - queries: capitals mean an acronym when the query has lower case or is one word; a word in lower
-  case means either reading (`isis`: `isi` OR `isis`), see `querylang.query.AcronymWordNode`.
+  case means either reading (`isis`: `isi` OR `isis`), see `querylang.acronyms.AcronymWordNode`.
 An index keeps the analysis it was made with: Whoosh pickles the analyzer objects in its schema
 (analysis 1's classes stay here for them), a Xapian cluster records it in its metadata; `searchkit
 index --rebuild` re-analyses (see the README).
@@ -182,7 +182,7 @@ def news_word(word: str, acronyms: bool, stem: bool) -> tuple[str, bool]:
 def acronym_reading(word: str) -> str | None:
     """The indexed word of `word` read as an acronym (`us` -> `u.s`, `isis` -> `isis`; None for a
     word too long to be one): a query word not in capitals matches both readings (see
-    `querylang.query.AcronymWordNode`)."""
+    `querylang.acronyms.AcronymWordNode`)."""
     text, acronym = news_word(word.upper(), True, False)
     return text if acronym else None
 
