@@ -18,7 +18,6 @@ from ..model import (COUNTS, FACET_FIELDS, SORTS, USER_FACETS, Article, FacetVal
 from . import workflow
 from .userdata import NoUserData, UserData
 from ..model import DEFAULT_RANKING, FEW_MATCHES, RANKING_NAMES, AnyWords
-from ..querylang.anywords import any_words_query
 from ..enrich.canonical import CANONICAL_FIELDS, EntityTable, count_borrowed
 from ..enrich.wirecopies import NoWireCopies, WireCopies
 
@@ -196,6 +195,8 @@ class ArchiveCore:
         (same dates, filters and collapsing), if that finds more: an offer, not applied."""
         if found >= FEW_MATCHES:
             return None
+        # Here, not at the top: the query parser loads Whoosh, which importing the faces must not.
+        from ..querylang.anywords import any_words_query  # noqa: PLC0415
         text = any_words_query(options.query)
         if text is None:
             return None
