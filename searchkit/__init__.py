@@ -11,7 +11,8 @@ from .facade.batch import BatchResult, BatchRow
 from .enrich.canonical import Entity, EntityTable
 from .errors import ArchiveError, ArchiveLockedError, IndexInterrupted, QueryError, SearchkitError
 from .model import (AnyWords, Article, FacetValue, FirstReport, Hit, IndexSummary, MatchSummary, MissingValue,
-                    Optimized, Problem, Related, RelatedEntity, ScorePart, SearchResult, Span, Stats, Timeline, TimelineBucket)
+                    Optimized, Problem, Related, RelatedEntity, ScorePart, SearchResult, Span, Stats, Timeline,
+                    TimelineBucket)
 from .facade.userdata import Note, SavedSearch
 from .facade.workflow import WatchResult
 
@@ -19,7 +20,7 @@ from .facade.workflow import WatchResult
 __version__ = version("searchkit")
 
 __all__ = ["AnyWords", "Archive", "Article", "ArchiveError", "ArchiveLockedError", "BatchResult", "BatchRow",
-           "Capabilities", "Entity", "EntityTable", "FacetValue", "FirstReport", "Hit", "IndexInterrupted", "IndexSummary",
-           "MatchSummary", "MissingValue", "Note", "Optimized", "Problem", "QueryError", "Related",
-           "RelatedEntity", "SavedSearch", "ScorePart", "SearchResult", "SearchkitError", "Span", "Stats",
+           "Capabilities", "Entity", "EntityTable", "FacetValue", "FirstReport", "Hit", "IndexInterrupted",
+           "IndexSummary", "MatchSummary", "MissingValue", "Note", "Optimized", "Problem", "QueryError",
+           "Related", "RelatedEntity", "SavedSearch", "ScorePart", "SearchResult", "SearchkitError", "Span", "Stats",
            "Timeline", "TimelineBucket", "WatchResult", "__version__"]
